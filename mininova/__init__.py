@@ -1,0 +1,1 @@
+"""mininova: a miniature OpenStack-Nova-style compute control plane."""

@@ -1,0 +1,1 @@
+"""The REST API: a falcon app serving a subset of the Compute API v2.1."""

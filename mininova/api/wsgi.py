@@ -1,0 +1,70 @@
+"""The falcon app factory, and ``application`` for running under plain gunicorn.
+
+``create_app(conf)`` is what mininova-api and the tests build: every dependency (the RPC
+transport, the compute API) is made once here, never per request.
+"""
+import os
+
+import falcon
+
+from mininova import objects
+from mininova import rpc
+from mininova.api import faults
+from mininova.api import flavors
+from mininova.api import images
+from mininova.api import instance_actions
+from mininova.api import middleware
+from mininova.api import servers
+from mininova.api import services
+from mininova.api import versions
+from mininova.compute import api as compute_api_mod
+
+
+def create_app(conf, transport=None) -> falcon.App:
+    objects.register_all()
+    transport = transport or rpc.get_transport(conf)
+    compute_api = compute_api_mod.API(transport)
+    app = falcon.App(middleware=[middleware.RequestContextMiddleware(),
+                                 middleware.MicroversionMiddleware()])
+    app.req_options.strip_url_path_trailing_slash = True
+    faults.register(app)
+    routes = {
+        "/": versions.Versions(),
+        "/v2.1": versions.VersionV21(),
+        "/v2.1/servers": servers.ServerCollection(compute_api),
+        "/v2.1/servers/detail": servers.ServerDetail(compute_api),
+        "/v2.1/servers/{server_id}": servers.ServerItem(compute_api),
+        "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
+        "/v2.1/servers/{server_id}/os-instance-actions":
+            instance_actions.InstanceActionCollection(compute_api),
+        "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
+            instance_actions.InstanceActionItem(compute_api),
+        "/v2.1/flavors": flavors.FlavorCollection(),
+        "/v2.1/flavors/detail": flavors.FlavorDetail(),
+        "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
+        "/v2.1/images": images.ImageCollection(),
+        "/v2.1/images/detail": images.ImageDetail(),
+        "/v2.1/images/{image_id}": images.ImageItem(),
+        "/v2.1/os-services": services.ServiceCollection(),
+    }
+    for path, resource in routes.items():
+        app.add_route(path, resource)
+    return app
+
+
+def init_application() -> falcon.App:
+    """For ``gunicorn mininova.api.wsgi:application``: config from MININOVA_CONFIG_FILE."""
+    from mininova.cmd import common
+
+    config_file = os.environ.get("MININOVA_CONFIG_FILE", "/etc/mininova/mininova.conf")
+    return create_app(common.prepare_service(["--config-file", config_file]))
+
+
+def __getattr__(name: str):
+    # NOTE: built on first access (PEP 562), so importing this module for create_app()
+    # does not parse configuration; gunicorn's getattr builds it once per worker.
+    if name == "application":
+        app = init_application()
+        globals()["application"] = app
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,23 @@
+"""Start-up shared by every console script: configuration, logging, objects."""
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from mininova import conf
+from mininova import objects
+
+LOG_LEVELS = ["amqp=WARN", "amqplib=WARN", "oslo_messaging=INFO", "kombu=WARN",
+              "sqlalchemy=WARN", "stevedore=WARN", "oslo_concurrency.lockutils=WARN",
+              "gunicorn.access=INFO", "oslo_service=WARN"]
+
+
+def prepare_service(argv: list[str], cli_opts: list | None = None) -> cfg.ConfigOpts:
+    """Parse ``argv`` (without the program name) and set up logging and objects."""
+    CONF = conf.CONF
+    logging.register_options(CONF)
+    if cli_opts:
+        CONF.register_cli_opts(cli_opts)
+    logging.set_defaults(default_log_levels=LOG_LEVELS)
+    CONF(argv, project="mininova")
+    logging.setup(CONF, "mininova")
+    objects.register_all()
+    return CONF

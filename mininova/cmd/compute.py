@@ -1,0 +1,21 @@
+"""mininova-compute: one per hypervisor host; never opens the database."""
+import sys
+
+from mininova import context
+from mininova import rpc
+from mininova import service
+from mininova.cmd import common
+from mininova.compute import manager
+from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.objects import base as objects_base
+
+
+def main() -> None:
+    conf = common.prepare_service(sys.argv[1:])
+    transport = rpc.get_transport(conf)
+    # NOTE: every remotable object method now travels to the conductor.
+    conductor = conductor_rpcapi.ConductorAPI(transport)
+    objects_base.MininovaObject.indirection_api = conductor
+    conductor.wait_until_ready(context.get_admin_context())
+    mgr = manager.ComputeManager(conf.host)
+    service.Service(conf.host, "mininova-compute", "compute", mgr, transport).run()

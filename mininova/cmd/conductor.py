@@ -1,0 +1,14 @@
+"""mininova-conductor: builds instances and does database work for compute hosts."""
+import sys
+
+from mininova import rpc
+from mininova import service
+from mininova.cmd import common
+from mininova.conductor import manager
+
+
+def main() -> None:
+    conf = common.prepare_service(sys.argv[1:])
+    transport = rpc.get_transport(conf)
+    mgr = manager.ConductorManager(conf.host, transport)
+    service.Service(conf.host, "mininova-conductor", "conductor", mgr, transport).run()

@@ -1,0 +1,131 @@
+"""mininova-manage: database migrations, flavors, images and services from the shell."""
+import hashlib
+import os
+import sys
+import uuid
+
+from oslo_config import cfg
+
+from mininova import conf as mn_conf
+from mininova import context as mn_context
+from mininova import exception
+from mininova import objects
+from mininova.cmd import common
+from mininova.db import migration
+
+
+def _print_table(headers: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(v)) for v in [h, *(r[i] for r in rows)]) for i, h in
+              enumerate(headers)]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    print(line)
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print(line)
+    for row in rows:
+        print("| " + " | ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
+              + " |")
+    print(line)
+
+
+def db_sync(args) -> None:
+    migration.db_sync()
+    print(f"Database is at revision {migration.db_version()}")
+
+
+def db_version(args) -> None:
+    print(migration.db_version() or "empty (run 'mininova-manage db sync')")
+
+
+def flavor_create(args) -> None:
+    flavor = objects.Flavor(mn_context.get_admin_context(), name=args.resource_name,
+                            flavorid=args.id or str(uuid.uuid4()), memory_mb=args.ram,
+                            vcpus=args.vcpus, root_gb=args.disk, disabled=False,
+                            is_public=True)
+    flavor.create()
+    print(f"Created flavor {flavor.name} (id {flavor.flavorid}): {flavor.memory_mb} MB RAM, "
+          f"{flavor.vcpus} vCPU, {flavor.root_gb} GB disk")
+
+
+def flavor_list(args) -> None:
+    flavors = objects.FlavorList.get_all(mn_context.get_admin_context())
+    _print_table(["ID", "Name", "RAM", "vCPUs", "Disk"],
+                 [[f.flavorid, f.name, f.memory_mb, f.vcpus, f.root_gb] for f in flavors])
+
+
+def image_create(args) -> None:
+    size, checksum, path = args.size or 0, None, None
+    if args.file:
+        path = os.path.abspath(args.file)
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        size, checksum = os.path.getsize(path), digest.hexdigest()
+    image = objects.Image(mn_context.get_admin_context(), id=args.id or str(uuid.uuid4()),
+                          name=args.resource_name, disk_format=args.disk_format,
+                          container_format=args.container_format, size=size,
+                          checksum=checksum, file_path=path, status="active", min_disk=0,
+                          min_ram=0)
+    image.create()
+    print(image.id)
+
+
+def image_list(args) -> None:
+    images = objects.ImageList.get_all(mn_context.get_admin_context())
+    _print_table(["ID", "Name", "Disk format", "Size"],
+                 [[i.id, i.name, i.disk_format, i.size] for i in images])
+
+
+def service_list(args) -> None:
+    conf = mn_conf.CONF
+    services = objects.ServiceList.get_all(mn_context.get_admin_context())
+    _print_table(["ID", "Binary", "Host", "Status", "State", "Last seen"],
+                 [[s.id, s.binary, s.host, "disabled" if s.disabled else "enabled",
+                   "up" if s.is_up(conf.service_down_time) else "down", s.last_seen_up]
+                  for s in services])
+
+
+def _add_parsers(subparsers) -> None:
+    db = subparsers.add_parser("db", help="database schema").add_subparsers(dest="action")
+    db.required = True
+    db.add_parser("sync", help="upgrade the schema to the latest revision").set_defaults(
+        func=db_sync)
+    db.add_parser("version", help="print the schema revision").set_defaults(func=db_version)
+
+    flavor = subparsers.add_parser("flavor", help="flavors").add_subparsers(dest="action")
+    flavor.required = True
+    create = flavor.add_parser("create", help="create a flavor")
+    create.add_argument("resource_name", metavar="NAME")
+    create.add_argument("--ram", type=int, required=True, help="memory in MB")
+    create.add_argument("--vcpus", type=int, required=True)
+    create.add_argument("--disk", type=int, required=True, help="root disk in GB")
+    create.add_argument("--id", help="flavor id (default: a new UUID)")
+    create.set_defaults(func=flavor_create)
+    flavor.add_parser("list", help="list flavors").set_defaults(func=flavor_list)
+
+    image = subparsers.add_parser("image", help="images").add_subparsers(dest="action")
+    image.required = True
+    create = image.add_parser("create", help="register an image")
+    create.add_argument("resource_name", metavar="NAME")
+    create.add_argument("--disk-format", default="qcow2", choices=["raw", "qcow2"])
+    create.add_argument("--container-format", default="bare", choices=["bare"])
+    create.add_argument("--file", help="path of the image file")
+    create.add_argument("--size", type=int, help="size in bytes when there is no file")
+    create.add_argument("--id", help="image id (default: a new UUID)")
+    create.set_defaults(func=image_create)
+    image.add_parser("list", help="list images").set_defaults(func=image_list)
+
+    service = subparsers.add_parser("service", help="services").add_subparsers(dest="action")
+    service.required = True
+    service.add_parser("list", help="list services and their state").set_defaults(
+        func=service_list)
+
+
+def main() -> None:
+    category = cfg.SubCommandOpt("category", title="Commands", handler=_add_parsers,
+                                 help="what to manage")
+    conf = common.prepare_service(sys.argv[1:], cli_opts=[category])
+    try:
+        conf.category.func(conf.category)
+    except exception.MininovaException as exc:
+        sys.exit(f"error: {exc.message}")

@@ -1,0 +1,1 @@
+"""The compute service: API-side logic, RPC client and the manager on each host."""

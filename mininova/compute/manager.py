@@ -1,0 +1,237 @@
+"""Server side of the compute RPC API: the work on one hypervisor host.
+
+Each RPC method is a thin entry point under the four decorators and a per-instance lock;
+the guest work goes through the virt driver, the state through remotable objects (which
+travel to the conductor: this process never opens the database).
+"""
+import concurrent.futures
+import contextlib
+
+import oslo_messaging as messaging
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from mininova import conf
+from mininova import context as mn_context
+from mininova import exception
+from mininova import manager
+from mininova import objects
+from mininova.compute import power_state
+from mininova.compute import task_states
+from mininova.compute import vm_states
+from mininova.compute.decorators import reverts_task_state
+from mininova.compute.decorators import wrap_exception
+from mininova.compute.decorators import wrap_instance_event
+from mininova.compute.decorators import wrap_instance_fault
+from mininova.virt import driver as virt_driver
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def instance_lock(instance_uuid: str, purpose: str):
+    """Serialize all work on one instance inside this host."""
+    LOG.debug("Acquiring lock on %s for %s", instance_uuid, purpose)
+    with lockutils.lock(f"instance-{instance_uuid}"):
+        yield
+
+
+class ComputeManager(manager.Manager):
+    target = messaging.Target(version="1.0")
+
+    def __init__(self, host: str):
+        super().__init__(host)
+        self.driver = virt_driver.load_driver(CONF)
+        self._events = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="lifecycle")
+
+    # -- service hooks ---------------------------------------------------------------
+
+    def init_host(self) -> None:
+        """Connect to the hypervisor, report resources, resolve interrupted tasks."""
+        self.driver.init_host(self.host)
+        ctxt = mn_context.get_admin_context()
+        self.update_available_resource()
+        for instance in objects.InstanceList.get_by_host(ctxt, self.host):
+            self._init_instance(ctxt, instance)
+        self.driver.register_event_listener(self._on_lifecycle_event)
+
+    def cleanup_host(self) -> None:
+        self._events.shutdown(wait=True)
+
+    def periodic_tasks(self) -> list:
+        return [(CONF.update_resources_interval, self.update_available_resource),
+                (CONF.sync_power_state_interval, self.sync_power_states)]
+
+    def update_available_resource(self) -> None:
+        ctxt = mn_context.get_admin_context()
+        objects.ComputeNode.report(ctxt, self.host, self.driver.get_available_resource())
+
+    # -- RPC methods -----------------------------------------------------------------
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
+    def build_and_run_instance(self, context, instance) -> None:
+        with instance_lock(instance.uuid, "build"):
+            instance.host = self.host
+            instance.node = self.host
+            instance.task_state = task_states.SPAWNING
+            instance.save(expected_task_state=[task_states.SCHEDULING])
+            try:
+                image = objects.Image.get_by_id(context, instance.image_ref)
+                self.driver.spawn(context, instance, image)
+            except Exception:
+                self._set_error(instance)
+                raise
+            instance.power_state = self.driver.get_info(instance).state
+            instance.vm_state = vm_states.ACTIVE
+            instance.task_state = None
+            instance.launched_at = timeutils.utcnow(with_timezone=True)
+            instance.save(expected_task_state=[task_states.SPAWNING])
+            LOG.info("Instance %s is active on %s", instance.uuid, self.host)
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
+    def stop_instance(self, context, instance) -> None:
+        with instance_lock(instance.uuid, "stop"):
+            self.driver.power_off(instance, CONF.shutdown_timeout,
+                                  CONF.shutdown_retry_interval)
+            instance.power_state = self.driver.get_info(instance).state
+            instance.vm_state = vm_states.STOPPED
+            instance.task_state = None
+            instance.save(expected_task_state=[task_states.POWERING_OFF])
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
+    def start_instance(self, context, instance) -> None:
+        with instance_lock(instance.uuid, "start"):
+            self.driver.power_on(context, instance)
+            instance.power_state = self.driver.get_info(instance).state
+            instance.vm_state = vm_states.ACTIVE
+            instance.task_state = None
+            instance.save(expected_task_state=[task_states.POWERING_ON])
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
+    def reboot_instance(self, context, instance, reboot_type: str) -> None:
+        with instance_lock(instance.uuid, "reboot"):
+            self.driver.reboot(context, instance, reboot_type)
+            instance.power_state = self.driver.get_info(instance).state
+            instance.vm_state = vm_states.ACTIVE
+            instance.task_state = None
+            instance.save(expected_task_state=[task_states.REBOOTING,
+                                               task_states.REBOOTING_HARD])
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
+    def terminate_instance(self, context, instance) -> None:
+        with instance_lock(instance.uuid, "terminate"):
+            try:
+                self.driver.destroy(context, instance)
+            except Exception:
+                self._set_error(instance)
+                raise
+            instance.destroy()
+            LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _set_error(self, instance) -> None:
+        """Put the instance in ERROR; the decorators then add the fault and event."""
+        try:
+            instance.vm_state = vm_states.ERROR
+            instance.task_state = None
+            instance.save()
+        except exception.InstanceNotFound:
+            pass
+
+    def _init_instance(self, ctxt, instance) -> None:
+        """Resolve a task a previous run of this service left half done (Nova's rules)."""
+        task = instance.task_state
+        ctxt = mn_context.get_admin_context(request_id=ctxt.request_id)
+        LOG.info("Recovering instance %s (vm_state %s, task_state %s)",
+                 instance.uuid, instance.vm_state, task)
+        if task in (task_states.SCHEDULING, task_states.SPAWNING):
+            exc = exception.MininovaException("Build interrupted by a compute restart")
+            objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
+            self._set_error(instance)
+            return
+        redo = {
+            task_states.POWERING_OFF: lambda: self.driver.power_off(
+                instance, CONF.shutdown_timeout, CONF.shutdown_retry_interval),
+            task_states.POWERING_ON: lambda: self.driver.power_on(ctxt, instance),
+            task_states.REBOOTING: lambda: self.driver.reboot(ctxt, instance, "SOFT"),
+            task_states.REBOOTING_HARD: lambda: self.driver.reboot(ctxt, instance, "HARD"),
+            task_states.DELETING: lambda: self.driver.destroy(ctxt, instance),
+        }
+        try:
+            if task in redo:
+                redo[task]()
+            if task == task_states.DELETING:
+                instance.destroy()
+                return
+            self._sync_instance_power_state(instance, force_task=task is not None)
+        except Exception:
+            LOG.exception("Recovery of instance %s failed", instance.uuid)
+            self._set_error(instance)
+
+    def sync_power_states(self) -> None:
+        """Periodic: reconcile each instance's power state with the hypervisor."""
+        ctxt = mn_context.get_admin_context()
+        for instance in objects.InstanceList.get_by_host(ctxt, self.host):
+            if instance.task_state is not None:
+                continue
+            with instance_lock(instance.uuid, "sync power state"):
+                try:
+                    self._sync_instance_power_state(instance)
+                except exception.InstanceNotFound:
+                    continue
+
+    def _sync_instance_power_state(self, instance, force_task: bool = False) -> None:
+        """The hypervisor is the authority: record its power state, and a guest that
+        stopped on its own makes an ACTIVE instance STOPPED."""
+        try:
+            state = self.driver.get_info(instance).state
+        except exception.InstanceNotFound:
+            state = power_state.NOSTATE
+        instance.power_state = state
+        if state == power_state.RUNNING and force_task:
+            instance.vm_state = vm_states.ACTIVE
+        elif state in (power_state.SHUTDOWN, power_state.CRASHED,
+                       power_state.NOSTATE) and instance.vm_state == vm_states.ACTIVE:
+            LOG.info("Instance %s is not running on the hypervisor; marking it stopped",
+                     instance.uuid)
+            instance.vm_state = vm_states.STOPPED
+        if force_task:
+            instance.task_state = None
+            instance.save()
+        elif instance.obj_what_changed():
+            instance.save(expected_task_state=[None])
+
+    def _on_lifecycle_event(self, instance_uuid: str, state: int) -> None:
+        """libvirt says a guest changed state; sync it off the event thread."""
+        self._events.submit(self._handle_lifecycle_event, instance_uuid, state)
+
+    def _handle_lifecycle_event(self, instance_uuid: str, state: int) -> None:
+        ctxt = mn_context.get_admin_context()
+        try:
+            with instance_lock(instance_uuid, "lifecycle event"):
+                instance = objects.Instance.get_by_uuid(ctxt, instance_uuid)
+                if instance.task_state is None and instance.host == self.host:
+                    self._sync_instance_power_state(instance)
+        except (exception.InstanceNotFound, exception.UnexpectedTaskStateError):
+            pass
+        except Exception:
+            LOG.exception("Handling a lifecycle event for %s failed", instance_uuid)

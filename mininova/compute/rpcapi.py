@@ -1,0 +1,47 @@
+"""Client side of the compute RPC API (topic ``compute``, one server per host).
+
+Version history:
+  1.0 - Initial version: build_and_run_instance, start_instance, stop_instance,
+        reboot_instance, terminate_instance
+"""
+import oslo_messaging as messaging
+
+from mininova import conf
+from mininova import rpc
+
+CONF = conf.CONF
+TOPIC = "compute"
+VERSION = "1.0"
+
+
+class ComputeAPI:
+    """Each method targets the host that runs the instance: ``prepare(server=host)``."""
+
+    def __init__(self, transport: messaging.Transport):
+        self.client = rpc.get_client(transport, TOPIC, VERSION,
+                                     version_cap=CONF.upgrade_levels.compute)
+
+    def build_and_run_instance(self, ctxt, instance, host: str) -> None:
+        """Cast: spawn ``instance`` on ``host``."""
+        cctxt = self.client.prepare(server=host, version="1.0")
+        cctxt.cast(ctxt, "build_and_run_instance", instance=instance)
+
+    def start_instance(self, ctxt, instance) -> None:
+        """Cast: power the instance on."""
+        cctxt = self.client.prepare(server=instance.host, version="1.0")
+        cctxt.cast(ctxt, "start_instance", instance=instance)
+
+    def stop_instance(self, ctxt, instance) -> None:
+        """Cast: shut the instance down cleanly, destroying it after shutdown_timeout."""
+        cctxt = self.client.prepare(server=instance.host, version="1.0")
+        cctxt.cast(ctxt, "stop_instance", instance=instance)
+
+    def reboot_instance(self, ctxt, instance, reboot_type: str) -> None:
+        """Cast: reboot, ``reboot_type`` SOFT or HARD."""
+        cctxt = self.client.prepare(server=instance.host, version="1.0")
+        cctxt.cast(ctxt, "reboot_instance", instance=instance, reboot_type=reboot_type)
+
+    def terminate_instance(self, ctxt, instance) -> None:
+        """Cast: destroy the guest and delete the instance."""
+        cctxt = self.client.prepare(server=instance.host, version="1.0")
+        cctxt.cast(ctxt, "terminate_instance", instance=instance)

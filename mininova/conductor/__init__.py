@@ -1,0 +1,1 @@
+"""The conductor: orchestrates builds and does database work for compute hosts."""

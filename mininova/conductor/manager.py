@@ -1,0 +1,91 @@
+"""Server side of the conductor RPC API: object indirection for compute hosts, and the
+build orchestration (scheduler call, then compute cast)."""
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from mininova import exception
+from mininova import manager
+from mininova import objects
+from mininova.compute import rpcapi as compute_rpcapi
+from mininova.compute import vm_states
+from mininova.objects import base as objects_base
+from mininova.scheduler import rpcapi as scheduler_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+
+class ConductorManager(manager.Manager):
+    target = messaging.Target(version="1.0")
+
+    def __init__(self, host: str, transport: messaging.Transport):
+        super().__init__(host)
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
+        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
+
+    def ping(self, context) -> None:
+        """Answer compute hosts that wait for a conductor at start-up."""
+
+    # -- object indirection ----------------------------------------------------------
+
+    def object_class_action_versions(self, context, objname, objmethod, object_versions,
+                                     args, kwargs):
+        objclass = objects_base.MininovaObject.obj_class_from_name(
+            objname, object_versions[objname])
+        result = getattr(objclass, objmethod)(context, *args, **kwargs)
+        if isinstance(result, objects_base.MininovaObject):
+            return result.obj_to_primitive(target_version=object_versions[objname],
+                                           version_manifest=object_versions)
+        return result
+
+    def object_action(self, context, objinst, objmethod, args, kwargs):
+        before = objinst.obj_clone()
+        result = getattr(objinst, objmethod)(*args, **kwargs)
+        updates = {}
+        for name, field in objinst.fields.items():
+            if not objinst.obj_attr_is_set(name):
+                continue
+            value = getattr(objinst, name)
+            if not before.obj_attr_is_set(name) or getattr(before, name) != value:
+                updates[name] = field.to_primitive(objinst, name, value)
+        updates["obj_what_changed"] = objinst.obj_what_changed()
+        return updates, result
+
+    def object_backport_versions(self, context, objinst, object_versions):
+        target = object_versions[objinst.obj_name()]
+        return objinst.obj_to_primitive(target_version=target,
+                                        version_manifest=object_versions)
+
+    # -- builds ----------------------------------------------------------------------
+
+    def schedule_and_build_instances(self, context, instance) -> None:
+        """Ask the scheduler for a host (a call), then cast the build to that host."""
+        event = "conductor_schedule_and_build_instances"
+        objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
+        try:
+            host = self.scheduler_rpcapi.select_destinations(context, instance)
+        except exception.InstanceNotFound:
+            LOG.info("Instance %s was deleted while scheduling", instance.uuid)
+            return
+        except (exception.NoValidHost, messaging.MessagingTimeout) as exc:
+            self._set_error(context, instance, exc)
+            return
+        objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
+        instance.host = host
+        instance.node = host
+        LOG.info("Building instance %s on %s", instance.uuid, host)
+        self.compute_rpcapi.build_and_run_instance(context, instance, host)
+
+    def _set_error(self, context, instance, exc: Exception) -> None:
+        if isinstance(exc, messaging.MessagingTimeout):
+            exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
+        LOG.warning("Instance %s could not be scheduled: %s", instance.uuid, exc)
+        objects.InstanceFault.from_exception(context, instance.uuid, exc, self.host).create()
+        instance.vm_state = vm_states.ERROR
+        instance.task_state = None
+        try:
+            instance.save()
+        except exception.InstanceNotFound:
+            LOG.info("Instance %s was deleted while scheduling", instance.uuid)
+        objects.InstanceActionEvent.event_finish(
+            context, instance.uuid, "conductor_schedule_and_build_instances",
+            result="Error", traceback=str(exc))

@@ -1,0 +1,67 @@
+"""Client side of the conductor RPC API (topic ``conductor``).
+
+Version history:
+  1.0 - Initial version: ping, object_class_action_versions, object_action,
+        object_backport_versions, schedule_and_build_instances
+"""
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from mininova import conf
+from mininova import rpc
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+TOPIC = "conductor"
+VERSION = "1.0"
+
+
+class ConductorAPI:
+    """Calls objects' remotable methods on the conductor, and casts builds to it."""
+
+    def __init__(self, transport: messaging.Transport):
+        self.client = rpc.get_client(transport, TOPIC, VERSION,
+                                     version_cap=CONF.upgrade_levels.conductor)
+
+    def ping(self, context, timeout: float) -> None:
+        """Call: answer when the conductor is listening (MessagingTimeout otherwise)."""
+        cctxt = self.client.prepare(version="1.0", timeout=timeout)
+        cctxt.call(context, "ping")
+
+    def wait_until_ready(self, context, attempt_timeout: float = 5) -> None:
+        """Block until a conductor answers: a compute host can do nothing without one."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.ping(context, attempt_timeout)
+                LOG.info("Conductor is ready (after %d attempt(s))", attempt)
+                return
+            except messaging.MessagingTimeout:
+                LOG.warning("No conductor answered in %ss (attempt %d); is "
+                            "mininova-conductor running? Retrying.", attempt_timeout, attempt)
+
+    def object_class_action_versions(self, context, objname, objmethod, object_versions,
+                                     args, kwargs):
+        """Call: run a remotable classmethod on the conductor and return its result."""
+        cctxt = self.client.prepare(version="1.0")
+        return cctxt.call(context, "object_class_action_versions", objname=objname,
+                          objmethod=objmethod, object_versions=object_versions,
+                          args=args, kwargs=kwargs)
+
+    def object_action(self, context, objinst, objmethod, args, kwargs):
+        """Call: run a remotable method on the conductor; returns (updates, result)."""
+        cctxt = self.client.prepare(version="1.0")
+        return cctxt.call(context, "object_action", objinst=objinst, objmethod=objmethod,
+                          args=args, kwargs=kwargs)
+
+    def object_backport_versions(self, context, objinst, object_versions):
+        """Call: have the conductor downgrade an object this host cannot read."""
+        cctxt = self.client.prepare(version="1.0")
+        return cctxt.call(context, "object_backport_versions", objinst=objinst,
+                          object_versions=object_versions)
+
+    def schedule_and_build_instances(self, context, instance) -> None:
+        """Cast: pick a host for ``instance`` and have it built there."""
+        cctxt = self.client.prepare(version="1.0")
+        cctxt.cast(context, "schedule_and_build_instances", instance=instance)

@@ -1,0 +1,18 @@
+"""Configuration: every option lives in one module per group and is registered here.
+
+Callers do ``from mininova import conf; CONF = conf.CONF``.
+"""
+from oslo_config import cfg
+
+from mininova.conf import api
+from mininova.conf import compute
+from mininova.conf import database
+from mininova.conf import default
+from mininova.conf import libvirt
+from mininova.conf import scheduler
+from mininova.conf import upgrade_levels
+
+CONF = cfg.CONF
+
+for _module in (default, api, compute, database, libvirt, scheduler, upgrade_levels):
+    _module.register_opts(CONF)

@@ -1,0 +1,28 @@
+"""[api] options for mininova-api."""
+from oslo_config import cfg
+
+api_group = cfg.OptGroup("api", title="Compute API options")
+
+api_opts = [
+    cfg.HostAddressOpt("bind_host", default="127.0.0.1",
+                       help="Address mininova-api listens on. The default is loopback "
+                            "because noauth2 lets anyone who reaches the port act as admin; "
+                            "listening elsewhere is an explicit operator choice."),
+    cfg.PortOpt("bind_port", default=8774, help="Port mininova-api listens on."),
+    cfg.IntOpt("workers", default=2, min=1, help="Number of gunicorn worker processes."),
+    cfg.IntOpt("threads", default=8, min=1, help="Threads per gunicorn worker."),
+    cfg.StrOpt("auth_strategy", default="noauth2", choices=["noauth2"],
+               help="How requests are authenticated. noauth2 takes X-Auth-Token as "
+                    "'user:project' and treats the user 'admin' as an administrator."),
+    cfg.IntOpt("max_limit", default=1000, min=1,
+               help="Largest number of items one list request returns."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_group(api_group)
+    conf.register_opts(api_opts, group=api_group)
+
+
+def list_opts() -> dict:
+    return {api_group: api_opts}

@@ -1,0 +1,32 @@
+"""Options for mininova-compute and the resources it offers to the scheduler."""
+from oslo_config import cfg
+
+compute_opts = [
+    cfg.IntOpt("shutdown_timeout", default=60, min=0,
+               help="Seconds to wait for a guest to shut down cleanly on stop before "
+                    "it is destroyed."),
+    cfg.IntOpt("shutdown_retry_interval", default=10, min=1,
+               help="Seconds between two clean shutdown requests sent to a guest that "
+                    "has not stopped yet."),
+    cfg.IntOpt("sync_power_state_interval", default=60, min=0,
+               help="Seconds between two power-state syncs with the hypervisor; 0 disables."),
+    cfg.IntOpt("update_resources_interval", default=60, min=1,
+               help="Seconds between two reports of this host's resources to the "
+                    "compute_nodes table."),
+    cfg.FloatOpt("cpu_allocation_ratio", default=4.0, min=0.0,
+                 help="Virtual CPUs the scheduler may place per physical CPU."),
+    cfg.FloatOpt("ram_allocation_ratio", default=1.0, min=0.0,
+                 help="Memory the scheduler may place per MB of physical memory."),
+    cfg.FloatOpt("disk_allocation_ratio", default=1.0, min=0.0,
+                 help="Disk the scheduler may place per GB of local disk."),
+    cfg.IntOpt("reserved_host_memory_mb", default=0, min=0,
+               help="Memory kept back for the host itself."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(compute_opts)
+
+
+def list_opts() -> dict:
+    return {"DEFAULT": compute_opts}

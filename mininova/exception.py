@@ -1,0 +1,102 @@
+"""Exceptions with an HTTP code; the API turns them into Nova-style fault bodies."""
+
+
+class MininovaException(Exception):
+    """Base: ``msg_fmt`` formatted with the keyword arguments; ``code`` is the HTTP status."""
+
+    msg_fmt = "An unknown exception occurred."
+    code = 500
+
+    def __init__(self, message: str | None = None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError):
+                message = self.msg_fmt
+        self.message = message
+        super().__init__(message)
+
+
+class Invalid(MininovaException):
+    msg_fmt = "Bad request: %(reason)s"
+    code = 400
+
+
+class ValidationError(Invalid):
+    msg_fmt = "Invalid input for field/attribute %(field)s. Value: %(value)s. %(reason)s"
+
+
+class Forbidden(MininovaException):
+    msg_fmt = "Policy doesn't allow %(action)s to be performed."
+    code = 403
+
+
+class NotFound(MininovaException):
+    msg_fmt = "Resource could not be found."
+    code = 404
+
+
+class InstanceNotFound(NotFound):
+    msg_fmt = "Instance %(instance_id)s could not be found."
+
+
+class FlavorNotFound(NotFound):
+    msg_fmt = "Flavor %(flavor_id)s could not be found."
+
+
+class ImageNotFound(NotFound):
+    msg_fmt = "Image %(image_id)s could not be found."
+
+
+class InstanceActionNotFound(NotFound):
+    msg_fmt = "Action for request_id %(request_id)s on instance %(instance_uuid)s not found"
+
+
+class ServiceNotFound(NotFound):
+    msg_fmt = "Service %(service_id)s could not be found."
+
+
+class ComputeHostNotFound(NotFound):
+    msg_fmt = "Compute host %(host)s could not be found."
+
+
+class Conflict(MininovaException):
+    code = 409
+
+
+class InstanceInvalidState(Conflict):
+    msg_fmt = ("Cannot '%(action)s' instance %(instance_uuid)s while it is in "
+               "%(attr)s %(state)s")
+
+
+class UnexpectedTaskStateError(Conflict):
+    msg_fmt = ("Conflict updating instance %(instance_uuid)s. Expected: %(expected)s. "
+               "Actual: %(actual)s")
+
+
+class FlavorExists(Conflict):
+    msg_fmt = "Flavor with name or id %(name)s already exists."
+
+
+class ImageExists(Conflict):
+    msg_fmt = "Image %(name)s already exists."
+
+
+class NoValidHost(MininovaException):
+    msg_fmt = "No valid host was found. %(reason)s"
+    code = 500
+
+
+class ServiceUnavailable(MininovaException):
+    msg_fmt = "%(reason)s"
+    code = 503
+
+
+class RPCTimeout(MininovaException):
+    msg_fmt = "Timed out waiting for a reply from %(service)s on %(host)s."
+    code = 504
+
+
+class HypervisorError(MininovaException):
+    msg_fmt = "Hypervisor error: %(reason)s"

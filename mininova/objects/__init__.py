@@ -1,0 +1,15 @@
+"""oslo.versionedobjects: the typed objects that travel over RPC.
+
+``register_all()`` imports every object module so the registry knows them all.
+"""
+
+
+def register_all() -> None:
+    """Import the object modules; each registers its classes on import."""
+    __import__("mininova.objects.compute_node")
+    __import__("mininova.objects.flavor")
+    __import__("mininova.objects.image")
+    __import__("mininova.objects.instance")
+    __import__("mininova.objects.instance_action")
+    __import__("mininova.objects.instance_fault")
+    __import__("mininova.objects.service")

@@ -1,0 +1,40 @@
+"""Base classes, registry and RPC serializer for mininova's versioned objects."""
+from oslo_versionedobjects import base as ovo_base
+
+remotable = ovo_base.remotable
+
+
+class MininovaObjectRegistry(ovo_base.VersionedObjectRegistry):
+    """Makes each registered class reachable as ``mininova.objects.<Name>``."""
+
+    def registration_hook(self, cls, index):
+        import mininova.objects
+        setattr(mininova.objects, cls.obj_name(), cls)
+
+
+class MininovaObject(ovo_base.VersionedObject):
+    """Base for all objects; ``indirection_api`` is set on compute hosts to the conductor."""
+
+    OBJ_SERIAL_NAMESPACE = "mininova_object"
+    OBJ_PROJECT_NAMESPACE = "mininova"
+
+    def _set_from_db(self, db_row, fields=None) -> "MininovaObject":
+        """Copy the named (default: all) fields from a database row and forget the changes."""
+        for name in fields or self.fields:
+            setattr(self, name, getattr(db_row, name))
+        self.obj_reset_changes()
+        return self
+
+    @classmethod
+    def _from_db(cls, context, db_row):
+        return cls(context)._set_from_db(db_row)
+
+
+class MininovaObjectSerializer(ovo_base.VersionedObjectSerializer):
+    """Turns objects into primitives and back on each side of an RPC."""
+
+    OBJ_BASE_CLASS = MininovaObject
+
+
+class ObjectListBase(ovo_base.ObjectListBase):
+    pass

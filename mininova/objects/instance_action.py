@@ -1,0 +1,102 @@
+"""InstanceAction and its events: the audit trail of what was asked and what happened."""
+import traceback as tb_module
+
+from oslo_versionedobjects import fields
+
+from mininova.db import api as db_api
+from mininova.objects import base
+
+
+@base.MininovaObjectRegistry.register
+class InstanceAction(base.MininovaObject):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "action": fields.StringField(),
+        "instance_uuid": fields.UUIDField(),
+        "request_id": fields.StringField(),
+        "user_id": fields.StringField(nullable=True),
+        "project_id": fields.StringField(nullable=True),
+        "start_time": fields.DateTimeField(),
+        "finish_time": fields.DateTimeField(nullable=True),
+        "message": fields.StringField(nullable=True),
+    }
+
+    @classmethod
+    def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
+        """Record that ``context``'s request asked for ``action`` (API side)."""
+        row = db_api.action_start({
+            "action": action, "instance_uuid": instance_uuid,
+            "request_id": context.request_id, "user_id": context.user_id,
+            "project_id": context.project_id, "start_time": db_api.utcnow()})
+        return cls._from_db(context, row)
+
+    @classmethod
+    def get_by_request_id(cls, context, instance_uuid: str,
+                          request_id: str) -> "InstanceAction":
+        return cls._from_db(context, db_api.action_get_by_request_id(instance_uuid,
+                                                                      request_id))
+
+
+@base.MininovaObjectRegistry.register
+class InstanceActionList(base.ObjectListBase, base.MininovaObject):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+    fields = {"objects": fields.ListOfObjectsField("InstanceAction")}
+
+    @classmethod
+    def get_by_instance_uuid(cls, context, instance_uuid: str) -> "InstanceActionList":
+        return cls(context, objects=[InstanceAction._from_db(context, row)
+                                     for row in db_api.actions_get(instance_uuid)])
+
+
+@base.MininovaObjectRegistry.register
+class InstanceActionEvent(base.MininovaObject):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(),
+        "event": fields.StringField(),
+        "action_id": fields.IntegerField(),
+        "start_time": fields.DateTimeField(),
+        "finish_time": fields.DateTimeField(nullable=True),
+        "result": fields.StringField(nullable=True),
+        "traceback": fields.StringField(nullable=True),
+        "host": fields.StringField(nullable=True),
+    }
+
+    @classmethod
+    @base.remotable
+    def event_start(cls, context, instance_uuid: str, event_name: str,
+                    host: str | None = None) -> None:
+        db_api.action_event_start(instance_uuid, context.request_id, {
+            "event": event_name, "start_time": db_api.utcnow(), "host": host})
+
+    @classmethod
+    @base.remotable
+    def event_finish(cls, context, instance_uuid: str, event_name: str,
+                     result: str = "Success", traceback: str | None = None) -> None:
+        db_api.action_event_finish(instance_uuid, context.request_id, event_name, {
+            "finish_time": db_api.utcnow(), "result": result, "traceback": traceback})
+
+    @classmethod
+    def event_finish_with_failure(cls, context, instance_uuid: str, event_name: str,
+                                  exc: BaseException) -> None:
+        """Close the event as failed, keeping the traceback for the admin."""
+        text = "".join(tb_module.format_exception(exc))
+        cls.event_finish(context, instance_uuid, event_name, result="Error", traceback=text)
+
+
+@base.MininovaObjectRegistry.register
+class InstanceActionEventList(base.ObjectListBase, base.MininovaObject):
+    # Version 1.0: Initial version
+    VERSION = "1.0"
+    fields = {"objects": fields.ListOfObjectsField("InstanceActionEvent")}
+
+    @classmethod
+    def get_by_action(cls, context, action_id: int) -> "InstanceActionEventList":
+        return cls(context, objects=[InstanceActionEvent._from_db(context, row)
+                                     for row in db_api.action_events_get(action_id)])

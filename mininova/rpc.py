@@ -1,0 +1,59 @@
+"""RPC plumbing: the transport, the serializer that carries the request context and
+versioned objects, and the client/server factories every rpcapi and service uses."""
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_messaging.rpc import dispatcher
+
+from mininova import context as mn_context
+from mininova import exception
+from mininova.objects import base as objects_base
+
+# NOTE: exceptions raised by a manager are re-raised on the caller's side only when
+# their module is listed here.
+ALLOWED_EXMODS = [exception.__name__]
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """Serializes the RequestContext alongside the payload, so the request id and the
+    caller's identity reach the remote service and its logs."""
+
+    def __init__(self, base: messaging.Serializer | None = None):
+        self._base = base or messaging.NoOpSerializer()
+
+    def serialize_entity(self, ctxt, entity):
+        return self._base.serialize_entity(ctxt, entity)
+
+    def deserialize_entity(self, ctxt, entity):
+        return self._base.deserialize_entity(ctxt, entity)
+
+    def serialize_context(self, ctxt) -> dict:
+        return ctxt.to_dict()
+
+    def deserialize_context(self, ctxt: dict):
+        return mn_context.from_dict(ctxt)
+
+
+def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
+    """The process's RPC transport; create it once and share it."""
+    return messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
+
+
+def get_serializer() -> RequestContextSerializer:
+    return RequestContextSerializer(objects_base.MininovaObjectSerializer())
+
+
+def get_client(transport: messaging.Transport, topic: str, version: str,
+               version_cap: str | None = None) -> messaging.RPCClient:
+    """An RPC client on ``topic``; callers ``prepare(server=..., version=...)`` per call."""
+    target = messaging.Target(topic=topic, version=version)
+    return messaging.get_rpc_client(transport, target, version_cap=version_cap,
+                                    serializer=get_serializer())
+
+
+def get_server(transport: messaging.Transport, topic: str, host: str,
+               endpoints: list) -> messaging.MessageHandlingServer:
+    """A threading RPC server listening on ``topic`` for this ``host``."""
+    target = messaging.Target(topic=topic, server=host)
+    return messaging.get_rpc_server(transport, target, endpoints, executor="threading",
+                                    serializer=get_serializer(),
+                                    access_policy=dispatcher.DefaultRPCAccessPolicy)

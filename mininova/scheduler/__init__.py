@@ -1,0 +1,1 @@
+"""The scheduler: chooses a compute host for each new instance."""

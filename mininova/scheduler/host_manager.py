@@ -1,0 +1,62 @@
+"""HostState: what the scheduler knows of each compute host, built from the
+compute_nodes rows, the services rows, and the resources claimed by instances."""
+import dataclasses
+
+from mininova import conf
+from mininova import objects
+from mininova.db import api as db_api
+
+CONF = conf.CONF
+
+
+@dataclasses.dataclass
+class HostState:
+    host: str
+    up: bool
+    disabled: bool
+    total_vcpus: int
+    total_memory_mb: int
+    total_disk_gb: int
+    used_vcpus: int = 0
+    used_memory_mb: int = 0
+    used_disk_gb: int = 0
+    num_instances: int = 0
+
+    @property
+    def free_ram_mb(self) -> float:
+        total = self.total_memory_mb * CONF.ram_allocation_ratio
+        return total - CONF.reserved_host_memory_mb - self.used_memory_mb
+
+    @property
+    def free_vcpus(self) -> float:
+        return self.total_vcpus * CONF.cpu_allocation_ratio - self.used_vcpus
+
+    @property
+    def free_disk_gb(self) -> float:
+        return self.total_disk_gb * CONF.disk_allocation_ratio - self.used_disk_gb
+
+    def consume(self, instance) -> None:
+        self.used_memory_mb += instance.memory_mb
+        self.used_vcpus += instance.vcpus
+        self.used_disk_gb += instance.root_gb
+        self.num_instances += 1
+
+
+def get_host_states(context) -> list[HostState]:
+    """One HostState per compute host that has reported its resources."""
+    services = {svc.host: svc for svc in objects.ServiceList.get_all(context,
+                                                                   "mininova-compute")}
+    usage = db_api.host_usage()
+    states = []
+    for node in objects.ComputeNodeList.get_all(context):
+        svc = services.get(node.host)
+        used = usage.get(node.host, {})
+        states.append(HostState(
+            host=node.host,
+            up=svc is not None and svc.is_up(CONF.service_down_time),
+            disabled=svc is None or svc.disabled,
+            total_vcpus=node.vcpus, total_memory_mb=node.memory_mb,
+            total_disk_gb=node.local_gb,
+            used_vcpus=used.get("vcpus", 0), used_memory_mb=used.get("memory_mb", 0),
+            used_disk_gb=used.get("root_gb", 0), num_instances=used.get("instances", 0)))
+    return states

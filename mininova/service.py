@@ -1,0 +1,91 @@
+"""A running service: its RPC server, heartbeat, periodic tasks and clean shutdown.
+
+One ``Service`` per process (compute, conductor, scheduler). The API has none.
+"""
+import signal
+import threading
+from collections.abc import Callable
+
+from oslo_log import log as logging
+
+from mininova import conf
+from mininova import context as mn_context
+from mininova import objects
+from mininova import rpc
+from mininova.manager import Manager
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+class Service:
+    """Runs ``manager`` as the RPC server for ``topic`` on ``host``."""
+
+    def __init__(self, host: str, binary: str, topic: str, manager: Manager, transport):
+        self.host = host
+        self.binary = binary
+        self.topic = topic
+        self.manager = manager
+        self.transport = transport
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server = None
+        self._service_ref = None
+
+    def start(self) -> None:
+        ctxt = mn_context.get_admin_context()
+        self.manager.init_host()
+        self._service_ref = objects.Service.register(ctxt, self.host, self.binary, self.topic)
+        self._server = rpc.get_server(self.transport, self.topic, self.host, [self.manager])
+        self._server.start()
+        self._spawn(CONF.report_interval, self._heartbeat, "heartbeat")
+        for interval, task in self.manager.periodic_tasks():
+            if interval > 0:
+                self._spawn(interval, task, task.__name__)
+        LOG.info("%s started on host %s, topic %s", self.binary, self.host, self.topic)
+
+    def _spawn(self, interval: int, task: Callable[[], None], name: str) -> None:
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    task()
+                except Exception:
+                    LOG.exception("Periodic task %s failed", name)
+
+        thread = threading.Thread(target=loop, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _heartbeat(self) -> None:
+        self._service_ref.heartbeat()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking requests, let in-flight ones finish (up to ``timeout``), exit."""
+        timeout = CONF.graceful_shutdown_timeout if timeout is None else timeout
+        LOG.info("%s on %s stopping; draining in-flight requests (up to %ss)",
+                 self.binary, self.host, timeout)
+        self._stop.set()
+        if self._server is not None:
+            self._server.stop()
+            waiter = threading.Thread(target=self._server.wait, daemon=True)
+            waiter.start()
+            waiter.join(timeout)
+            if waiter.is_alive():
+                LOG.warning("In-flight requests still running after %ss; exiting anyway",
+                            timeout)
+        self.manager.cleanup_host()
+        LOG.info("%s on %s stopped", self.binary, self.host)
+
+    def run(self) -> None:
+        """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
+        done = threading.Event()
+
+        def _on_signal(signum, _frame):
+            LOG.info("Caught signal %s", signal.Signals(signum).name)
+            done.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+        self.start()
+        done.wait()
+        self.stop()

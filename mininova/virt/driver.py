@@ -1,0 +1,104 @@
+"""The ComputeDriver contract: the last hop of the request path before the hypervisor.
+
+``compute/manager.py`` talks to a hypervisor only through these methods; a driver (today
+``virt/libvirt/driver.py``) implements them. ``load_driver(conf)`` builds the configured one.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from oslo_config import cfg
+
+EventCallback = Callable[[str, int], None]
+"""``callback(instance_uuid, power_state)`` called on hypervisor lifecycle events."""
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceInfo:
+    """What the hypervisor says about one guest; ``state`` is a compute.power_state value."""
+
+    state: int
+    max_mem_kb: int = 0
+    mem_kb: int = 0
+    num_cpu: int = 0
+    cpu_time_ns: int = 0
+
+
+class ComputeDriver(abc.ABC):
+    """Interface between the compute manager and a hypervisor.
+
+    ``instance`` arguments need ``uuid``, ``name``, ``memory_mb``, ``vcpus``, ``root_gb``
+    and ``image_ref`` attributes (an ``objects.Instance`` has them). Errors are raised as
+    ``exception.InstanceNotFound`` (no such guest) or ``exception.HypervisorError``.
+    """
+
+    @abc.abstractmethod
+    def init_host(self, host: str) -> None:
+        """Connect to the hypervisor when the compute service starts on ``host``."""
+
+    @abc.abstractmethod
+    def spawn(self, context: Any, instance: Any, image: Any) -> None:
+        """Create and start the guest; return once it is running."""
+
+    @abc.abstractmethod
+    def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
+        """Stop the guest: clean shutdown for up to ``timeout`` seconds, then destroy.
+
+        The state is checked right after the first request, the request is repeated every
+        ``retry_interval`` seconds, and ``timeout=0`` powers off at once.
+        """
+
+    @abc.abstractmethod
+    def power_on(self, context: Any, instance: Any) -> None:
+        """Start a stopped guest."""
+
+    @abc.abstractmethod
+    def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
+        """Reboot the guest; ``reboot_type`` is ``'SOFT'`` (guest OS) or ``'HARD'`` (reset)."""
+
+    @abc.abstractmethod
+    def destroy(self, context: Any, instance: Any) -> None:
+        """Stop and remove the guest and its files; a missing guest is not an error."""
+
+    @abc.abstractmethod
+    def get_info(self, instance: Any) -> InstanceInfo:
+        """Return the guest's state; raises ``InstanceNotFound`` when there is no guest."""
+
+    @abc.abstractmethod
+    def get_available_resource(self) -> dict:
+        """Return this host's totals for the scheduler.
+
+        Keys: vcpus, memory_mb, local_gb, hypervisor_type, hypervisor_version,
+        hypervisor_hostname.
+        """
+
+    @abc.abstractmethod
+    def list_instance_uuids(self) -> list[str]:
+        """Return the uuids of the guests this service manages on this hypervisor."""
+
+    def register_event_listener(self, callback: EventCallback | None) -> None:
+        """Have ``callback(instance_uuid, power_state)`` called on lifecycle events.
+
+        The default is a no-op for hypervisors without events; the periodic power-state
+        sync covers them. ``None`` unregisters.
+        """
+        return None
+
+    def get_console_output(self, context: Any, instance: Any) -> str:
+        """Return the guest's serial console log ('' when the driver keeps none)."""
+        return ""
+
+    def cleanup_host(self, host: str) -> None:
+        """Release hypervisor resources when the compute service stops."""
+        return None
+
+
+def load_driver(conf: cfg.ConfigOpts) -> ComputeDriver:
+    """Build the compute driver for this service (libvirt, whatever its connection URI)."""
+    # NOTE: imported here so that importing the contract does not need libvirt-python.
+    from mininova.virt.libvirt import driver as libvirt_driver
+
+    return libvirt_driver.LibvirtDriver(conf)

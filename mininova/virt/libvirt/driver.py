@@ -1,0 +1,297 @@
+"""LibvirtDriver: the ComputeDriver that runs guests through libvirt.
+
+Last hop of every request path: ``compute/manager.py`` -> here -> libvirt. Domain XML
+comes from ``config.py``; the connection, lookups and events from ``host.py``. Works
+against QEMU/KVM (``qemu:///system``) and libvirt's in-process test hypervisor
+(``test:///default``), where no file is created and every transition is immediate.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import shutil
+import time
+from typing import Any
+
+import libvirt
+from oslo_concurrency import processutils
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from mininova import exception
+from mininova.virt import driver
+from mininova.virt.libvirt import config as vconfig
+from mininova.virt.libvirt import host as libvirt_host
+
+LOG = logging.getLogger(__name__)
+
+# NOTE: only domains named like instance.name belong to mininova; anything else on the
+# hypervisor (the test driver's predefined "test" domain, hand-made guests) is ignored.
+INSTANCE_NAME_PREFIX = "instance-"
+
+# Tail of the console log returned by get_console_output.
+MAX_CONSOLE_BYTES = 100 * 1024
+
+_GiB = 1024 ** 3
+
+
+def _image_attr(image: Any, name: str) -> Any:
+    """Read an image field from an Image object or its primitive dict form."""
+    if isinstance(image, dict):
+        return image.get(name)
+    return getattr(image, name, None)
+
+
+class LibvirtDriver(driver.ComputeDriver):
+    """ComputeDriver on one libvirt connection (``[libvirt] connection_uri``)."""
+
+    # Seconds between two state checks while a guest shuts down cleanly.
+    shutdown_poll_interval = 1.0
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self._conf = conf
+        self._host = libvirt_host.Host(conf.libvirt.connection_uri,
+                                       name_prefix=INSTANCE_NAME_PREFIX)
+
+    # -- service lifecycle -------------------------------------------------------------
+
+    def init_host(self, host: str) -> None:
+        conn = self._host.get_connection()
+        with libvirt_host.translate_errors():
+            LOG.info("libvirt driver on %s: %s hypervisor version %s at %s",
+                     host, conn.getType(), conn.getVersion(), self._conf.libvirt.connection_uri)
+
+    def cleanup_host(self, host: str) -> None:
+        self._host.close()
+
+    def register_event_listener(self, callback: driver.EventCallback | None) -> None:
+        self._host.set_event_listener(callback)
+
+    # -- guest configuration -----------------------------------------------------------
+
+    def _virt_type(self) -> str:
+        return "test" if self._host.is_test_driver() else self._conf.libvirt.virt_type
+
+    def _instance_dir(self, instance: Any) -> str:
+        return os.path.join(self._conf.state_path, "instances", instance.uuid)
+
+    def _disk_path(self, instance: Any) -> str:
+        return os.path.join(self._instance_dir(instance), "disk")
+
+    def _console_log_path(self, instance: Any) -> str:
+        return os.path.join(self._instance_dir(instance), "console.log")
+
+    def get_guest_config(self, instance: Any, with_disk: bool = True) -> vconfig.LibvirtConfigGuest:
+        """Build the domain configuration of ``instance``."""
+        guest = vconfig.LibvirtConfigGuest(self._virt_type(), instance.name, instance.uuid,
+                                           instance.memory_mb, instance.vcpus)
+        # NOTE: ACPI is what lets a clean shutdown (power_off) reach the guest OS.
+        guest.add_feature(vconfig.LibvirtConfigGuestFeature("acpi"))
+        guest.add_feature(vconfig.LibvirtConfigGuestFeature("apic"))
+        if with_disk:
+            guest.add_device(vconfig.LibvirtConfigGuestDisk(self._disk_path(instance)))
+        guest.add_device(vconfig.LibvirtConfigGuestSerial(
+            "file", source_path=self._console_log_path(instance)))
+        return guest
+
+    def _create_disk(self, instance: Any, image: Any) -> bool:
+        """Create the instance's qcow2 root disk over the image file; False if no disk."""
+        base = _image_attr(image, "file_path")
+        if not base and not instance.root_gb:
+            return False
+        cmd = ["qemu-img", "create", "-f", "qcow2"]
+        if base:
+            fmt = _image_attr(image, "disk_format") or "raw"
+            cmd += ["-b", os.path.abspath(base), "-F", fmt]
+        cmd.append(self._disk_path(instance))
+        if instance.root_gb:
+            cmd.append(f"{instance.root_gb}G")
+        try:
+            processutils.execute(*cmd)
+        except (processutils.ProcessExecutionError, OSError) as exc:
+            raise exception.HypervisorError(reason=f"cannot create disk: {exc}") from exc
+        return True
+
+    # -- operations --------------------------------------------------------------------
+
+    def spawn(self, context: Any, instance: Any, image: Any) -> None:
+        if self._host.is_test_driver():
+            # NOTE: the test hypervisor never opens the disk or the console log.
+            with_disk = True
+        else:
+            os.makedirs(self._instance_dir(instance), exist_ok=True)
+            with_disk = self._create_disk(instance, image)
+        xml = self.get_guest_config(instance, with_disk=with_disk).to_xml()
+        LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            domain = self._host.get_connection().defineXML(xml)
+            if domain.isActive():
+                LOG.info("Domain %s already running", instance.name,
+                         instance_uuid=instance.uuid)
+                return
+            try:
+                domain.create()
+            except libvirt.libvirtError:
+                # NOTE: clean up, but report the start failure rather than a cleanup one.
+                with contextlib.suppress(libvirt.libvirtError):
+                    self._undefine(domain)
+                self._delete_instance_files(instance)
+                raise
+        LOG.info("Spawned domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            if timeout > 0 and self._clean_shutdown(domain, instance, timeout, retry_interval):
+                return
+            self._destroy_domain(domain)
+        LOG.info("Powered off domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def _clean_shutdown(self, domain: libvirt.virDomain, instance: Any, timeout: int,
+                        retry_interval: int) -> bool:
+        """Ask the guest to shut down until it has or ``timeout`` passed; True if it has."""
+        if not domain.isActive():
+            return True
+        self._request_shutdown(domain, instance)
+        now = time.monotonic()
+        deadline = now + timeout
+        next_request = now + retry_interval if retry_interval > 0 else math.inf
+        while True:
+            if not domain.isActive():
+                LOG.info("Domain %s shut down cleanly", instance.name,
+                         instance_uuid=instance.uuid)
+                return True
+            now = time.monotonic()
+            if now >= deadline:
+                LOG.warning("Domain %s did not shut down within %ds; destroying it",
+                            instance.name, timeout, instance_uuid=instance.uuid)
+                return False
+            if now >= next_request:
+                self._request_shutdown(domain, instance)
+                next_request = now + retry_interval
+                continue
+            time.sleep(min(self.shutdown_poll_interval, deadline - now, next_request - now))
+
+    def _request_shutdown(self, domain: libvirt.virDomain, instance: Any) -> None:
+        try:
+            domain.shutdown()
+        except libvirt.libvirtError as exc:
+            # NOTE: the guest may have stopped between the check and the request; any other
+            # failure is left to the destroy fallback.
+            if domain.isActive():
+                LOG.warning("Shutdown request for %s failed: %s", instance.name, exc,
+                            instance_uuid=instance.uuid)
+
+    def _destroy_domain(self, domain: libvirt.virDomain) -> None:
+        try:
+            domain.destroy()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_INVALID or domain.isActive():
+                raise
+
+    def _undefine(self, domain: libvirt.virDomain) -> None:
+        try:
+            domain.undefine()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise
+
+    def power_on(self, context: Any, instance: Any) -> None:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            if not domain.isActive():
+                domain.create()
+        LOG.info("Powered on domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            if reboot_type.upper() == "SOFT" and self._soft_reboot(domain, instance):
+                return
+            # NOTE: destroy + create rather than reset(): it also boots a guest that is
+            # off, as a hard reboot must.
+            if domain.isActive():
+                self._destroy_domain(domain)
+            domain.create()
+        LOG.info("Hard rebooted domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def _soft_reboot(self, domain: libvirt.virDomain, instance: Any) -> bool:
+        """Ask the guest OS to reboot; False when it cannot (the caller reboots hard)."""
+        if domain.state()[0] != libvirt.VIR_DOMAIN_RUNNING:
+            LOG.info("Domain %s is not running; rebooting hard", instance.name,
+                     instance_uuid=instance.uuid)
+            return False
+        try:
+            domain.reboot(0)
+        except libvirt.libvirtError as exc:
+            LOG.warning("Soft reboot of %s failed (%s); rebooting hard", instance.name, exc,
+                        instance_uuid=instance.uuid)
+            return False
+        LOG.info("Soft rebooted domain %s", instance.name, instance_uuid=instance.uuid)
+        return True
+
+    def destroy(self, context: Any, instance: Any) -> None:
+        try:
+            domain = self._host.get_domain(instance.uuid)
+            with libvirt_host.translate_errors(instance.uuid):
+                if domain.isActive():
+                    self._destroy_domain(domain)
+                self._undefine(domain)
+        except exception.InstanceNotFound:
+            LOG.info("Domain %s already gone", instance.name, instance_uuid=instance.uuid)
+        self._delete_instance_files(instance)
+        LOG.info("Destroyed domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def _delete_instance_files(self, instance: Any) -> None:
+        shutil.rmtree(self._instance_dir(instance), ignore_errors=True)
+
+    # -- queries -----------------------------------------------------------------------
+
+    def get_info(self, instance: Any) -> driver.InstanceInfo:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            state, max_mem_kb, mem_kb, num_cpu, cpu_time_ns = domain.info()
+        return driver.InstanceInfo(state=libvirt_host.to_power_state(state),
+                                   max_mem_kb=max_mem_kb, mem_kb=mem_kb, num_cpu=num_cpu,
+                                   cpu_time_ns=cpu_time_ns)
+
+    def get_available_resource(self) -> dict:
+        conn = self._host.get_connection()
+        with libvirt_host.translate_errors():
+            _model, memory_mb, cpus = conn.getInfo()[:3]
+            hypervisor_type = conn.getType()
+            hypervisor_version = conn.getVersion()
+        return {
+            "vcpus": cpus,
+            "memory_mb": memory_mb,
+            "local_gb": self._local_gb(),
+            "hypervisor_type": hypervisor_type,
+            "hypervisor_version": hypervisor_version,
+            "hypervisor_hostname": self._conf.host,
+        }
+
+    def _local_gb(self) -> int:
+        """Size in GiB of the filesystem holding state_path (or its nearest existing parent)."""
+        path = os.path.abspath(self._conf.state_path)
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        stat = os.statvfs(path)
+        return stat.f_frsize * stat.f_blocks // _GiB
+
+    def list_instance_uuids(self) -> list[str]:
+        with libvirt_host.translate_errors():
+            return [domain.UUIDString() for domain in self._host.list_domains()]
+
+    def get_console_output(self, context: Any, instance: Any) -> str:
+        path = self._console_log_path(instance)
+        try:
+            with open(path, "rb") as log_file:
+                log_file.seek(0, os.SEEK_END)
+                log_file.seek(max(0, log_file.tell() - MAX_CONSOLE_BYTES))
+                return log_file.read().decode("utf-8", errors="replace")
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                return ""
+            raise exception.HypervisorError(reason=f"cannot read console log: {exc}") from exc
