@@ -59,7 +59,9 @@ class ComputeManager(manager.Manager):
         self.driver.register_event_listener(self._on_lifecycle_event)
 
     def cleanup_host(self) -> None:
+        self.driver.register_event_listener(None)
         self._events.shutdown(wait=True)
+        self.driver.cleanup_host(self.host)
 
     def periodic_tasks(self) -> list:
         return [(CONF.update_resources_interval, self.update_available_resource),

@@ -19,9 +19,6 @@ from mininova.db import models
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
-_UNSET = object()
-
-
 class _Engine:
     """Lazily creates this process's engine and session factory from [database]."""
 
@@ -134,8 +131,8 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
         return list(sess.scalars(query))
 
 
-def instance_update(uuid: str, values: dict, expected_task_state=_UNSET,
-                    expected_vm_state=_UNSET) -> models.Instance:
+def instance_update(uuid: str, values: dict, expected_task_state: list | None = None,
+                    expected_vm_state: list | None = None) -> models.Instance:
     """Update one live instance atomically.
 
     With ``expected_task_state`` (a list; ``None`` inside means "no task"), the update only
@@ -148,9 +145,8 @@ def instance_update(uuid: str, values: dict, expected_task_state=_UNSET,
     stmt = sa.update(inst).where(inst.uuid == uuid, inst.deleted == 0)
     for column, expected in ((inst.task_state, expected_task_state),
                              (inst.vm_state, expected_vm_state)):
-        if expected is _UNSET:
+        if expected is None:
             continue
-        expected = list(expected) if isinstance(expected, list | tuple | set) else [expected]
         conds = [column.is_(None)] if None in expected else []
         named = [e for e in expected if e is not None]
         if named:
@@ -163,7 +159,7 @@ def instance_update(uuid: str, values: dict, expected_task_state=_UNSET,
         row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
     if row is None:
         raise exception.InstanceNotFound(instance_id=uuid)
-    if expected_task_state is not _UNSET:
+    if expected_task_state is not None:
         raise exception.UnexpectedTaskStateError(
             instance_uuid=uuid, expected=expected_task_state, actual=row.task_state)
     raise exception.InstanceInvalidState(action="update", instance_uuid=uuid,

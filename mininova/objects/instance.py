@@ -4,8 +4,6 @@ from oslo_versionedobjects import fields
 from mininova.db import api as db_api
 from mininova.objects import base
 
-_UNSET = db_api._UNSET
-
 
 @base.MininovaObjectRegistry.register
 class Instance(base.MininovaObject):
@@ -51,20 +49,20 @@ class Instance(base.MininovaObject):
         self._set_from_db(db_api.instance_create(self.obj_get_changes()))
 
     @base.remotable
-    def save(self, expected_task_state=_UNSET, expected_vm_state=_UNSET) -> None:
-        """Write the changed fields; with ``expected_task_state`` the write is a
-        compare-and-swap in the database (UnexpectedTaskStateError when it loses)."""
+    def save(self, expected_task_state: list | None = None,
+             expected_vm_state: list | None = None) -> None:
+        """Write the changed fields.
+
+        ``expected_task_state`` (a list; ``[None]`` means "no task") makes the write a
+        compare-and-swap in the database: UnexpectedTaskStateError when it loses.
+        """
         updates = self.obj_get_changes()
         for key in ("id", "uuid", "created_at", "updated_at"):
             updates.pop(key, None)
-        kwargs = {}
-        if expected_task_state is not _UNSET:
-            kwargs["expected_task_state"] = expected_task_state
-        if expected_vm_state is not _UNSET:
-            kwargs["expected_vm_state"] = expected_vm_state
-        if not updates and not kwargs:
+        if not updates and expected_task_state is None and expected_vm_state is None:
             return
-        self._set_from_db(db_api.instance_update(self.uuid, updates, **kwargs))
+        self._set_from_db(db_api.instance_update(self.uuid, updates, expected_task_state,
+                                                 expected_vm_state))
 
     @base.remotable
     def destroy(self) -> None:

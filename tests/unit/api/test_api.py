@@ -1,0 +1,122 @@
+"""The falcon app in-process (fake RPC transport, real SQLite): routing, validation,
+faults, headers, and the status mapping."""
+import oslo_messaging as messaging
+import pytest
+from falcon import testing
+
+from mininova import conf
+from mininova import objects
+from mininova.api import wsgi
+from mininova.api.views import servers as server_views
+
+CONF = conf.CONF
+ADMIN = {"X-Auth-Token": "admin:admin"}
+
+
+@pytest.fixture
+def client(db, admin_ctxt):
+    objects.Flavor(admin_ctxt, flavorid="1", name="m1.tiny", memory_mb=512, vcpus=1,
+                   root_gb=1, disabled=False, is_public=True).create()
+    objects.Image(admin_ctxt, id="3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d", name="cirros",
+                  disk_format="qcow2", container_format="bare", size=1, status="active",
+                  min_disk=0, min_ram=0).create()
+    transport = messaging.get_rpc_transport(CONF, url="fake://")
+    return testing.TestClient(wsgi.create_app(CONF, transport))
+
+
+@pytest.mark.parametrize("vm_state, task_state, status", [
+    ("active", None, "ACTIVE"), ("active", "rebooting", "REBOOT"),
+    ("active", "rebooting_hard", "HARD_REBOOT"), ("active", "powering-off", "ACTIVE"),
+    ("building", "scheduling", "BUILD"), ("building", "spawning", "BUILD"),
+    ("stopped", None, "SHUTOFF"), ("stopped", "powering-on", "SHUTOFF"),
+    ("error", None, "ERROR"), ("deleted", None, "DELETED"),
+])
+def test_status_mapping(vm_state, task_state, status):
+    assert server_views.status(vm_state, task_state) == status
+
+
+def test_versions_need_no_token_and_carry_request_id(client):
+    resp = client.simulate_get("/")
+    assert resp.status_code == 200
+    assert resp.json["versions"][0]["id"] == "v2.1"
+    assert resp.headers["X-Openstack-Request-Id"].startswith("req-")
+    assert client.simulate_get("/v2.1/").json["version"]["min_version"] == "2.1"
+
+
+def test_missing_token_is_401(client):
+    resp = client.simulate_get("/v2.1/servers")
+    assert resp.status_code == 401
+    assert resp.json["unauthorized"]["code"] == 401
+
+
+def test_unsupported_microversion_is_406(client):
+    resp = client.simulate_get("/v2.1/servers", headers={
+        **ADMIN, "OpenStack-API-Version": "compute 2.99"})
+    assert resp.status_code == 406
+    assert "maximum is 2.1" in resp.json["notAcceptable"]["message"]
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("{not json", "Malformed request body"),
+    ('{"server": {"name": "a", "imageRef": "x"}}', "'flavorRef' is a required property"),
+    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1", "bogus": 1}}',
+     "Additional properties"),
+    ('{"server": {"name": "", "imageRef": "x", "flavorRef": "1"}}', "name"),
+    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1"}}', "Image x could not"),
+    ('{"server": {"name": "a", "imageRef": "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d", '
+     '"flavorRef": "7"}}', "Flavor 7 could not"),
+])
+def test_bad_create_bodies_are_400(client, body, fragment):
+    resp = client.simulate_post("/v2.1/servers", body=body, headers=ADMIN)
+    assert resp.status_code == 400
+    assert fragment in resp.json["badRequest"]["message"]
+
+
+def test_create_then_show_and_list(client):
+    resp = client.simulate_post("/v2.1/servers", headers=ADMIN, json={"server": {
+        "name": "vm1", "imageRef": "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d",
+        "flavorRef": "1"}})
+    assert resp.status_code == 202
+    server_id = resp.json["server"]["id"]
+    shown = client.simulate_get(f"/v2.1/servers/{server_id}", headers=ADMIN).json["server"]
+    assert shown["status"] == "BUILD"
+    assert shown["OS-EXT-STS:task_state"] == "scheduling"
+    assert shown["flavor"]["id"] == "1"
+    listed = client.simulate_get("/v2.1/servers/detail", headers=ADMIN).json["servers"]
+    assert [s["id"] for s in listed] == [server_id]
+    other = client.simulate_get("/v2.1/servers", headers={"X-Auth-Token": "bob:p2"})
+    assert other.json["servers"] == []
+
+
+@pytest.mark.parametrize("body, code, fragment", [
+    ('{"os-explode": null}', 400, "There is no such action: os-explode"),
+    ('{"reboot": {"type": "MEDIUM"}}', 400, "MEDIUM"),
+    ('{"reboot": {}}', 400, "'type' is a required property"),
+    ('{"os-stop": null, "os-start": null}', 400, "body"),
+    ('{"os-stop": null}', 404, "could not be found"),
+])
+def test_bad_actions(client, body, code, fragment):
+    resp = client.simulate_post("/v2.1/servers/5e1b4f4c-0000-4000-8000-000000000000/action",
+                                body=body, headers=ADMIN)
+    assert resp.status_code == code
+    assert fragment in next(iter(resp.json.values()))["message"]
+
+
+def test_unknown_route_is_a_nova_fault(client):
+    resp = client.simulate_get("/v2.1/nowhere", headers=ADMIN)
+    assert resp.status_code == 404
+    assert "itemNotFound" in resp.json
+
+
+def test_os_services_is_admin_only(client):
+    resp = client.simulate_get("/v2.1/os-services", headers={"X-Auth-Token": "bob:p2"})
+    assert resp.status_code == 403
+
+
+def test_flavors_and_images(client):
+    flavors = client.simulate_get("/v2.1/flavors/detail", headers=ADMIN).json["flavors"]
+    assert flavors[0]["ram"] == 512 and flavors[0]["id"] == "1"
+    image = client.simulate_get("/v2.1/images/3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d",
+                                headers=ADMIN).json["image"]
+    assert image["status"] == "ACTIVE"
+    assert client.simulate_get("/v2.1/flavors/404", headers=ADMIN).status_code == 404

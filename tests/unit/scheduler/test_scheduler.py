@@ -1,0 +1,84 @@
+"""Scheduler filters, weigher, and the claim made under the selection lock."""
+import datetime
+
+import pytest
+
+from mininova import exception
+from mininova import objects
+from mininova.db import api as db_api
+from mininova.scheduler import filters
+from mininova.scheduler import host_manager
+from mininova.scheduler import manager
+from mininova.scheduler import weights
+
+
+def _host(name="h", up=True, disabled=False, ram=4096, used_ram=0, vcpus=4, used_vcpus=0,
+          disk=10, used_disk=0, n=0):
+    return host_manager.HostState(name, up, disabled, vcpus, ram, disk, used_vcpus,
+                                  used_ram, used_disk, n)
+
+
+class _Inst:
+    uuid = "u"
+    memory_mb = 1024
+    vcpus = 2
+    root_gb = 5
+
+
+@pytest.mark.parametrize("flt, host, passes", [
+    (filters.ComputeFilter(), _host(), True),
+    (filters.ComputeFilter(), _host(up=False), False),
+    (filters.ComputeFilter(), _host(disabled=True), False),
+    (filters.RamFilter(), _host(ram=2048, used_ram=1024), True),
+    (filters.RamFilter(), _host(ram=2048, used_ram=1025), False),
+    (filters.CoreFilter(), _host(vcpus=1, used_vcpus=2), True),
+    (filters.CoreFilter(), _host(vcpus=1, used_vcpus=3), False),
+    (filters.DiskFilter(), _host(disk=5), True),
+    (filters.DiskFilter(), _host(disk=4), False),
+])
+def test_filters(flt, host, passes):
+    assert flt.host_passes(host, _Inst()) is passes
+
+
+def test_unknown_filter_name_is_refused():
+    with pytest.raises(ValueError, match="NoSuchFilter"):
+        filters.load_filters(["RamFilter", "NoSuchFilter"])
+
+
+def test_weigher_prefers_free_ram_then_fewer_instances():
+    a, b, c = _host("a", used_ram=512), _host("b"), _host("c", n=0)
+    b.num_instances = 1
+    assert [h.host for h in weights.sort_hosts([a, b, c], 1.0)] == ["c", "b", "a"]
+    assert weights.sort_hosts([a, c], -1.0)[0].host == "a"
+
+
+def _compute(ctxt, host, ram=2048, up=True):
+    svc = objects.Service.register(ctxt, host, "mininova-compute", "compute")
+    if not up:
+        db_api.service_update(svc.id, {"last_seen_up": datetime.datetime(2000, 1, 1)})
+    objects.ComputeNode.report(ctxt, host, {
+        "hypervisor_hostname": host, "hypervisor_type": "TEST", "hypervisor_version": 2,
+        "vcpus": 4, "memory_mb": ram, "local_gb": 20})
+
+
+def _instance(ctxt, ram=1024):
+    import uuid
+    inst = objects.Instance(ctxt, uuid=str(uuid.uuid4()), display_name="vm",
+                            project_id="p1", user_id="u", image_ref="i", flavor_id="1",
+                            flavor_name="f", memory_mb=ram, vcpus=1, root_gb=1,
+                            vm_state="building", task_state="scheduling", power_state=0)
+    inst.create()
+    return inst
+
+
+def test_select_claims_so_the_next_boot_sees_the_usage(db, admin_ctxt):
+    _compute(admin_ctxt, "compute1")
+    _compute(admin_ctxt, "compute2")
+    _compute(admin_ctxt, "compute3", up=False)
+    sched = manager.SchedulerManager("sched")
+    chosen = [sched.select_destinations(admin_ctxt, _instance(admin_ctxt)) for _ in range(4)]
+    assert sorted(chosen) == ["compute1", "compute1", "compute2", "compute2"]
+    with pytest.raises(exception.NoValidHost) as err:
+        sched.select_destinations(admin_ctxt, _instance(admin_ctxt))
+    assert "not enough free RAM" in str(err.value)
+    assert "compute3: compute service is down" in str(err.value)

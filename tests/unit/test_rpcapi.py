@@ -1,0 +1,72 @@
+"""Every rpcapi method: cast or call, the method name, server=host and the version."""
+from unittest import mock
+
+import oslo_messaging as messaging
+import pytest
+
+from mininova import conf
+from mininova.compute import rpcapi as compute_rpcapi
+from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.scheduler import rpcapi as scheduler_rpcapi
+
+CONF = conf.CONF
+
+
+@pytest.fixture
+def transport():
+    return messaging.get_rpc_transport(CONF, url="fake://")
+
+
+def _check(api, method, rpc_method, expected_server, args, kwargs, returns=None):
+    """Call ``method`` on the client and assert the prepared target and the send."""
+    prepared = mock.Mock()
+    getattr(prepared, rpc_method).return_value = returns
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        result = getattr(api, method)("ctxt", *args)
+    prepare_kwargs = prepare.call_args.kwargs
+    assert prepare_kwargs.get("server") == expected_server
+    assert prepare_kwargs["version"] == "1.0"
+    getattr(prepared, rpc_method).assert_called_once_with("ctxt", method, **kwargs)
+    return result
+
+
+INSTANCE = mock.Mock(host="compute7", uuid="u1")
+
+
+@pytest.mark.parametrize("method, args, kwargs", [
+    ("start_instance", (INSTANCE,), {"instance": INSTANCE}),
+    ("stop_instance", (INSTANCE,), {"instance": INSTANCE}),
+    ("reboot_instance", (INSTANCE, "HARD"), {"instance": INSTANCE, "reboot_type": "HARD"}),
+    ("terminate_instance", (INSTANCE,), {"instance": INSTANCE}),
+])
+def test_compute_methods_cast_to_the_instance_host(transport, method, args, kwargs):
+    _check(compute_rpcapi.ComputeAPI(transport), method, "cast", "compute7", args, kwargs)
+
+
+def test_build_casts_to_the_chosen_host(transport):
+    _check(compute_rpcapi.ComputeAPI(transport), "build_and_run_instance", "cast",
+           "compute9", (INSTANCE, "compute9"), {"instance": INSTANCE})
+
+
+def test_select_destinations_is_a_call(transport):
+    host = _check(scheduler_rpcapi.SchedulerAPI(transport), "select_destinations", "call",
+                  None, (INSTANCE,), {"instance": INSTANCE}, returns="compute1")
+    assert host == "compute1"
+
+
+def test_schedule_and_build_is_a_cast(transport):
+    _check(conductor_rpcapi.ConductorAPI(transport), "schedule_and_build_instances", "cast",
+           None, (INSTANCE,), {"instance": INSTANCE})
+
+
+def test_object_action_is_a_call(transport):
+    result = _check(conductor_rpcapi.ConductorAPI(transport), "object_action", "call", None,
+                    (INSTANCE, "save", (), {}),
+                    {"objinst": INSTANCE, "objmethod": "save", "args": (), "kwargs": {}},
+                    returns=({}, None))
+    assert result == ({}, None)
+
+
+def test_version_cap_comes_from_upgrade_levels(transport, flags):
+    flags(compute="1.0", group="upgrade_levels")
+    assert compute_rpcapi.ComputeAPI(transport).client.version_cap == "1.0"

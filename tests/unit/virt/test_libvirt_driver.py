@@ -1,0 +1,379 @@
+"""Unit tests for the libvirt driver against libvirt's real in-process test hypervisor.
+
+test:///default keeps its state per process, so every test uses fresh instance uuids and
+names and destroys what it created.
+"""
+import os
+import queue
+import random
+import time
+import types
+import uuid
+import xml.etree.ElementTree as ET
+
+import libvirt
+import pytest
+
+from mininova import conf
+from mininova import exception
+from mininova.compute import power_state
+from mininova.virt import driver as virt_driver
+from mininova.virt.libvirt import driver as libvirt_driver
+from mininova.virt.libvirt import host as libvirt_host
+
+CONF = conf.CONF
+
+
+@pytest.fixture
+def flags(tmp_path):
+    overrides = [("connection_uri", "test:///default", "libvirt"), ("virt_type", "qemu", "libvirt"),
+                 ("host", "fake-host", None), ("state_path", str(tmp_path), None)]
+    for name, value, group in overrides:
+        CONF.set_override(name, value, group=group)
+    yield CONF
+    for name, _value, group in overrides:
+        CONF.clear_override(name, group=group)
+
+
+@pytest.fixture
+def drv(flags):
+    driver = libvirt_driver.LibvirtDriver(flags)
+    driver.init_host("fake-host")
+    yield driver
+    driver.cleanup_host("fake-host")
+
+
+@pytest.fixture
+def make_instance(drv):
+    created = []
+
+    def _make(**kwargs):
+        fields = {"uuid": str(uuid.uuid4()), "name": f"instance-{random.getrandbits(31):08x}",
+                  "memory_mb": 512, "vcpus": 1, "root_gb": 1, "image_ref": str(uuid.uuid4())}
+        fields.update(kwargs)
+        instance = types.SimpleNamespace(**fields)
+        created.append(instance)
+        return instance
+
+    yield _make
+    for instance in created:
+        drv.destroy(None, instance)
+
+
+@pytest.fixture
+def running(drv, make_instance):
+    instance = make_instance()
+    drv.spawn(None, instance, None)
+    return instance
+
+
+def _state(drv, instance):
+    return drv.get_info(instance).state
+
+
+def _domain(instance):
+    return libvirt.open("test:///default").lookupByUUIDString(instance.uuid)
+
+
+# -- power state mapping ---------------------------------------------------------------
+
+@pytest.mark.parametrize("libvirt_state, expected", [
+    (libvirt.VIR_DOMAIN_NOSTATE, power_state.NOSTATE),
+    (libvirt.VIR_DOMAIN_RUNNING, power_state.RUNNING),
+    (libvirt.VIR_DOMAIN_BLOCKED, power_state.RUNNING),
+    (libvirt.VIR_DOMAIN_PAUSED, power_state.PAUSED),
+    (libvirt.VIR_DOMAIN_SHUTDOWN, power_state.SHUTDOWN),
+    (libvirt.VIR_DOMAIN_SHUTOFF, power_state.SHUTDOWN),
+    (libvirt.VIR_DOMAIN_CRASHED, power_state.CRASHED),
+    (libvirt.VIR_DOMAIN_PMSUSPENDED, power_state.SUSPENDED),
+    (99, power_state.NOSTATE),
+])
+def test_power_state_mapping(libvirt_state, expected):
+    assert libvirt_host.to_power_state(libvirt_state) == expected
+
+
+@pytest.mark.parametrize("event, expected", [
+    (libvirt.VIR_DOMAIN_EVENT_STARTED, power_state.RUNNING),
+    (libvirt.VIR_DOMAIN_EVENT_RESUMED, power_state.RUNNING),
+    (libvirt.VIR_DOMAIN_EVENT_SUSPENDED, power_state.PAUSED),
+    (libvirt.VIR_DOMAIN_EVENT_STOPPED, power_state.SHUTDOWN),
+    (libvirt.VIR_DOMAIN_EVENT_CRASHED, power_state.CRASHED),
+    (libvirt.VIR_DOMAIN_EVENT_PMSUSPENDED, power_state.SUSPENDED),
+    (libvirt.VIR_DOMAIN_EVENT_DEFINED, None),
+    (libvirt.VIR_DOMAIN_EVENT_UNDEFINED, None),
+    (libvirt.VIR_DOMAIN_EVENT_SHUTDOWN, None),
+])
+def test_event_mapping(event, expected):
+    assert libvirt_host.event_to_power_state(event) == expected
+
+
+# -- error translation -----------------------------------------------------------------
+
+def test_translate_errors():
+    conn = libvirt.open("test:///default")
+    missing = str(uuid.uuid4())
+    with pytest.raises(exception.InstanceNotFound, match=missing):
+        with libvirt_host.translate_errors(missing):
+            conn.lookupByUUIDString(missing)
+    with pytest.raises(exception.HypervisorError):
+        with libvirt_host.translate_errors(str(uuid.uuid4())):
+            conn.defineXML("<domain><bogus/></domain>")
+
+
+# -- factory and guest config ----------------------------------------------------------
+
+def test_load_driver(flags):
+    driver = virt_driver.load_driver(flags)
+    assert isinstance(driver, libvirt_driver.LibvirtDriver)
+    assert isinstance(driver, virt_driver.ComputeDriver)
+
+
+def test_guest_config_on_test_driver(drv, make_instance, tmp_path):
+    instance = make_instance(memory_mb=256, vcpus=2)
+    root = ET.fromstring(drv.get_guest_config(instance).to_xml())
+    assert root.get("type") == "test"
+    assert root.findtext("name") == instance.name
+    assert root.findtext("uuid") == instance.uuid
+    assert root.findtext("memory") == str(256 * 1024)
+    assert root.findtext("vcpu") == "2"
+    assert root.find("features/acpi") is not None
+    instance_dir = tmp_path / "instances" / instance.uuid
+    assert root.find("devices/disk/source").get("file") == str(instance_dir / "disk")
+    assert root.find("devices/serial/source").get("path") == str(instance_dir / "console.log")
+
+
+def test_guest_config_uses_virt_type_on_real_hypervisors(drv, make_instance, monkeypatch):
+    monkeypatch.setattr(drv._host, "is_test_driver", lambda: False)
+    root = ET.fromstring(drv.get_guest_config(make_instance(), with_disk=False).to_xml())
+    assert root.get("type") == "qemu"
+    assert root.find("devices/disk") is None
+
+
+def test_create_disk_overlays_the_image(drv, make_instance, monkeypatch):
+    calls = []
+    monkeypatch.setattr(libvirt_driver.processutils, "execute", lambda *a: calls.append(a))
+    instance = make_instance(root_gb=5)
+    image = types.SimpleNamespace(file_path="/images/cirros.qcow2", disk_format="qcow2")
+    assert drv._create_disk(instance, image) is True
+    assert calls == [("qemu-img", "create", "-f", "qcow2", "-b", "/images/cirros.qcow2",
+                      "-F", "qcow2", drv._disk_path(instance), "5G")]
+    assert drv._create_disk(make_instance(root_gb=0), None) is False
+
+
+# -- operations against test:///default ------------------------------------------------
+
+def test_spawn(drv, running, tmp_path):
+    info = drv.get_info(running)
+    assert (info.state, info.max_mem_kb, info.num_cpu) == (power_state.RUNNING, 512 * 1024, 1)
+    assert _domain(running).name() == running.name
+    # The test hypervisor needs no files.
+    assert not (tmp_path / "instances").exists()
+
+
+def test_spawn_conflict_is_hypervisor_error(drv, running, make_instance):
+    clash = make_instance(name=running.name)
+    with pytest.raises(exception.HypervisorError):
+        drv.spawn(None, clash, None)
+
+
+def test_power_off_clean_is_immediate(drv, running, monkeypatch):
+    def no_sleep(_seconds):
+        raise AssertionError("power_off waited on the test driver")
+
+    monkeypatch.setattr(libvirt_driver.time, "sleep", no_sleep)
+    drv.power_off(running, timeout=60, retry_interval=10)
+    assert _state(drv, running) == power_state.SHUTDOWN
+
+
+def test_power_off_without_timeout_and_twice(drv, running):
+    drv.power_off(running)
+    assert _state(drv, running) == power_state.SHUTDOWN
+    drv.power_off(running, timeout=5)
+    drv.power_off(running, timeout=5)
+    drv.power_off(running)
+    assert _state(drv, running) == power_state.SHUTDOWN
+
+
+def test_power_on(drv, running):
+    drv.power_off(running)
+    drv.power_on(None, running)
+    drv.power_on(None, running)
+    assert _state(drv, running) == power_state.RUNNING
+
+
+@pytest.mark.parametrize("reboot_type", ["SOFT", "HARD"])
+@pytest.mark.parametrize("stopped", [False, True])
+def test_reboot(drv, running, reboot_type, stopped):
+    if stopped:
+        drv.power_off(running)
+    drv.reboot(None, running, reboot_type)
+    assert _state(drv, running) == power_state.RUNNING
+
+
+def test_failed_soft_reboot_falls_back_to_hard(drv, running, monkeypatch):
+    calls = []
+    real_destroy = libvirt.virDomain.destroy
+
+    def failing_reboot(domain, flags=0):
+        raise libvirt.libvirtError("guest agent not responding")
+
+    def counting_destroy(domain):
+        calls.append(domain.UUIDString())
+        return real_destroy(domain)
+
+    monkeypatch.setattr(libvirt.virDomain, "reboot", failing_reboot)
+    monkeypatch.setattr(libvirt.virDomain, "destroy", counting_destroy)
+    drv.reboot(None, running, "SOFT")
+    assert calls == [running.uuid]
+    assert _state(drv, running) == power_state.RUNNING
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_destroy(drv, running, stopped):
+    if stopped:
+        drv.power_off(running)
+    drv.destroy(None, running)
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(running)
+    assert running.uuid not in drv.list_instance_uuids()
+    drv.destroy(None, running)
+
+
+def test_destroy_removes_instance_files(drv, make_instance, tmp_path):
+    instance = make_instance()
+    instance_dir = tmp_path / "instances" / instance.uuid
+    instance_dir.mkdir(parents=True)
+    (instance_dir / "console.log").write_text("boot\n")
+    drv.destroy(None, instance)
+    assert not instance_dir.exists()
+
+
+@pytest.mark.parametrize("call", [
+    lambda drv, inst: drv.get_info(inst),
+    lambda drv, inst: drv.power_off(inst, timeout=1),
+    lambda drv, inst: drv.power_on(None, inst),
+    lambda drv, inst: drv.reboot(None, inst, "HARD"),
+])
+def test_missing_instance(drv, make_instance, call):
+    instance = make_instance()
+    with pytest.raises(exception.InstanceNotFound, match=instance.uuid):
+        call(drv, instance)
+
+
+def _size_gb(path):
+    stat = os.statvfs(path)
+    return stat.f_frsize * stat.f_blocks // 1024 ** 3
+
+
+def test_get_available_resource(drv, tmp_path):
+    assert drv.get_available_resource() == {
+        "vcpus": 16, "memory_mb": 3072, "local_gb": _size_gb(tmp_path),
+        "hypervisor_type": "TEST", "hypervisor_version": 2, "hypervisor_hostname": "fake-host",
+    }
+
+
+def test_local_gb_of_missing_state_path(drv, flags, tmp_path):
+    flags.set_override("state_path", str(tmp_path / "not" / "yet"))
+    assert drv.get_available_resource()["local_gb"] == _size_gb(tmp_path)
+
+
+def test_list_instance_uuids(drv, running, make_instance):
+    stopped = make_instance()
+    drv.spawn(None, stopped, None)
+    drv.power_off(stopped)
+    uuids = drv.list_instance_uuids()
+    assert running.uuid in uuids
+    assert stopped.uuid in uuids
+    test_domain = libvirt.open("test:///default").lookupByName("test")
+    assert test_domain.UUIDString() not in uuids
+
+
+def test_console_output(drv, make_instance, tmp_path):
+    instance = make_instance()
+    assert drv.get_console_output(None, instance) == ""
+    instance_dir = tmp_path / "instances" / instance.uuid
+    instance_dir.mkdir(parents=True)
+    (instance_dir / "console.log").write_bytes(b"x" * libvirt_driver.MAX_CONSOLE_BYTES + b"end")
+    output = drv.get_console_output(None, instance)
+    assert len(output) == libvirt_driver.MAX_CONSOLE_BYTES
+    assert output.endswith("end")
+
+
+# -- clean shutdown polling (a guest that takes its time) ------------------------------
+
+class _SlowGuest:
+    """A domain that stays active until it has seen ``needed`` shutdown requests."""
+
+    def __init__(self, needed):
+        self.needed = needed
+        self.shutdowns = 0
+        self.destroyed = False
+
+    def isActive(self):  # noqa: N802 - libvirt's name
+        return not self.destroyed and self.shutdowns < self.needed
+
+    def shutdown(self):
+        self.shutdowns += 1
+
+    def destroy(self):
+        self.destroyed = True
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(libvirt_driver.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(libvirt_driver.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
+
+
+def test_power_off_resends_shutdown_every_retry_interval(drv, make_instance, clock,
+                                                         monkeypatch):
+    guest = _SlowGuest(needed=3)
+    monkeypatch.setattr(drv._host, "get_domain", lambda _uuid: guest)
+    drv.power_off(make_instance(), timeout=60, retry_interval=10)
+    assert guest.shutdowns == 3
+    assert not guest.destroyed
+    assert clock[0] == 20
+
+
+def test_power_off_destroys_after_timeout(drv, make_instance, clock, monkeypatch):
+    guest = _SlowGuest(needed=1000)
+    monkeypatch.setattr(drv._host, "get_domain", lambda _uuid: guest)
+    drv.power_off(make_instance(), timeout=25, retry_interval=10)
+    assert guest.destroyed
+    assert guest.shutdowns == 3
+    assert clock[0] == 25
+
+
+# -- lifecycle events ------------------------------------------------------------------
+
+def _next_event(events, instance_uuid):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            uuid_, state = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if uuid_ == instance_uuid:
+            return state
+    raise AssertionError(f"no lifecycle event for {instance_uuid}")
+
+
+def test_lifecycle_events(drv, make_instance):
+    events = queue.Queue()
+
+    def listener(uuid_, state):
+        events.put((uuid_, state))
+        # A failing listener must not stop the events that follow.
+        raise RuntimeError("listener bug")
+
+    drv.register_event_listener(listener)
+    instance = make_instance()
+    drv.spawn(None, instance, None)
+    assert _next_event(events, instance.uuid) == power_state.RUNNING
+    drv.power_off(instance, timeout=5)
+    assert _next_event(events, instance.uuid) == power_state.SHUTDOWN
+    drv.power_on(None, instance)
+    assert _next_event(events, instance.uuid) == power_state.RUNNING
+    drv.register_event_listener(None)
