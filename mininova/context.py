@@ -13,8 +13,12 @@ class RequestContext(o_context.RequestContext):
 
 
 def get_admin_context(request_id: str | None = None) -> RequestContext:
-    """A context for a service's own work (heartbeats, periodic tasks, start-up)."""
-    return RequestContext(is_admin=True, overwrite=False, request_id=request_id)
+    """A context for a service's own work (heartbeats, periodic tasks, start-up, events).
+
+    It becomes this thread's current context, so the log lines of that work carry its
+    own request id rather than whatever ran last on the thread.
+    """
+    return RequestContext(is_admin=True, request_id=request_id)
 
 
 def from_dict(values: dict) -> RequestContext:

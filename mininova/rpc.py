@@ -34,7 +34,12 @@ class RequestContextSerializer(messaging.Serializer):
 
 
 def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
-    """The process's RPC transport; create it once and share it."""
+    """The process's RPC transport; create it once and share it.
+
+    mininova's messages travel on the exchange "mininova" unless control_exchange says
+    otherwise, so it can share a broker with an OpenStack cloud.
+    """
+    messaging.set_transport_defaults(control_exchange="mininova")
     return messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
 
 

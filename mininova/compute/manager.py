@@ -77,14 +77,13 @@ class ComputeManager(manager.Manager):
     @reverts_task_state
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
-    def build_and_run_instance(self, context, instance) -> None:
+    def build_and_run_instance(self, context, instance, image) -> None:
         with instance_lock(instance.uuid, "build"):
             instance.host = self.host
             instance.node = self.host
             instance.task_state = task_states.SPAWNING
             instance.save(expected_task_state=[task_states.SCHEDULING])
             try:
-                image = objects.Image.get_by_id(context, instance.image_ref)
                 self.driver.spawn(context, instance, image)
             except Exception:
                 self._set_error(instance)

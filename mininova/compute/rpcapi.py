@@ -21,10 +21,10 @@ class ComputeAPI:
         self.client = rpc.get_client(transport, TOPIC, VERSION,
                                      version_cap=CONF.upgrade_levels.compute)
 
-    def build_and_run_instance(self, ctxt, instance, host: str) -> None:
-        """Cast: spawn ``instance`` on ``host``."""
+    def build_and_run_instance(self, ctxt, instance, image, host: str) -> None:
+        """Cast: spawn ``instance`` from ``image`` on ``host``."""
         cctxt = self.client.prepare(server=host, version="1.0")
-        cctxt.cast(ctxt, "build_and_run_instance", instance=instance)
+        cctxt.cast(ctxt, "build_and_run_instance", instance=instance, image=image)
 
     def start_instance(self, ctxt, instance) -> None:
         """Cast: power the instance on."""

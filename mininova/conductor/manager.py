@@ -27,6 +27,9 @@ class ConductorManager(manager.Manager):
 
     # -- object indirection ----------------------------------------------------------
 
+    # NOTE: the object methods raise InstanceNotFound or UnexpectedTaskStateError as part
+    # of normal races; ExpectedException sends them back without an ERROR traceback here.
+    @messaging.expected_exceptions(exception.MininovaException)
     def object_class_action_versions(self, context, objname, objmethod, object_versions,
                                      args, kwargs):
         objclass = objects_base.MininovaObject.obj_class_from_name(
@@ -37,6 +40,7 @@ class ConductorManager(manager.Manager):
                                            version_manifest=object_versions)
         return result
 
+    @messaging.expected_exceptions(exception.MininovaException)
     def object_action(self, context, objinst, objmethod, args, kwargs):
         before = objinst.obj_clone()
         result = getattr(objinst, objmethod)(*args, **kwargs)
@@ -63,17 +67,18 @@ class ConductorManager(manager.Manager):
         objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
         try:
             host = self.scheduler_rpcapi.select_destinations(context, instance)
+            image = objects.Image.get_by_id(context, instance.image_ref)
         except exception.InstanceNotFound:
             LOG.info("Instance %s was deleted while scheduling", instance.uuid)
             return
-        except (exception.NoValidHost, messaging.MessagingTimeout) as exc:
+        except (exception.MininovaException, messaging.MessagingTimeout) as exc:
             self._set_error(context, instance, exc)
             return
         objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
         instance.host = host
         instance.node = host
         LOG.info("Building instance %s on %s", instance.uuid, host)
-        self.compute_rpcapi.build_and_run_instance(context, instance, host)
+        self.compute_rpcapi.build_and_run_instance(context, instance, image, host)
 
     def _set_error(self, context, instance, exc: Exception) -> None:
         if isinstance(exc, messaging.MessagingTimeout):

@@ -26,6 +26,7 @@ class SchedulerManager(manager.Manager):
         # both count the same free memory; the claim is the instance's host column.
         self._claim_lock = threading.Lock()
 
+    @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
     def select_destinations(self, context, instance) -> str:
         with self._claim_lock:
             hosts = host_manager.get_host_states(context)

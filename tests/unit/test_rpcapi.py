@@ -45,7 +45,7 @@ def test_compute_methods_cast_to_the_instance_host(transport, method, args, kwar
 
 def test_build_casts_to_the_chosen_host(transport):
     _check(compute_rpcapi.ComputeAPI(transport), "build_and_run_instance", "cast",
-           "compute9", (INSTANCE, "compute9"), {"instance": INSTANCE})
+           "compute9", (INSTANCE, "img", "compute9"), {"instance": INSTANCE, "image": "img"})
 
 
 def test_select_destinations_is_a_call(transport):

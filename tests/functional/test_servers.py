@@ -1,0 +1,143 @@
+"""Server lifecycle through the whole request path: API -> conductor -> scheduler ->
+compute -> libvirt (test driver), and the instance actions that record it."""
+import re
+
+REQUEST_ID_RE = re.compile(r"^req-[0-9a-f-]{36}$")
+RUNNING, SHUTDOWN = 1, 4  # power_state values
+
+
+def _rid(resp) -> str:
+    return resp.headers["X-Openstack-Request-Id"]
+
+
+def _accepted(resp, what: str):
+    assert resp.status_code == 202, f"{what}: {resp.status_code} {resp.text}"
+    return resp
+
+
+def _conflict(resp, what: str):
+    assert resp.status_code == 409, f"{what}: expected 409, got {resp.status_code} {resp.text}"
+    fault = resp.json().get("conflictingRequest")
+    assert fault and fault["code"] == 409 and fault.get("message"), resp.text
+    return resp
+
+
+def test_server_lifecycle(api, servers, mininova):
+    resp = _accepted(api.create_server("lifecycle", "1", mininova.image_id), "POST /servers")
+    created = resp.json()["server"]
+    sid = created["id"]
+    servers.track(sid)
+    assert created["links"], created
+
+    server = api.wait_for_status(sid, "ACTIVE")
+    assert server["name"] == "lifecycle"
+    assert server["OS-EXT-STS:vm_state"] == "active", server
+    assert server["OS-EXT-STS:power_state"] == RUNNING, server
+    host = server["OS-EXT-SRV-ATTR:host"]
+    assert host in mininova.compute_hosts, server
+    assert server["flavor"]["id"] == "1", server
+    assert server["image"]["id"] == mininova.image_id, server
+    assert (server["user_id"], server["tenant_id"]) == ("admin", "admin"), server
+
+    resp = api.get("/v2.1/servers")
+    assert sid in [s["id"] for s in resp.json()["servers"]], resp.text
+    resp = api.get("/v2.1/servers/detail")
+    detail = {s["id"]: s for s in resp.json()["servers"]}
+    assert detail[sid]["status"] == "ACTIVE", resp.text
+
+    _accepted(api.action(sid, {"os-stop": None}), "os-stop")
+    server = api.wait_for_status(sid, "SHUTOFF")
+    assert server["OS-EXT-STS:vm_state"] == "stopped", server
+    assert server["OS-EXT-STS:power_state"] == SHUTDOWN, server
+
+    _accepted(api.action(sid, {"os-start": None}), "os-start")
+    server = api.wait_for_status(sid, "ACTIVE")
+    assert server["OS-EXT-STS:power_state"] == RUNNING, server
+
+    for reboot_type, busy_status in (("SOFT", "REBOOT"), ("HARD", "HARD_REBOOT")):
+        _accepted(api.action(sid, {"reboot": {"type": reboot_type}}), f"reboot {reboot_type}")
+        # The API sets task_state before answering 202; the compute may already be done.
+        seen = api.show_server(sid)
+        task_state = seen["OS-EXT-STS:task_state"]
+        assert (seen["status"] == busy_status and task_state.startswith("reboot")
+                or (seen["status"], task_state) == ("ACTIVE", None)), seen
+        server = api.wait_for_status(sid, "ACTIVE")
+        assert server["OS-EXT-STS:power_state"] == RUNNING, server
+        assert server["OS-EXT-SRV-ATTR:host"] == host, server
+
+    resp = api.delete(f"/v2.1/servers/{sid}")
+    assert resp.status_code == 204, f"DELETE: {resp.status_code} {resp.text}"
+    gone = api.wait_for_deleted(sid)
+    assert gone.json()["itemNotFound"]["code"] == 404, gone.text
+    resp = api.get("/v2.1/servers")
+    assert sid not in [s["id"] for s in resp.json()["servers"]], resp.text
+
+
+def test_instance_actions_record_each_request(api, servers):
+    sid = servers.create("actions")["id"]
+    request_ids = {}
+    for action, body, status in (("stop", {"os-stop": None}, "SHUTOFF"),
+                                 ("start", {"os-start": None}, "ACTIVE"),
+                                 ("reboot", {"reboot": {"type": "SOFT"}}, "ACTIVE")):
+        request_ids[action] = _rid(_accepted(api.action(sid, body), action))
+        api.wait_for_status(sid, status)
+
+    resp = api.get(f"/v2.1/servers/{sid}/os-instance-actions")
+    assert resp.status_code == 200, resp.text
+    actions = resp.json()["instanceActions"]
+    by_name: dict[str, list] = {}
+    for action in actions:
+        by_name.setdefault(action["action"], []).append(action)
+        assert action["instance_uuid"] == sid, action
+        assert REQUEST_ID_RE.match(action["request_id"]), action
+    assert {name: len(v) for name, v in by_name.items()} == {
+        "create": 1, "stop": 1, "start": 1, "reboot": 1}, actions
+    # The request id the API answered with is the one the action recorded.
+    for name, rid in request_ids.items():
+        assert by_name[name][0]["request_id"] == rid, (name, rid, actions)
+
+    for name in ("create", "stop", "start", "reboot"):
+        rid = by_name[name][0]["request_id"]
+        detail = api.wait_for_action_events(sid, rid)
+        assert detail["action"] == name, detail
+        compute_events = [e for e in detail["events"] if e["event"].startswith("compute_")]
+        assert all(e["result"] == "Success" for e in compute_events), detail
+
+    resp = api.get(f"/v2.1/servers/{sid}/os-instance-actions/req-00000000-0000-0000-0000-"
+                   "000000000000")
+    assert resp.status_code == 404, resp.text
+    assert "itemNotFound" in resp.json(), resp.text
+
+
+def test_action_in_a_forbidden_state_is_409(api, servers):
+    sid = servers.create("forbidden")["id"]
+    _conflict(api.action(sid, {"os-start": None}), "os-start on ACTIVE")
+    assert api.show_server(sid)["OS-EXT-STS:task_state"] is None
+
+    _accepted(api.action(sid, {"os-stop": None}), "os-stop")
+    api.wait_for_status(sid, "SHUTOFF")
+    _conflict(api.action(sid, {"os-stop": None}), "os-stop on SHUTOFF")
+    server = api.show_server(sid)
+    assert (server["status"], server["OS-EXT-STS:task_state"]) == ("SHUTOFF", None), server
+
+    _accepted(api.action(sid, {"os-start": None}), "os-start on SHUTOFF")
+    api.wait_for_status(sid, "ACTIVE")
+
+
+def test_concurrent_actions_exactly_one_wins(api, servers, race):
+    sid = servers.create("race")["id"]
+    clients = [api.clone(), api.clone()]
+    for client in clients:  # open the connections before the race
+        client.get("/")
+
+    for body, status in (({"os-stop": None}, "SHUTOFF"), ({"os-start": None}, "ACTIVE")):
+        responses = race(2, lambda i, body=body: clients[i].action(sid, body))
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [202, 409], [(r.status_code, r.text) for r in responses]
+        _conflict(next(r for r in responses if r.status_code == 409), f"racing {body}")
+        api.wait_for_status(sid, status)
+
+    # Only the winner recorded an action.
+    resp = api.get(f"/v2.1/servers/{sid}/os-instance-actions")
+    names = sorted(a["action"] for a in resp.json()["instanceActions"])
+    assert names == ["create", "start", "stop"], resp.text
