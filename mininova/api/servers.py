@@ -94,11 +94,13 @@ class ServerAction:
 
     def __init__(self, compute_api):
         self.compute_api = compute_api
+        # Each action: its body schema, and a handler returning the response body (if any).
         self.actions = {
             "os-start": (schemas.start, lambda ctxt, inst, _: compute_api.start(ctxt, inst)),
             "os-stop": (schemas.stop, lambda ctxt, inst, _: compute_api.stop(ctxt, inst)),
             "reboot": (schemas.reboot, lambda ctxt, inst, body: compute_api.reboot(
                 ctxt, inst, body["type"].upper())),
+            "os-getConsoleOutput": (schemas.get_console_output, self._console_output),
         }
 
     @falcon.before(validation.schema(schemas.action))
@@ -109,5 +111,13 @@ class ServerAction:
         schema, handler = self.actions[name]
         validation.check(schema, body, field=name)
         ctxt = req.context.ctxt
-        handler(ctxt, self.compute_api.get(ctxt, server_id), body)
-        resp.status = falcon.HTTP_202
+        result = handler(ctxt, self.compute_api.get(ctxt, server_id), body)
+        if result is None:
+            resp.status = falcon.HTTP_202
+        else:
+            resp.media = result
+
+    def _console_output(self, ctxt, instance, body) -> dict:
+        length = (body or {}).get("length")
+        length = None if length is None or int(length) == -1 else int(length)
+        return {"output": self.compute_api.get_console_output(ctxt, instance, length)}

@@ -108,6 +108,14 @@ class API:
         _begin(context, instance, f"reboot_{reboot_type}", instance_actions.REBOOT)
         self.compute_rpcapi.reboot_instance(context, instance, reboot_type)
 
+    def get_console_output(self, context, instance, tail_length: int | None) -> str:
+        """A call to the instance's host; it must be running there."""
+        if instance.vm_state != vm_states.ACTIVE or instance.host is None:
+            raise exception.InstanceInvalidState(
+                action="get_console_output", instance_uuid=instance.uuid,
+                attr="vm_state", state=instance.vm_state)
+        return self.compute_rpcapi.get_console_output(context, instance, tail_length)
+
     def delete(self, context, instance) -> None:
         """Allowed in any state. Without a live compute host, delete locally."""
         instance.task_state = task_states.DELETING

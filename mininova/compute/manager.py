@@ -39,7 +39,7 @@ def instance_lock(instance_uuid: str, purpose: str):
 
 
 class ComputeManager(manager.Manager):
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, host: str):
         super().__init__(host)
@@ -146,6 +146,16 @@ class ComputeManager(manager.Manager):
                 raise
             instance.destroy()
             LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
+
+    @messaging.expected_exceptions(exception.InstanceNotFound)
+    @wrap_exception
+    def get_console_output(self, context, instance, tail_length: int | None) -> str:
+        """The guest's serial console, the last ``tail_length`` lines (all when None)."""
+        output = self.driver.get_console_output(context, instance)
+        if tail_length is not None:
+            lines = output.splitlines()
+            output = "\n".join(lines[-tail_length:] if tail_length else [])
+        return output
 
     # -- helpers ---------------------------------------------------------------------
 

@@ -3,15 +3,17 @@
 Version history:
   1.0 - Initial version: build_and_run_instance, start_instance, stop_instance,
         reboot_instance, terminate_instance
+  1.1 - Add get_console_output
 """
 import oslo_messaging as messaging
 
 from mininova import conf
+from mininova import exception
 from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "compute"
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 class ComputeAPI:
@@ -40,6 +42,19 @@ class ComputeAPI:
         """Cast: reboot, ``reboot_type`` SOFT or HARD."""
         cctxt = self.client.prepare(server=instance.host, version="1.0")
         cctxt.cast(ctxt, "reboot_instance", instance=instance, reboot_type=reboot_type)
+
+    def get_console_output(self, ctxt, instance, tail_length: int | None) -> str:
+        """Call: the last ``tail_length`` lines of the guest's serial console.
+
+        Raises RPCTimeout when the host does not answer within rpc_response_timeout.
+        """
+        cctxt = self.client.prepare(server=instance.host, version="1.1")
+        try:
+            return cctxt.call(ctxt, "get_console_output", instance=instance,
+                              tail_length=tail_length)
+        except messaging.MessagingTimeout as exc:
+            raise exception.RPCTimeout(service="mininova-compute",
+                                       host=instance.host) from exc
 
     def terminate_instance(self, ctxt, instance) -> None:
         """Cast: destroy the guest and delete the instance."""

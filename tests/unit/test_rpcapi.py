@@ -5,6 +5,7 @@ import oslo_messaging as messaging
 import pytest
 
 from mininova import conf
+from mininova import exception
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.conductor import rpcapi as conductor_rpcapi
 from mininova.scheduler import rpcapi as scheduler_rpcapi
@@ -70,3 +71,24 @@ def test_object_action_is_a_call(transport):
 def test_version_cap_comes_from_upgrade_levels(transport, flags):
     flags(compute="1.0", group="upgrade_levels")
     assert compute_rpcapi.ComputeAPI(transport).client.version_cap == "1.0"
+
+
+def test_console_output_is_a_call_to_the_host(transport):
+    api = compute_rpcapi.ComputeAPI(transport)
+    prepared = mock.Mock()
+    prepared.call.return_value = "login:"
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        assert api.get_console_output("ctxt", INSTANCE, 5) == "login:"
+    assert prepare.call_args.kwargs == {"server": "compute7", "version": "1.1"}
+    prepared.call.assert_called_once_with("ctxt", "get_console_output", instance=INSTANCE,
+                                          tail_length=5)
+
+
+def test_console_output_timeout_becomes_a_clear_error(transport):
+    api = compute_rpcapi.ComputeAPI(transport)
+    prepared = mock.Mock()
+    prepared.call.side_effect = messaging.MessagingTimeout("late")
+    with mock.patch.object(api.client, "prepare", return_value=prepared):
+        with pytest.raises(exception.RPCTimeout) as err:
+            api.get_console_output("ctxt", INSTANCE, None)
+    assert err.value.code == 504 and "compute7" in str(err.value)

@@ -39,6 +39,15 @@ reboot = {
     "additionalProperties": False,
 }
 
+get_console_output = {
+    "type": "object",
+    "properties": {"length": {"oneOf": [
+        {"type": "integer", "minimum": -1},
+        {"type": "string", "pattern": "^-?[0-9]+$"},
+        {"type": "null"}]}},
+    "additionalProperties": False,
+}
+
 action = {
     "type": "object",
     "minProperties": 1,
