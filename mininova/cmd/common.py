@@ -7,7 +7,7 @@ from mininova import objects
 
 LOG_LEVELS = ["amqp=WARN", "amqplib=WARN", "oslo_messaging=INFO", "kombu=WARN",
               "sqlalchemy=WARN", "stevedore=WARN", "oslo_concurrency.lockutils=WARN",
-              "gunicorn.access=INFO", "oslo_service=WARN"]
+              "gunicorn.access=INFO", "oslo_service=WARN", "alembic=WARN"]
 
 
 def prepare_service(argv: list[str], cli_opts: list | None = None) -> cfg.ConfigOpts:

@@ -52,20 +52,44 @@ def flavor_list(args) -> None:
                  [[f.flavorid, f.name, f.memory_mb, f.vcpus, f.root_gb] for f in flavors])
 
 
+def _store_image_file(source: str, image_id: str) -> tuple[str, int, str]:
+    """Copy ``source`` into the image store; return (path, size, md5 checksum)."""
+    store = mn_conf.CONF.image.store_path
+    os.makedirs(store, exist_ok=True)
+    target = os.path.join(store, image_id)
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(source, "rb") as src, open(target + ".part", "wb") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            digest.update(chunk)
+            dst.write(chunk)
+    os.chmod(target + ".part", 0o644)
+    os.replace(target + ".part", target)
+    return target, os.path.getsize(target), digest.hexdigest()
+
+
+def _parse_properties(pairs: list[str] | None) -> dict:
+    properties = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise exception.Invalid(reason=f"--property wants KEY=VALUE, not {pair!r}")
+        properties[key] = value
+    return properties
+
+
 def image_create(args) -> None:
+    image_id = args.id or str(uuid.uuid4())
+    properties = _parse_properties(args.property)
     size, checksum, path = args.size or 0, None, None
     if args.file:
-        path = os.path.abspath(args.file)
-        digest = hashlib.md5(usedforsecurity=False)
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        size, checksum = os.path.getsize(path), digest.hexdigest()
-    image = objects.Image(mn_context.get_admin_context(), id=args.id or str(uuid.uuid4()),
+        if not os.path.isfile(args.file):
+            raise exception.Invalid(reason=f"no such file: {args.file}")
+        path, size, checksum = _store_image_file(args.file, image_id)
+    image = objects.Image(mn_context.get_admin_context(), id=image_id,
                           name=args.resource_name, disk_format=args.disk_format,
                           container_format=args.container_format, size=size,
                           checksum=checksum, file_path=path, status="active", min_disk=0,
-                          min_ram=0)
+                          min_ram=0, properties=properties)
     image.create()
     print(image.id)
 
@@ -107,9 +131,14 @@ def _add_parsers(subparsers) -> None:
     image.required = True
     create = image.add_parser("create", help="register an image")
     create.add_argument("resource_name", metavar="NAME")
-    create.add_argument("--disk-format", default="qcow2", choices=["raw", "qcow2"])
-    create.add_argument("--container-format", default="bare", choices=["bare"])
-    create.add_argument("--file", help="path of the image file")
+    create.add_argument("--disk-format", default="qcow2",
+                        choices=["raw", "qcow2", "aki", "ari"],
+                        help="raw/qcow2 for whole disks; aki/ari for a kernel/ramdisk")
+    create.add_argument("--container-format", default="bare",
+                        choices=["bare", "aki", "ari"])
+    create.add_argument("--file", help="image file, copied into [image] store_path")
+    create.add_argument("--property", action="append", metavar="KEY=VALUE",
+                        help="image property, e.g. kernel_id=<id> (repeatable)")
     create.add_argument("--size", type=int, help="size in bytes when there is no file")
     create.add_argument("--id", help="image id (default: a new UUID)")
     create.set_defaults(func=image_create)

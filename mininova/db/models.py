@@ -53,6 +53,8 @@ class Image(Base):
     status: Mapped[str] = mapped_column(String(32), default="active")
     min_disk: Mapped[int] = mapped_column(Integer, default=0)
     min_ram: Mapped[int] = mapped_column(Integer, default=0)
+    # NOTE: JSON text of Glance-style properties (kernel_id, ramdisk_id, os_command_line).
+    properties: Mapped[str | None] = mapped_column(Text)
 
 
 class Instance(Base):

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# devstack-lite/stack.sh: bring up a whole mininova cloud on one Debian machine.
+#
+#   sudo devstack-lite/stack.sh
+#
+# Installs the missing Debian packages, makes sure RabbitMQ runs, installs the
+# repository into a venv (/opt/mininova/venv), writes /etc/mininova/mininova.conf,
+# syncs the database, creates the m1.* flavors and a cirros image, starts mininova-api,
+# -conductor, -scheduler and one mininova-compute per host in the background, waits
+# until every service reports "up" and prints what to try next. Running it again is
+# safe: what exists is kept and only dead services are restarted.
+#
+# Settings come from the environment and from devstack-lite/local.conf (shell variable
+# assignments, see local.conf.sample); the full log is $MININOVA_LOG_DIR/stack.log.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+TOP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/functions
+source "$TOP_DIR/lib/functions"
+# shellcheck source=lib/apt
+source "$TOP_DIR/lib/apt"
+# shellcheck source=lib/rabbitmq
+source "$TOP_DIR/lib/rabbitmq"
+# shellcheck source=lib/libvirt
+source "$TOP_DIR/lib/libvirt"
+# shellcheck source=lib/mininova
+source "$TOP_DIR/lib/mininova"
+
+usage() {
+    # The opening comment block, without its shellcheck directives.
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 && !/shellcheck/ { sub(/^# ?/, ""); print }' \
+        "${BASH_SOURCE[0]}"
+}
+
+case ${1:-} in
+    "") ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "stack.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+check_root stack.sh
+check_debian stack.sh
+umask 022
+load_settings
+setup_logging "$MININOVA_LOG_DIR/stack.log"
+
+say "devstack-lite: mininova from $MININOVA_DIR"
+say "  venv $MININOVA_VENV, config $MININOVA_CONF, libvirt $MININOVA_CONNECTION_URI," \
+    "computes: $MININOVA_COMPUTE_HOSTS"
+say "  full log: $LOG_FILE"
+
+STEP_TOTAL=9
+run_step "Install missing Debian packages" install_packages
+run_step "Start RabbitMQ" start_rabbitmq
+run_step "Check libvirt" start_libvirt
+run_step "Install mininova into $MININOVA_VENV" install_mininova
+run_step "Write $MININOVA_CONF" configure_mininova
+run_step "Sync the database" sync_database
+run_step "Create flavors and the cirros image" create_flavors_and_image
+run_step "Start the services" start_mininova
+run_step "Wait until every service is up" wait_for_mininova
+print_summary

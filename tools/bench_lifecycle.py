@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""Lifecycle benchmark of a running mininova, measured against the floors it is made of.
+
+Against the running system (libvirt test driver, API on loopback) it boots ``--count``
+servers (flavorRef "1", the first image of GET /v2.1/images) with ``--concurrency``
+requests in flight, and times for each server, by polling GET /v2.1/servers/{id}:
+
+    POST /servers     -> status ACTIVE  (task_state None)
+    os-stop           -> status SHUTOFF
+    os-start          -> status ACTIVE
+    DELETE            -> 404
+
+It also times GET /v2.1/servers/detail with all servers present, and adds up the CPU
+seconds (utime+stime from /proc/<pid>/stat) of every process whose command line contains
+"mininova-" across the lifecycle run.
+
+In the same run it measures the floors, each ``--floor-samples`` times and without the
+system in the way: a bare oslo.messaging RPC call round trip and a cast (acknowledged
+through a threading.Event set by the endpoint) on a private topic of the system's own
+transport_url, served by an RPC server with the threading executor in this process; a
+bare libvirt test-driver define+create, shutdown and start of a tiny domain; and a bare
+SQLAlchemy UPDATE+commit of one row of a scratch table in the system's own database.
+
+The model (MODEL below) is what each path does on the critical path, read from
+compute/api.py, conductor/manager.py and compute/manager.py + decorators.py:
+
+  POST->ACTIVE     ~ 6 RPC calls + 2 casts + 1 libvirt define+create + 8 DB writes
+      API: insert instance, record action (2 writes), cast the conductor. Conductor:
+      event start/finish (2 writes), call the scheduler, cast the compute. Compute,
+      whose objects travel to the conductor as RPC calls: event start, save(spawning),
+      image get, save(active), event finish (5 calls, 4 of them writes).
+  os-stop->SHUTOFF ~ 3 RPC calls + 1 cast + 1 libvirt shutdown + 5 DB writes
+      API: save(powering-off), record action (2 writes), cast the compute. Compute:
+      event start, save(stopped), event finish (3 calls, 3 writes).
+  os-start->ACTIVE ~ 3 RPC calls + 1 cast + 1 libvirt start + 5 DB writes (as stop)
+
+Reads, HTTP and JSON handling, locks, queueing behind other requests, and the poll
+interval (a measured time is late by up to one interval plus one GET) are deliberately
+left out: the ratio p50 / sum-of-floors is how much of a path they, and any waste, cost.
+The plain floors are printed too, so a reader can check the arithmetic and the model.
+
+Usage: python tools/bench_lifecycle.py [--count 100] [--concurrency 10]
+       [--endpoint http://127.0.0.1:8774] [--config-file /etc/mininova/mininova.conf]
+       [--floors-only]
+"""
+import argparse
+import concurrent.futures
+import http.client
+import ipaddress
+import itertools
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+import warnings
+
+# NOTE: an oslo library imports eventlet, which warns on import; it is not used here.
+warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
+
+import libvirt  # noqa: E402
+import oslo_messaging as messaging  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+
+MODEL = {
+    "POST->ACTIVE": {"rpc_call": 6, "rpc_cast": 2, "libvirt_create": 1, "db_write": 8},
+    "os-stop->SHUTOFF": {"rpc_call": 3, "rpc_cast": 1, "libvirt_shutdown": 1, "db_write": 5},
+    "os-start->ACTIVE": {"rpc_call": 3, "rpc_cast": 1, "libvirt_start": 1, "db_write": 5},
+}
+DEFAULT_TRANSPORT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
+
+
+class BenchError(Exception):
+    pass
+
+
+# -- measurements -------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of ``values`` (q in 0..100)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def stats(values: list[float]) -> tuple[float, float, float]:
+    """(p50, p95, max) in milliseconds."""
+    return (percentile(values, 50) * 1e3, percentile(values, 95) * 1e3, max(values) * 1e3)
+
+
+def timed(fn, samples: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    result = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        fn()
+        result.append(time.perf_counter() - start)
+    return result
+
+
+# -- configuration --------------------------------------------------------------------
+
+def load_conf(path: str) -> cfg.ConfigOpts:
+    """The system's transport_url and [database] connection, read from ``path``.
+
+    The global CONF is used because oslo.messaging registers some of its options there
+    only; mininova's own option definitions are used when mininova is importable.
+    """
+    try:
+        from mininova import conf as mn_conf
+        conf = mn_conf.CONF
+    except ImportError:
+        conf = cfg.CONF
+        conf.register_opts([cfg.StrOpt("state_path", default="/var/lib/mininova")])
+        conf.register_opts([cfg.StrOpt("connection")], group="database")
+    files = [path] if os.path.exists(path) else []
+    if files and not os.access(path, os.R_OK):
+        raise BenchError(f"cannot read {path} (stack.sh makes it root-only, since it holds "
+                         "the broker password): run the benchmark with sudo")
+    if not files:
+        print(f"note: {path} not found; floors use {DEFAULT_TRANSPORT_URL} and a "
+              "temporary SQLite file")
+    conf(args=[], project="mininova", default_config_files=files)
+    return conf
+
+
+# -- floors -----------------------------------------------------------------------------
+
+class _FloorEndpoint:
+    def __init__(self):
+        self.acked = threading.Event()
+
+    def ping(self, ctxt):
+        return None
+
+    def poke(self, ctxt):
+        self.acked.set()
+
+
+def rpc_floors(conf: cfg.ConfigOpts, samples: int) -> dict:
+    """RPC call round trip and acknowledged cast on a private topic."""
+    # NOTE: without a config file, oslo.messaging's own default would be used silently.
+    url = None if conf.config_file else DEFAULT_TRANSPORT_URL
+    transport = messaging.get_rpc_transport(conf, url=url)
+    try:
+        # NOTE: the private queues go away with the bench instead of piling up.
+        conf.set_override("amqp_auto_delete", True, group="oslo_messaging_rabbit")
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        pass
+    # A private exchange and topic: the system's queues never see these messages.
+    name = f"mininova-bench-{uuid.uuid4().hex[:8]}"
+    target = messaging.Target(exchange=name, topic=name, server="bench")
+    endpoint = _FloorEndpoint()
+    with warnings.catch_warnings():
+        # NOTE: naming the executor is deprecated, but it says what the services use.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        server = messaging.get_rpc_server(transport, target, [endpoint],
+                                          executor="threading")
+    server.start()
+    try:
+        client = messaging.get_rpc_client(transport, target, timeout=30)
+
+        def cast_acked():
+            endpoint.acked.clear()
+            client.cast({}, "poke")
+            if not endpoint.acked.wait(30):
+                raise BenchError("an RPC cast was not delivered within 30 s")
+
+        return {"rpc_call": timed(lambda: client.call({}, "ping"), samples),
+                "rpc_cast": timed(cast_acked, samples)}
+    finally:
+        server.stop()
+        server.wait()
+        transport.cleanup()
+
+
+def libvirt_floors(uri: str, samples: int) -> dict:
+    """define+create, shutdown and start (create of a defined domain) of a tiny domain."""
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    conn = libvirt.open(uri)
+    created, shut, started = [], [], []
+    try:
+        for i in range(samples):
+            xml = (f"<domain type='test'><name>bench-floor-{os.getpid()}-{i}</name>"
+                   f"<uuid>{uuid.uuid4()}</uuid><memory unit='MiB'>64</memory>"
+                   "<vcpu>1</vcpu><os><type>hvm</type></os></domain>")
+            t0 = time.perf_counter()
+            dom = conn.defineXML(xml)
+            dom.create()
+            t1 = time.perf_counter()
+            dom.shutdown()
+            t2 = time.perf_counter()
+            dom.create()
+            t3 = time.perf_counter()
+            dom.destroy()
+            dom.undefine()
+            created.append(t1 - t0)
+            shut.append(t2 - t1)
+            started.append(t3 - t2)
+    finally:
+        conn.close()
+    return {"libvirt_create": created, "libvirt_shutdown": shut, "libvirt_start": started}
+
+
+def _engine(url: str) -> sa.Engine:
+    """The same engine tuning as the system (WAL etc. for SQLite) when importable."""
+    try:
+        from mininova.db import api as db_api
+        return db_api.create_engine(url)
+    except ImportError:
+        return sa.create_engine(url)
+
+
+def db_floor(conf: cfg.ConfigOpts, samples: int) -> dict:
+    """UPDATE+commit of one row of a scratch table, created and dropped here."""
+    tmpdir = None
+    url = conf.database.connection
+    if not conf.config_file:
+        tmpdir = tempfile.TemporaryDirectory(prefix="mininova-bench-")
+        url = f"sqlite:///{tmpdir.name}/floor.sqlite"
+    engine = _engine(url)
+    table = sa.Table(f"bench_floor_{os.getpid()}", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("counter", sa.Integer, nullable=False))
+    table.create(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(id=1, counter=0))
+        update = table.update().where(table.c.id == 1).values(counter=table.c.counter + 1)
+
+        def write():
+            with engine.begin() as conn:
+                conn.execute(update)
+
+        return {"db_write": timed(write, samples)}
+    finally:
+        table.drop(engine)
+        engine.dispose()
+        if tmpdir:
+            tmpdir.cleanup()
+
+
+# -- the system -------------------------------------------------------------------------
+
+class ApiClient:
+    """A tiny JSON client: keep-alive GETs per thread, a fresh connection per write."""
+
+    def __init__(self, endpoint: str, token: str):
+        parts = urllib.parse.urlsplit(endpoint)
+        if parts.scheme != "http" or not parts.hostname:
+            raise BenchError(f"--endpoint must be an http:// URL, not {endpoint!r}")
+        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
+        if not ipaddress.ip_address(host).is_loopback:
+            raise BenchError("the benchmark only talks to a loopback endpoint")
+        self.host, self.port = host, parts.port or 80
+        self.headers = {"X-Auth-Token": token, "Accept": "application/json"}
+        self._local = threading.local()
+        self.requests = itertools.count()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def _send(self, conn, method: str, path: str, body) -> tuple[int, dict | None]:
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        next(self.requests)
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, (json.loads(raw) if raw else None)
+
+    def get(self, path: str) -> tuple[int, dict | None]:
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None) or self._connect()
+            self._local.conn = conn
+            try:
+                return self._send(conn, "GET", path, None)
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def write(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+        conn = self._connect()
+        try:
+            return self._send(conn, method, path, body)
+        finally:
+            conn.close()
+
+
+class Lifecycle:
+    """Drives the servers of one run through boot, stop, start and delete."""
+
+    def __init__(self, api: ApiClient, args):
+        self.api, self.args = api, args
+        self.run_id = uuid.uuid4().hex[:6]
+        self.created: list[str] = []
+
+    def wait_for(self, server_id: str, want: str, deadline: float) -> float:
+        """Poll until the server shows ``want`` (or is gone, for "GONE"); return when."""
+        path = f"/v2.1/servers/{server_id}"
+        while True:
+            status, body = self.api.get(path)
+            now = time.perf_counter()
+            if want == "GONE" and status == 404:
+                return now
+            if status == 200:
+                server = body["server"]
+                if server["status"] == want and server.get("OS-EXT-STS:task_state") is None:
+                    return now
+                if server["status"] == "ERROR":
+                    fault = server.get("fault", {}).get("message", "no fault recorded")
+                    raise BenchError(f"server {server_id} went ERROR: {fault}")
+            elif status != 404:
+                raise BenchError(f"GET {path} answered {status}: {body}")
+            if now > deadline:
+                raise BenchError(f"server {server_id} not {want} after {self.args.timeout} s")
+            time.sleep(self.args.poll_interval)
+
+    def boot(self, index: int, image_id: str) -> tuple[str, float]:
+        body = {"server": {"name": f"bench-{self.run_id}-{index}", "flavorRef": "1",
+                           "imageRef": image_id}}
+        start = time.perf_counter()
+        status, reply = self.api.write("POST", "/v2.1/servers", body)
+        if status != 202:
+            raise BenchError(f"POST /v2.1/servers answered {status}: {reply}")
+        server_id = reply["server"]["id"]
+        self.created.append(server_id)
+        return server_id, self.wait_for(server_id, "ACTIVE", start + self.args.timeout) - start
+
+    def action(self, server_id: str, action: dict, want: str) -> float:
+        start = time.perf_counter()
+        status, reply = self.api.write("POST", f"/v2.1/servers/{server_id}/action", action)
+        if status != 202:
+            raise BenchError(f"{next(iter(action))} on {server_id} answered {status}: {reply}")
+        return self.wait_for(server_id, want, start + self.args.timeout) - start
+
+    def delete(self, server_id: str) -> float:
+        start = time.perf_counter()
+        status, reply = self.api.write("DELETE", f"/v2.1/servers/{server_id}")
+        if status not in (204, 404):
+            raise BenchError(f"DELETE {server_id} answered {status}: {reply}")
+        return self.wait_for(server_id, "GONE", start + self.args.timeout) - start
+
+    def _phase(self, name: str, fn, items) -> tuple[list, list]:
+        """Run ``fn`` over ``items`` with --concurrency in flight; (results, errors)."""
+        results, errors = [], []
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(self.args.concurrency) as pool:
+            for future in [pool.submit(fn, item) for item in items]:
+                try:
+                    results.append(future.result())
+                except (BenchError, OSError, http.client.HTTPException, KeyError,
+                        ValueError) as exc:
+                    errors.append(str(exc))
+        print(f"  {name}: {len(results)} ok, {len(errors)} failed, "
+              f"{time.perf_counter() - started:.1f} s")
+        for message in errors[:5]:
+            print(f"    error: {message}")
+        return results, errors
+
+    def run(self) -> tuple[dict, list[float], int, list[str]]:
+        """Boot, stop, start, time the detail list, delete; always deletes what it made."""
+        status, body = self.api.get("/v2.1/images")
+        if status != 200 or not body.get("images"):
+            raise BenchError(f"GET /v2.1/images answered {status} with no image: {body}")
+        image_id = body["images"][0]["id"]
+        paths, errors = {}, []
+        detail, listed = [], 0
+        try:
+            booted, errs = self._phase("boot", lambda i: self.boot(i, image_id),
+                                       range(self.args.count))
+            errors += errs
+            ids = [server_id for server_id, _ in booted]
+            paths["POST->ACTIVE"] = [latency for _, latency in booted]
+            paths["os-stop->SHUTOFF"], errs = self._phase(
+                "stop", lambda s: self.action(s, {"os-stop": None}, "SHUTOFF"), ids)
+            errors += errs
+            paths["os-start->ACTIVE"], errs = self._phase(
+                "start", lambda s: self.action(s, {"os-start": None}, "ACTIVE"), ids)
+            errors += errs
+            for _ in range(self.args.detail_samples):
+                start = time.perf_counter()
+                status, body = self.api.get("/v2.1/servers/detail")
+                detail.append(time.perf_counter() - start)
+                listed = len(body.get("servers", [])) if status == 200 else 0
+        finally:
+            paths["DELETE->gone"], errs = self._phase("delete", self.delete, self.created)
+            errors += errs
+        return paths, detail, listed, errors
+
+
+def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
+    """{pid: (program, utime+stime seconds)} of processes whose command line has
+    "mininova-".
+
+    When some of them name ``config_file``, only those count: other mininova processes
+    on the machine (a functional test run, say) are not the system under test.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    result, mine = {}, set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"mininova-" not in cmdline:
+            continue
+        if config_file.encode() in cmdline:
+            mine.add(int(pid))
+        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        program = next((os.path.basename(arg) for arg in cmdline.decode().split("\0")
+                        if "mininova-" in os.path.basename(arg)), "mininova-?")
+        result[int(pid)] = (program, (int(fields[11]) + int(fields[12])) / ticks)
+    return {pid: cpu for pid, cpu in result.items() if pid in mine} if mine else result
+
+
+# -- report -------------------------------------------------------------------------------
+
+def print_floors(floors: dict) -> None:
+    print("\nFloors (bare, this process)       n   p50 ms   p95 ms   max ms")
+    for name, values in floors.items():
+        p50, p95, worst = stats(values)
+        print(f"  {name:<28} {len(values):5d} {p50:8.3f} {p95:8.3f} {worst:8.3f}")
+
+
+def print_paths(paths: dict, floors: dict) -> None:
+    print("\nPath                      n   p50 ms   p95 ms   max ms  floor ms  p50/floor")
+    for name, values in paths.items():
+        if not values:
+            print(f"  {name:<20} {0:5d}  (no successful sample)")
+            continue
+        p50, p95, worst = stats(values)
+        floor = ratio = ""
+        if name in MODEL and floors:
+            total = sum(count * percentile(floors[part], 50) * 1e3
+                        for part, count in MODEL[name].items())
+            floor, ratio = f"{total:8.2f}", f"{p50 / total:9.1f}x"
+        print(f"  {name:<20} {len(values):5d} {p50:8.2f} {p95:8.2f} {worst:8.2f} "
+              f"{floor:>9} {ratio:>10}")
+    if floors:
+        print("\nModel (floor = sum of the p50 floors):")
+        for name, parts in MODEL.items():
+            print(f"  {name:<18} = " + " + ".join(f"{n} x {p}" for p, n in parts.items()))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint", default="http://127.0.0.1:8774")
+    parser.add_argument("--token", default="admin:admin", help="noauth2 user:project")
+    parser.add_argument("--count", type=int, default=100, help="servers to boot")
+    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
+    parser.add_argument("--config-file", default="/etc/mininova/mininova.conf",
+                        help="where transport_url and [database] connection are read")
+    parser.add_argument("--poll-interval", type=float, default=0.01, help="seconds")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds one server may take for one transition")
+    parser.add_argument("--floor-samples", type=int, default=200)
+    parser.add_argument("--detail-samples", type=int, default=20)
+    parser.add_argument("--libvirt-uri", default="test:///default")
+    parser.add_argument("--floors-only", action="store_true",
+                        help="measure the floors only (no running system needed)")
+    args = parser.parse_args(argv)
+    for name in ("count", "concurrency", "floor_samples", "detail_samples"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    # NOTE: keep the AMQP client's chatter at shutdown out of the report.
+    for name in ("amqp", "kombu", "oslo_messaging"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    conf = load_conf(args.config_file)
+    api = None
+    if not args.floors_only:
+        api = ApiClient(args.endpoint, args.token)
+        try:
+            api.get("/")
+        except OSError as exc:
+            raise BenchError(f"nothing answers on {args.endpoint} ({exc}); start the "
+                             "system first, e.g. sudo devstack-lite/stack.sh") from exc
+    print(f"Measuring the floors ({args.floor_samples} samples each)...")
+    floors = {}
+    floors.update(rpc_floors(conf, args.floor_samples))
+    floors.update(libvirt_floors(args.libvirt_uri, args.floor_samples))
+    floors.update(db_floor(conf, args.floor_samples))
+    print_floors(floors)
+    if args.floors_only:
+        return 0
+
+    print(f"\nLifecycle of {args.count} servers against {args.endpoint} "
+          f"({args.concurrency} in flight, polling every {args.poll_interval * 1e3:g} ms)")
+    cpu_before = mininova_cpu_seconds(args.config_file)
+    started = time.perf_counter()
+    paths, detail, listed, errors = Lifecycle(api, args).run()
+    elapsed = time.perf_counter() - started
+    cpu_after = mininova_cpu_seconds(args.config_file)
+    per_program: dict[str, float] = {}
+    for pid, (program, seconds) in cpu_after.items():
+        spent = seconds - cpu_before.get(pid, (program, 0.0))[1]
+        per_program[program] = per_program.get(program, 0.0) + spent
+    cpu = sum(per_program.values())
+
+    print_paths(paths, floors)
+    if detail:
+        p50, p95, worst = stats(detail)
+        print(f"\nGET /v2.1/servers/detail with {listed} servers: p50 {p50:.2f} ms, "
+              f"p95 {p95:.2f} ms, max {worst:.2f} ms over {len(detail)} requests")
+    requests = next(api.requests)
+    print(f"\nmininova processes: {cpu:.2f} CPU seconds over {elapsed:.1f} s of lifecycle "
+          f"({len(cpu_after)} processes, {cpu / args.count * 1e3:.1f} ms per server; "
+          f"{requests} HTTP requests, most of them polls)")
+    for program, seconds in sorted(per_program.items()):
+        print(f"  {program:<22} {seconds:7.2f} s")
+    gone = set(cpu_before) - set(cpu_after)
+    if gone:
+        print(f"  note: {len(gone)} process(es) exited during the run and are not counted")
+    if errors:
+        print(f"\n{len(errors)} operation(s) failed; see the errors above")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        sys.exit(f"error: {exc}")
