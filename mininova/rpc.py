@@ -48,11 +48,15 @@ def get_serializer() -> RequestContextSerializer:
 
 
 def get_client(transport: messaging.Transport, topic: str, version: str,
-               version_cap: str | None = None) -> messaging.RPCClient:
-    """An RPC client on ``topic``; callers ``prepare(server=..., version=...)`` per call."""
+               version_cap: str | None = None, retry: int | None = None) -> messaging.RPCClient:
+    """An RPC client on ``topic``; callers ``prepare(server=..., version=...)`` per call.
+
+    ``retry`` bounds the reconnection attempts when the broker is unreachable (None:
+    forever, which suits services; the API bounds it to answer 503 instead of hanging).
+    """
     target = messaging.Target(topic=topic, version=version)
     return messaging.get_rpc_client(transport, target, version_cap=version_cap,
-                                    serializer=get_serializer())
+                                    serializer=get_serializer(), retry=retry)
 
 
 def get_server(transport: messaging.Transport, topic: str, host: str,

@@ -1,7 +1,11 @@
 """A running service: its RPC server, heartbeat, periodic tasks and clean shutdown.
 
 One ``Service`` per process (compute, conductor, scheduler). The API has none.
+On SIGTERM (or SIGINT) the service stops taking requests and lets those in flight
+finish; the whole shutdown is bounded by [DEFAULT] graceful_shutdown_timeout, after
+which the process exits with status 1 whatever is still running.
 """
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -59,12 +63,16 @@ class Service:
     def _heartbeat(self) -> None:
         self._service_ref.heartbeat()
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop taking requests, let in-flight ones finish (up to ``timeout``), exit."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop taking requests, let in-flight ones finish (up to ``timeout``).
+
+        Returns False when requests were still running after ``timeout`` seconds.
+        """
         timeout = CONF.graceful_shutdown_timeout if timeout is None else timeout
         LOG.info("%s on %s stopping; draining in-flight requests (up to %ss)",
                  self.binary, self.host, timeout)
         self._stop.set()
+        drained = True
         if self._server is not None:
             self._server.stop()
             waiter = threading.Thread(target=self._server.wait, daemon=True)
@@ -73,8 +81,10 @@ class Service:
             if waiter.is_alive():
                 LOG.warning("In-flight requests still running after %ss; exiting anyway",
                             timeout)
+                drained = False
         self.manager.cleanup_host()
         LOG.info("%s on %s stopped", self.binary, self.host)
+        return drained
 
     def run(self) -> None:
         """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
@@ -88,4 +98,20 @@ class Service:
         signal.signal(signal.SIGINT, _on_signal)
         self.start()
         done.wait()
-        self.stop()
+        timeout = CONF.graceful_shutdown_timeout
+        # NOTE: the deadline covers the whole shutdown, cleanup_host included; a request
+        # stuck past it (e.g. in a call to an unreachable conductor) must not keep the
+        # process alive, so exit without waiting for its (non-daemon) thread.
+        deadline = threading.Timer(timeout + 1, _exit_now, args=(self.binary, timeout))
+        deadline.daemon = True
+        deadline.start()
+        drained = self.stop(timeout)
+        deadline.cancel()
+        if not drained:
+            _exit_now(self.binary, timeout)
+
+
+def _exit_now(binary: str, timeout: float) -> None:
+    LOG.error("%s: graceful shutdown did not finish within %ss; exiting with status 1",
+              binary, timeout)
+    os._exit(1)

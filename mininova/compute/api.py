@@ -2,6 +2,7 @@
 save, the instance action record, then the RPC cast. Runs inside the API process."""
 import uuid as uuid_lib
 
+import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from mininova import conf
@@ -49,12 +50,31 @@ def _begin(context, instance, rule: str, action: str) -> None:
     objects.InstanceAction.action_start(context, instance.uuid, action)
 
 
+def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
+    LOG.error("The message broker could not take the request: %s", exc)
+    return exception.ServiceUnavailable(
+        reason="The request could not be sent to the compute service (message broker "
+               "unreachable); nothing was changed. Try again later.")
+
+
+def _cast_or_undo(instance, cast, *args) -> None:
+    """Send the cast; if the broker cannot take it, clear the task_state just set, so the
+    instance is not left stuck, and answer 503."""
+    try:
+        cast(*args)
+    except messaging.MessagingException as exc:
+        instance.task_state = None
+        instance.save()
+        raise _unreachable(exc) from exc
+
+
 class API:
     """Entry point for every server operation the REST layer offers."""
 
     def __init__(self, transport):
-        self.compute_rpcapi = rpcapi.ComputeAPI(transport)
-        self.conductor_rpcapi = conductor_rpcapi.ConductorAPI(transport)
+        self.compute_rpcapi = rpcapi.ComputeAPI(transport, retry=CONF.api.rpc_retry)
+        self.conductor_rpcapi = conductor_rpcapi.ConductorAPI(transport,
+                                                              retry=CONF.api.rpc_retry)
 
     def get(self, context, instance_id: str):
         instance = objects.Instance.get_by_uuid(context, instance_id)
@@ -93,20 +113,25 @@ class API:
         instance.create()
         objects.InstanceAction.action_start(context, instance.uuid, instance_actions.CREATE)
         LOG.info("Instance %s created; asking the conductor to build it", instance.uuid)
-        self.conductor_rpcapi.schedule_and_build_instances(context, instance)
+        try:
+            self.conductor_rpcapi.schedule_and_build_instances(context, instance)
+        except messaging.MessagingException as exc:
+            instance.destroy()
+            raise _unreachable(exc) from exc
         return instance
 
     def start(self, context, instance) -> None:
         _begin(context, instance, "start", instance_actions.START)
-        self.compute_rpcapi.start_instance(context, instance)
+        _cast_or_undo(instance, self.compute_rpcapi.start_instance, context, instance)
 
     def stop(self, context, instance) -> None:
         _begin(context, instance, "stop", instance_actions.STOP)
-        self.compute_rpcapi.stop_instance(context, instance)
+        _cast_or_undo(instance, self.compute_rpcapi.stop_instance, context, instance)
 
     def reboot(self, context, instance, reboot_type: str) -> None:
         _begin(context, instance, f"reboot_{reboot_type}", instance_actions.REBOOT)
-        self.compute_rpcapi.reboot_instance(context, instance, reboot_type)
+        _cast_or_undo(instance, self.compute_rpcapi.reboot_instance, context, instance,
+                      reboot_type)
 
     def get_console_output(self, context, instance, tail_length: int | None) -> str:
         """A call to the instance's host; it must be running there."""

@@ -19,9 +19,9 @@ VERSION = "1.1"
 class ComputeAPI:
     """Each method targets the host that runs the instance: ``prepare(server=host)``."""
 
-    def __init__(self, transport: messaging.Transport):
+    def __init__(self, transport: messaging.Transport, retry: int | None = None):
         self.client = rpc.get_client(transport, TOPIC, VERSION,
-                                     version_cap=CONF.upgrade_levels.compute)
+                                     version_cap=CONF.upgrade_levels.compute, retry=retry)
 
     def build_and_run_instance(self, ctxt, instance, image, host: str) -> None:
         """Cast: spawn ``instance`` from ``image`` on ``host``."""

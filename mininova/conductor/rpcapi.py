@@ -19,9 +19,9 @@ VERSION = "1.0"
 class ConductorAPI:
     """Calls objects' remotable methods on the conductor, and casts builds to it."""
 
-    def __init__(self, transport: messaging.Transport):
+    def __init__(self, transport: messaging.Transport, retry: int | None = None):
         self.client = rpc.get_client(transport, TOPIC, VERSION,
-                                     version_cap=CONF.upgrade_levels.conductor)
+                                     version_cap=CONF.upgrade_levels.conductor, retry=retry)
 
     def ping(self, context, timeout: float) -> None:
         """Call: answer when the conductor is listening (MessagingTimeout otherwise)."""

@@ -14,6 +14,9 @@ api_opts = [
     cfg.StrOpt("auth_strategy", default="noauth2", choices=["noauth2"],
                help="How requests are authenticated. noauth2 takes X-Auth-Token as "
                     "'user:project' and treats the user 'admin' as an administrator."),
+    cfg.IntOpt("rpc_retry", default=3, min=0,
+               help="Reconnection attempts to the message broker for one API request "
+                    "before it fails with 503 (and any task_state it set is undone)."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="Largest number of items one list request returns."),
 ]

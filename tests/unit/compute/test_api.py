@@ -112,3 +112,24 @@ def test_delete_without_a_live_host_deletes_locally(api, ctxt, flavor_image):
     with pytest.raises(exception.InstanceNotFound):
         objects.Instance.get_by_uuid(ctxt, instance.uuid)
     api.compute_rpcapi.terminate_instance.assert_not_called()
+
+
+def test_unreachable_broker_undoes_the_task_and_is_503(api, ctxt, flavor_image):
+    import oslo_messaging as messaging
+
+    instance = _server(api, ctxt, flavor_image)
+    api.compute_rpcapi.stop_instance.side_effect = messaging.MessageDeliveryFailure("down")
+    with pytest.raises(exception.ServiceUnavailable) as err:
+        api.stop(ctxt, instance)
+    assert err.value.code == 503
+    assert objects.Instance.get_by_uuid(ctxt, instance.uuid).task_state is None
+
+
+def test_unreachable_broker_on_create_leaves_no_server(api, ctxt, flavor_image):
+    import oslo_messaging as messaging
+
+    api.conductor_rpcapi.schedule_and_build_instances.side_effect = (
+        messaging.MessageDeliveryFailure("down"))
+    with pytest.raises(exception.ServiceUnavailable):
+        api.create(ctxt, "vm", "1", flavor_image.id)
+    assert len(objects.InstanceList.get_by_filters(ctxt, {})) == 0
