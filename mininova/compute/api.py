@@ -48,6 +48,8 @@ def _begin(context, instance, rule: str, action: str) -> None:
     instance.task_state = new_task
     instance.save(expected_task_state=list(task_ok))
     objects.InstanceAction.action_start(context, instance.uuid, action)
+    LOG.info("%s of instance %s accepted; casting to %s", action, instance.uuid,
+             instance.host)
 
 
 def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
