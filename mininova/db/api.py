@@ -382,3 +382,38 @@ def instance_fault_get_latest(instance_uuids: list[str]) -> dict[str, models.Ins
         rows = sess.scalars(sa.select(fault).where(fault.instance_uuid.in_(instance_uuids))
                             .order_by(fault.id))
         return {row.instance_uuid: row for row in rows}
+
+
+# -- quotas -----------------------------------------------------------------------------
+
+def quota_get_all_by_project(project_id: str) -> dict[str, int]:
+    """The project's own limits (resources without a row use the [quota] default)."""
+    with session() as sess:
+        rows = sess.scalars(sa.select(models.Quota).where(
+            models.Quota.project_id == project_id))
+        return {row.resource: row.hard_limit for row in rows}
+
+
+def quota_set(project_id: str, resource: str, hard_limit: int) -> None:
+    with session() as sess:
+        row = sess.scalars(sa.select(models.Quota).where(
+            models.Quota.project_id == project_id,
+            models.Quota.resource == resource)).first()
+        if row is None:
+            sess.add(models.Quota(project_id=project_id, resource=resource,
+                                  hard_limit=hard_limit))
+        else:
+            row.hard_limit = hard_limit
+
+
+def project_usage(project_id: str) -> dict[str, int]:
+    """What a project's live instances hold. A build that failed (ERROR and never
+    launched) holds nothing: its usage went back when it failed."""
+    inst = models.Instance
+    failed_build = sa.and_(inst.vm_state == "error", inst.launched_at.is_(None))
+    query = (sa.select(sa.func.count(), sa.func.sum(inst.vcpus), sa.func.sum(inst.memory_mb))
+             .where(inst.project_id == project_id, inst.deleted == 0,
+                    sa.not_(failed_build)))
+    with session() as sess:
+        count, cores, ram = sess.execute(query).one()
+    return {"instances": int(count or 0), "cores": int(cores or 0), "ram": int(ram or 0)}
