@@ -5,10 +5,12 @@
 #
 # Installs the missing Debian packages, makes sure RabbitMQ runs, installs the
 # repository into a venv (/opt/mininova/venv), writes /etc/mininova/mininova.conf,
-# syncs the database, creates the m1.* flavors and a cirros image, starts mininova-api,
-# -conductor, -scheduler and one mininova-compute per host in the background, waits
-# until every service reports "up" and prints what to try next. Running it again is
-# safe: what exists is kept and only dead services are restarted.
+# sets up the database (SQLite, PostgreSQL or MariaDB), syncs it, creates the m1.*
+# flavors and a cirros image, starts mininova-api, -conductor, -scheduler and one
+# mininova-compute per host (systemd units when PID 1 is systemd, else background
+# processes), waits until every service reports "up" and prints what to try next with
+# the total time. Running it again is safe: what exists is kept and only services that
+# do not run are started.
 #
 # Settings come from the environment and from devstack-lite/local.conf (shell variable
 # assignments, see local.conf.sample); the full log is $MININOVA_LOG_DIR/stack.log.
@@ -24,6 +26,10 @@ source "$TOP_DIR/lib/apt"
 source "$TOP_DIR/lib/rabbitmq"
 # shellcheck source=lib/libvirt
 source "$TOP_DIR/lib/libvirt"
+# shellcheck source=lib/database
+source "$TOP_DIR/lib/database"
+# shellcheck source=lib/systemd
+source "$TOP_DIR/lib/systemd"
 # shellcheck source=lib/mininova
 source "$TOP_DIR/lib/mininova"
 
@@ -39,6 +45,7 @@ case ${1:-} in
     *) echo "stack.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 
+STACK_START=$SECONDS
 check_root stack.sh
 check_debian stack.sh
 umask 022
@@ -47,14 +54,21 @@ setup_logging "$MININOVA_LOG_DIR/stack.log"
 
 say "devstack-lite: mininova from $MININOVA_DIR"
 say "  venv $MININOVA_VENV, config $MININOVA_CONF, libvirt $MININOVA_CONNECTION_URI," \
-    "computes: $MININOVA_COMPUTE_HOSTS"
+    "computes: $MININOVA_COMPUTE_HOSTS, database: $MININOVA_DATABASE"
+if use_systemd; then
+    say "  services: systemd units (mininova.target)"
+else
+    say "  services: background processes with pid files in $MININOVA_RUN_DIR (PID 1 is" \
+        "not systemd)"
+fi
 say "  full log: $LOG_FILE"
 
-STEP_TOTAL=9
+STEP_TOTAL=10
 run_step "Install missing Debian packages" install_packages
 run_step "Start RabbitMQ" start_rabbitmq
 run_step "Check libvirt" start_libvirt
 run_step "Install mininova into $MININOVA_VENV" install_mininova
+run_step "Set up the $MININOVA_DATABASE database" setup_database
 run_step "Write $MININOVA_CONF" configure_mininova
 run_step "Sync the database" sync_database
 run_step "Create flavors and the cirros image" create_flavors_and_image

@@ -3,10 +3,12 @@
 #
 #   sudo devstack-lite/unstack.sh [--purge]
 #
-# Every service with a pid file in $MININOVA_RUN_DIR gets SIGTERM; whatever still runs
+# Under systemd: systemctl stop mininova.target (and its units). Otherwise every
+# service with a pid file in $MININOVA_RUN_DIR gets SIGTERM; whatever still runs
 # after $MININOVA_STOP_TIMEOUT seconds gets SIGKILL (its whole process group).
-# --purge also removes the state ($MININOVA_STATE_PATH: database, images) and the
-# configuration ($MININOVA_CONF_DIR). RabbitMQ, the Debian packages, the venv and the
+# --purge also removes the state ($MININOVA_STATE_PATH: database, images), the
+# configuration ($MININOVA_CONF_DIR) and the installed systemd units. A PostgreSQL or
+# MariaDB database is left in place. RabbitMQ, the Debian packages, the venv and the
 # logs are left in place.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -14,6 +16,10 @@ set -euo pipefail
 TOP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/functions
 source "$TOP_DIR/lib/functions"
+# shellcheck source=lib/database
+source "$TOP_DIR/lib/database"
+# shellcheck source=lib/systemd
+source "$TOP_DIR/lib/systemd"
 # shellcheck source=lib/mininova
 source "$TOP_DIR/lib/mininova"
 
@@ -49,6 +55,7 @@ _purge_dir() {
 }
 
 purge() {
+    if use_systemd; then remove_units; fi
     _purge_dir "$MININOVA_STATE_PATH"
     _purge_dir "$MININOVA_CONF_DIR"
     _purge_dir "$MININOVA_RUN_DIR"

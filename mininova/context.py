@@ -2,14 +2,21 @@
 the request through every service, log line and instance action."""
 from oslo_context import context as o_context
 
+from mininova import policy
+
 
 class RequestContext(o_context.RequestContext):
-    """oslo.context's context; creating one makes it current for this thread's logging."""
+    """oslo.context's context; creating one makes it current for this thread's logging.
 
-    def to_policy_values(self) -> dict:
-        values = super().to_policy_values()
-        values["is_admin"] = self.is_admin
-        return values
+    In the API, the middleware attaches the policy enforcer so handlers can ask
+    ``ctxt.can(rule)``; contexts received over RPC have none and never need one.
+    """
+
+    enforcer = None
+
+    def can(self, rule: str, target: dict | None = None, fatal: bool = True) -> bool:
+        """Whether this caller may do ``rule``; with ``fatal`` a refusal raises 403."""
+        return policy.authorize(self.enforcer, self, rule, target, do_raise=fatal)
 
 
 def get_admin_context(request_id: str | None = None) -> RequestContext:

@@ -1,7 +1,11 @@
-"""/v2.1/flavors: list, detail, show."""
+"""/v2.1/flavors: list, detail, show; create and delete (os-flavor-manage, admin only)."""
+import uuid
+
 import falcon
 
 from mininova import objects
+from mininova.api import validation
+from mininova.api.schemas import flavors as schemas
 from mininova.api.views import flavors as views
 
 
@@ -13,6 +17,23 @@ class FlavorCollection:
         flavors = objects.FlavorList.get_all(req.context.ctxt)
         resp.media = {"flavors": [render(req.prefix, f) for f in flavors if not f.disabled]}
 
+    @falcon.before(validation.schema(schemas.create))
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        ctxt = req.context.ctxt
+        ctxt.can("os_compute_api:os-flavor-manage:create")
+        body = req.context.body["flavor"]
+        flavorid = body.get("id")
+        if flavorid in (None, "auto"):
+            flavorid = str(uuid.uuid4())
+        flavor = objects.Flavor(
+            ctxt, flavorid=str(flavorid), name=body["name"], memory_mb=int(body["ram"]),
+            vcpus=int(body["vcpus"]), root_gb=int(body["disk"]),
+            ephemeral_gb=int(body.get("OS-FLV-EXT-DATA:ephemeral") or 0),
+            swap=int(body.get("swap") or 0), disabled=False,
+            is_public=body.get("os-flavor-access:is_public", True))
+        flavor.create()
+        resp.media = {"flavor": views.show(req.prefix, flavor)}
+
 
 class FlavorDetail(FlavorCollection):
     detail = True
@@ -22,3 +43,17 @@ class FlavorItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         flavor = objects.Flavor.get_by_flavor_id(req.context.ctxt, flavor_id)
         resp.media = {"flavor": views.show(req.prefix, flavor)}
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
+        ctxt = req.context.ctxt
+        ctxt.can("os_compute_api:os-flavor-manage:delete")
+        objects.Flavor.get_by_flavor_id(ctxt, flavor_id).destroy()
+        resp.status = falcon.HTTP_202
+
+
+class FlavorExtraSpecs:
+    """GET /flavors/{id}/os-extra_specs: mininova flavors have none (``flavor show`` asks)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
+        objects.Flavor.get_by_flavor_id(req.context.ctxt, flavor_id)
+        resp.media = {"extra_specs": {}}

@@ -27,5 +27,6 @@ class InstanceActionItem:
         act = objects.InstanceAction.get_by_request_id(ctxt, instance.uuid, request_id)
         events = objects.InstanceActionEventList.get_by_action(ctxt, act.id)
         body = views.action(act)
-        body["events"] = [views.event(evt, ctxt.is_admin) for evt in events]
+        details = ctxt.can("os_compute_api:os-instance-actions:events:details", fatal=False)
+        body["events"] = [views.event(evt, details) for evt in events]
         resp.media = {"instanceAction": body}

@@ -3,11 +3,15 @@ import uuid
 
 import falcon
 
+from mininova import conf
 from mininova import context as mn_context
+from mininova import policy
 
 MIN_VERSION = "2.1"
 MAX_VERSION = "2.1"
-_PUBLIC_PATHS = {"/", "/v2.1", "/v2.1/"}
+_PUBLIC_PATHS = {"/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/versions"}
+# The Image API v2 subset has no compute microversions.
+_IMAGE_ROOT = "/image"
 
 
 class RequestContextMiddleware:
@@ -17,6 +21,9 @@ class RequestContextMiddleware:
     Version documents answer without a token, as clients discover versions first.
     """
 
+    def __init__(self, enforcer=None):
+        self.enforcer = enforcer or policy.get_enforcer(conf.CONF)
+
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         request_id = "req-" + str(uuid.uuid4())
         req.context.request_id = request_id
@@ -25,6 +32,7 @@ class RequestContextMiddleware:
         if token is None:
             if req.path in _PUBLIC_PATHS:
                 req.context.ctxt = mn_context.RequestContext(request_id=request_id)
+                req.context.ctxt.enforcer = self.enforcer
                 return
             raise falcon.HTTPUnauthorized(
                 title="Unauthorized",
@@ -34,12 +42,15 @@ class RequestContextMiddleware:
         req.context.ctxt = mn_context.RequestContext(
             user_id=user_id, project_id=project_id, is_admin=user_id == "admin",
             request_id=request_id, roles=["admin"] if user_id == "admin" else ["member"])
+        req.context.ctxt.enforcer = self.enforcer
 
 
 class MicroversionMiddleware:
     """Only 2.1 is served for now: say so in the headers, refuse others with 406."""
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.path == _IMAGE_ROOT or req.path.startswith(_IMAGE_ROOT + "/"):
+            return
         resp.set_header("OpenStack-API-Version", f"compute {MAX_VERSION}")
         resp.set_header("X-OpenStack-Nova-API-Version", MAX_VERSION)
         resp.set_header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version")

@@ -16,6 +16,10 @@ def _faults(ctxt, instances) -> dict:
     return objects.InstanceFault.get_latest_for_instances(ctxt, uuids)
 
 
+def _host_fields(ctxt) -> bool:
+    return ctxt.can("os_compute_api:os-extended-server-attributes", fatal=False)
+
+
 class _ServerList:
     """GET /servers and /servers/detail share filtering and paging."""
 
@@ -33,7 +37,7 @@ class _ServerList:
                 resp.media = {"servers": []}
                 return
             filters["vm_state"] = views.STATUS_TO_VM_STATE[status]
-        if ctxt.is_admin:
+        if ctxt.can("os_compute_api:servers:index:get_all_tenants", fatal=False):
             if req.get_param_as_bool("all_tenants", blank_as_true=True):
                 filters["all_tenants"] = True
             for key in ("host", "project_id"):
@@ -45,7 +49,7 @@ class _ServerList:
                                              marker=req.get_param("marker"))
         if self.detail:
             faults = _faults(ctxt, instances)
-            body = [views.show(req.prefix, inst, faults.get(inst.uuid), ctxt.is_admin)
+            body = [views.show(req.prefix, inst, faults.get(inst.uuid), _host_fields(ctxt))
                     for inst in instances]
         else:
             body = [views.basic(req.prefix, inst) for inst in instances]
@@ -81,7 +85,7 @@ class ServerItem:
         ctxt = req.context.ctxt
         instance = self.compute_api.get(ctxt, server_id)
         fault = _faults(ctxt, [instance]).get(instance.uuid)
-        resp.media = {"server": views.show(req.prefix, instance, fault, ctxt.is_admin)}
+        resp.media = {"server": views.show(req.prefix, instance, fault, _host_fields(ctxt))}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
         ctxt = req.context.ctxt

@@ -2,7 +2,6 @@
 import falcon
 
 from mininova import conf
-from mininova import exception
 from mininova import objects
 from mininova.api.views import isotime
 
@@ -12,8 +11,7 @@ CONF = conf.CONF
 class ServiceCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
-        if not ctxt.is_admin:
-            raise exception.Forbidden(action="os_compute_api:os-services:list")
+        ctxt.can("os_compute_api:os-services:list")
         services = objects.ServiceList.get_all(ctxt, req.get_param("binary"))
         resp.media = {"services": [{
             "id": svc.id, "binary": svc.binary, "host": svc.host,

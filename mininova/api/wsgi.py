@@ -11,9 +11,12 @@ from mininova import objects
 from mininova import rpc
 from mininova.api import faults
 from mininova.api import flavors
+from mininova.api import hypervisors
+from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
 from mininova.api import middleware
+from mininova.api import quota_sets
 from mininova.api import servers
 from mininova.api import services
 from mininova.api import versions
@@ -42,10 +45,24 @@ def create_app(conf, transport=None) -> falcon.App:
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
+        "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors.FlavorExtraSpecs(),
         "/v2.1/images": images.ImageCollection(),
         "/v2.1/images/detail": images.ImageDetail(),
         "/v2.1/images/{image_id}": images.ImageItem(),
         "/v2.1/os-services": services.ServiceCollection(),
+        "/v2.1/limits": quota_sets.Limits(),
+        "/v2.1/os-quota-sets/{project_id}": quota_sets.QuotaSetItem(),
+        "/v2.1/os-quota-sets/{project_id}/detail": quota_sets.QuotaSetDetail(),
+        "/v2.1/os-quota-sets/{project_id}/defaults": quota_sets.QuotaSetDefaults(),
+        "/v2.1/os-hypervisors": hypervisors.HypervisorCollection(),
+        "/v2.1/os-hypervisors/detail": hypervisors.HypervisorDetail(),
+        "/v2.1/os-hypervisors/{hypervisor_id}": hypervisors.HypervisorItem(),
+        # The Image API v2 subset, under its own root (devstack's layout for Glance).
+        "/image": image_v2.Versions(),
+        "/image/versions": image_v2.Versions(),
+        "/image/v2/images": image_v2.ImageCollection(),
+        "/image/v2/images/{image_id}": image_v2.ImageItem(),
+        "/image/v2/images/{image_id}/file": image_v2.ImageFile(),
     }
     for path, resource in routes.items():
         app.add_route(path, resource)

@@ -1,5 +1,4 @@
 """mininova-manage: database migrations, flavors, images and services from the shell."""
-import hashlib
 import os
 import sys
 import uuid
@@ -12,6 +11,7 @@ from mininova import exception
 from mininova import objects
 from mininova.cmd import common
 from mininova.db import migration
+from mininova.image import store as image_store
 
 
 def _print_table(headers: list[str], rows: list[list]) -> None:
@@ -52,21 +52,6 @@ def flavor_list(args) -> None:
                  [[f.flavorid, f.name, f.memory_mb, f.vcpus, f.root_gb] for f in flavors])
 
 
-def _store_image_file(source: str, image_id: str) -> tuple[str, int, str]:
-    """Copy ``source`` into the image store; return (path, size, md5 checksum)."""
-    store = mn_conf.CONF.image.store_path
-    os.makedirs(store, exist_ok=True)
-    target = os.path.join(store, image_id)
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(source, "rb") as src, open(target + ".part", "wb") as dst:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-            dst.write(chunk)
-    os.chmod(target + ".part", 0o644)
-    os.replace(target + ".part", target)
-    return target, os.path.getsize(target), digest.hexdigest()
-
-
 def _parse_properties(pairs: list[str] | None) -> dict:
     properties = {}
     for pair in pairs or []:
@@ -80,16 +65,19 @@ def _parse_properties(pairs: list[str] | None) -> dict:
 def image_create(args) -> None:
     image_id = args.id or str(uuid.uuid4())
     properties = _parse_properties(args.property)
-    size, checksum, path = args.size or 0, None, None
+    size, checksum, path, os_hash = args.size or 0, None, None, None
     if args.file:
         if not os.path.isfile(args.file):
             raise exception.Invalid(reason=f"no such file: {args.file}")
-        path, size, checksum = _store_image_file(args.file, image_id)
+        stored = image_store.copy_file(args.file, image_id)
+        path, size, checksum, os_hash = (stored.path, stored.size, stored.checksum,
+                                         stored.os_hash_value)
     image = objects.Image(mn_context.get_admin_context(), id=image_id,
                           name=args.resource_name, disk_format=args.disk_format,
                           container_format=args.container_format, size=size,
-                          checksum=checksum, file_path=path, status="active", min_disk=0,
-                          min_ram=0, properties=properties)
+                          checksum=checksum, os_hash_value=os_hash, file_path=path,
+                          status="active", min_disk=0, min_ram=0, properties=properties,
+                          visibility="public")
     image.create()
     print(image.id)
 

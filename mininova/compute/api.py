@@ -8,6 +8,7 @@ from oslo_log import log as logging
 from mininova import conf
 from mininova import exception
 from mininova import objects
+from mininova import quota
 from mininova.compute import instance_actions
 from mininova.compute import power_state
 from mininova.compute import rpcapi
@@ -106,6 +107,8 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} could not be found.") from exc
         if image.status != "active":
             raise exception.Invalid(reason=f"Image {image_id} is not active.")
+        deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
+        quota.check(context.project_id, deltas)
         instance = objects.Instance(
             context, uuid=str(uuid_lib.uuid4()), display_name=name,
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
@@ -113,6 +116,11 @@ class API:
             vcpus=flavor.vcpus, root_gb=flavor.root_gb, vm_state=vm_states.BUILDING,
             task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE)
         instance.create()
+        try:
+            quota.check(context.project_id, deltas, already_counted=True)
+        except quota.QuotaExceeded:
+            instance.destroy()
+            raise
         objects.InstanceAction.action_start(context, instance.uuid, instance_actions.CREATE)
         LOG.info("Instance %s created; asking the conductor to build it", instance.uuid)
         try:
@@ -136,8 +144,9 @@ class API:
                       reboot_type)
 
     def get_console_output(self, context, instance, tail_length: int | None) -> str:
-        """A call to the instance's host; it must be running there."""
-        if instance.vm_state != vm_states.ACTIVE or instance.host is None:
+        """A call to the instance's host. A stopped guest's console log is still there,
+        so only an instance that never reached a host has none."""
+        if instance.host is None or instance.vm_state == vm_states.BUILDING:
             raise exception.InstanceInvalidState(
                 action="get_console_output", instance_uuid=instance.uuid,
                 attr="vm_state", state=instance.vm_state)

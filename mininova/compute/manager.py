@@ -169,12 +169,18 @@ class ComputeManager(manager.Manager):
             pass
 
     def _init_instance(self, ctxt, instance) -> None:
-        """Resolve a task a previous run of this service left half done (Nova's rules)."""
+        """Resolve a task a previous run of this service left half done (Nova's rules).
+
+        An interrupted build becomes ERROR with a fault; an interrupted stop, start,
+        reboot or delete is done again; then the power state is read from the hypervisor
+        and no task_state is left set.
+        """
         task = instance.task_state
         ctxt = mn_context.get_admin_context(request_id=ctxt.request_id)
         LOG.info("Recovering instance %s (vm_state %s, task_state %s)",
                  instance.uuid, instance.vm_state, task)
-        if task in (task_states.SCHEDULING, task_states.SPAWNING):
+        if (task in (task_states.SCHEDULING, task_states.SPAWNING)
+                or instance.vm_state == vm_states.BUILDING):
             exc = exception.MininovaException("Build interrupted by a compute restart")
             objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
             self._set_error(instance)

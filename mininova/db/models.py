@@ -55,6 +55,10 @@ class Image(Base):
     min_ram: Mapped[int] = mapped_column(Integer, default=0)
     # NOTE: JSON text of Glance-style properties (kernel_id, ramdisk_id, os_command_line).
     properties: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    visibility: Mapped[str] = mapped_column(String(32), default="public",
+                                            server_default="public")
+    os_hash_value: Mapped[str | None] = mapped_column(String(128))
 
 
 class Instance(Base):

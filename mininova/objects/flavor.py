@@ -35,6 +35,9 @@ class Flavor(base.MininovaObject):
         values.setdefault("swap", 0)
         self._set_from_db(db_api.flavor_create(values))
 
+    def destroy(self) -> None:
+        db_api.flavor_destroy(self.flavorid)
+
 
 @base.MininovaObjectRegistry.register
 class FlavorList(base.ObjectListBase, base.MininovaObject):

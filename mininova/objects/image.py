@@ -11,7 +11,8 @@ from mininova.objects import base
 class Image(base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Add properties
-    VERSION = "1.1"
+    # Version 1.2: Add owner, visibility, os_hash_value
+    VERSION = "1.2"
 
     fields = {
         "id": fields.UUIDField(),
@@ -25,12 +26,18 @@ class Image(base.MininovaObject):
         "min_disk": fields.IntegerField(),
         "min_ram": fields.IntegerField(),
         "properties": fields.DictOfNullableStringsField(),
+        "owner": fields.StringField(nullable=True),
+        "visibility": fields.StringField(),
+        "os_hash_value": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True),
         "updated_at": fields.DateTimeField(nullable=True),
     }
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
+        if target_version in ("1.0", "1.1"):
+            for name in ("owner", "visibility", "os_hash_value"):
+                primitive.pop(name, None)
         if target_version == "1.0":
             primitive.pop("properties", None)
 
@@ -41,6 +48,12 @@ class Image(base.MininovaObject):
         self.obj_reset_changes()
         return self
 
+    @staticmethod
+    def _db_values(values: dict) -> dict:
+        if "properties" in values:
+            values["properties"] = json.dumps(values["properties"] or {})
+        return values
+
     @classmethod
     @base.remotable
     def get_by_id(cls, context, image_id: str) -> "Image":
@@ -48,8 +61,22 @@ class Image(base.MininovaObject):
 
     def create(self) -> None:
         values = self.obj_get_changes()
-        values["properties"] = json.dumps(values.get("properties") or {})
-        self._set_from_db(db_api.image_create(values))
+        values.setdefault("properties", {})
+        values.setdefault("visibility", "public")
+        self._set_from_db(db_api.image_create(self._db_values(values)))
+
+    def save(self, expected_status: list[str] | None = None) -> None:
+        """Write the changed fields (API side only: it owns the image store).
+
+        With ``expected_status``, only if the stored status is one of them (else 409).
+        """
+        values = self.obj_get_changes()
+        if values:
+            self._set_from_db(db_api.image_update(self.id, self._db_values(values),
+                                                  expected_status))
+
+    def destroy(self) -> None:
+        db_api.image_destroy(self.id)
 
 
 @base.MininovaObjectRegistry.register
@@ -62,3 +89,11 @@ class ImageList(base.ObjectListBase, base.MininovaObject):
     def get_all(cls, context) -> "ImageList":
         return cls(context, objects=[Image._from_db(context, row)
                                      for row in db_api.image_get_all()])
+
+    @classmethod
+    def get_page(cls, context, filters: dict, limit: int | None = None,
+                 marker: str | None = None) -> "ImageList":
+        """The images ``context`` may see, newest first (Glance's default order)."""
+        visible_to = None if context.is_admin else context.project_id
+        rows = db_api.image_get_page(filters, visible_to, limit=limit, marker=marker)
+        return cls(context, objects=[Image._from_db(context, row) for row in rows])

@@ -11,6 +11,7 @@ Tests talk to the system through HTTP only, with ``ApiClient`` (fixture ``api``)
 logs to a file under the session's tmp dir; when anything fails, the tail of every log is
 printed in the terminal summary.
 """
+import contextlib
 import dataclasses
 import json
 import os
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -264,13 +266,18 @@ class ServiceSet:
                         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
         return result
 
-    def start(self, name: str, argv: list[str]) -> None:
+    def start(self, name: str, argv: list[str], env: dict | None = None) -> "_Process":
+        """Start ``argv`` in its own session, logging to ``<name>.log``; ``env`` adds
+        variables to the environment."""
         log_path = self.log_dir / f"{name}.log"
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:
             popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=self._env,
+                                     stdin=subprocess.DEVNULL,
+                                     env=dict(self._env, **(env or {})),
                                      start_new_session=True)
-        self.processes.append(_Process(name, argv, log_path, popen))
+        proc = _Process(name, argv, log_path, popen)
+        self.processes.append(proc)
+        return proc
 
     def check_alive(self) -> None:
         dead = [p for p in self.processes if p.popen.poll() is not None]
@@ -329,9 +336,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 # --------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(scope="session")
-def rabbit_vhost():
-    """A private RabbitMQ virtual host for this test run, deleted at the end."""
+@contextlib.contextmanager
+def private_rabbit_vhost() -> Iterator[str]:
+    """A new RabbitMQ virtual host (guest has every permission), deleted on exit."""
     ctl = shutil.which("rabbitmqctl")
     if ctl is None:
         pytest.fail("rabbitmqctl not found on PATH: the functional tests need a local "
@@ -355,6 +362,13 @@ def rabbit_vhost():
         yield vhost
     finally:
         ctl_run("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def rabbit_vhost():
+    """A private RabbitMQ virtual host for this test run, deleted at the end."""
+    with private_rabbit_vhost() as vhost:
+        yield vhost
 
 
 _SERVER_DBS = {
@@ -405,7 +419,7 @@ class Mininova:
 
 
 def _write_config(path: Path, *, transport_url: str, state_path: Path, db_url: str,
-                  api_port: int) -> None:
+                  api_port: int, extra: str = "") -> None:
     path.write_text(f"""\
 [DEFAULT]
 host = {CONTROLLER_HOST}
@@ -431,7 +445,7 @@ workers = 2
 [libvirt]
 connection_uri = test:///default
 virt_type = qemu
-""")
+{extra}""")
 
 
 def _wait_for_api(services: ServiceSet, url: str, end: float) -> None:
@@ -452,7 +466,9 @@ def _wait_for_api(services: ServiceSet, url: str, end: float) -> None:
                 f"(last: {last})\n{services.log_tails()}")
 
 
-def _wait_for_services(services: ServiceSet, api: ApiClient, end: float) -> None:
+def _wait_for_services(services: ServiceSet, api: ApiClient, end: float,
+                       compute_hosts: tuple = COMPUTE_HOSTS) -> None:
+    expected = dict(EXPECTED_SERVICES, compute=len(compute_hosts))
     last = None
     while time.monotonic() < end:
         services.check_alive()
@@ -464,8 +480,8 @@ def _wait_for_services(services: ServiceSet, api: ApiClient, end: float) -> None
                 if svc.get("state") == "up":
                     kind = svc["binary"].rsplit("-", 1)[-1]
                     up.setdefault(kind, set()).add(svc["host"])
-            if (all(len(up.get(k, ())) >= n for k, n in EXPECTED_SERVICES.items())
-                    and set(COMPUTE_HOSTS) <= up.get("compute", set())):
+            if (all(len(up.get(k, ())) >= n for k, n in expected.items())
+                    and set(compute_hosts) <= up.get("compute", set())):
                 return
         time.sleep(0.2)
     pytest.fail(f"services not all up within {STARTUP_DEADLINE}s; last GET "
@@ -485,54 +501,76 @@ def _resolve_image_id(api: ApiClient, printed: str) -> str:
     return listed[0]
 
 
-@pytest.fixture(scope="session")
-def mininova(request, tmp_path_factory, rabbit_vhost, database_url):
-    """Start the whole system once per session; stop it (SIGTERM) at the end."""
+def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_url: str,
+                   compute_hosts: tuple = COMPUTE_HOSTS, extra_conf: str = "",
+                   compute_prefix: dict | None = None,
+                   compute_conf: dict | None = None) -> Mininova:
+    """Write a config under ``base``, prepare the database and start a whole mininova.
+
+    ``compute_prefix`` maps a host to an argv prefix for its compute (e.g. ``ip netns
+    exec NS``); ``compute_conf`` maps a host to extra lines of its own config file.
+    Returns once the API answers and every service is up; ``services.stop()`` ends it.
+    """
     scripts = {name: _find_script(name) for name in (
         "mininova-manage", "mininova-api", "mininova-conductor", "mininova-scheduler",
         "mininova-compute")}
-    base = tmp_path_factory.mktemp("mininova")
     state_path = base / "state"
-    log_dir = base / "logs"
-    state_path.mkdir()
-    log_dir.mkdir()
+    state_path.mkdir(exist_ok=True)
     port = _free_port()
     conf = base / "mininova.conf"
-    _write_config(conf, transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/"
-                                      f"{rabbit_vhost}",
-                  state_path=state_path, db_url=database_url, api_port=port)
+    _write_config(conf, transport_url=transport_url, state_path=state_path, db_url=db_url,
+                  api_port=port, extra=extra_conf)
 
+    manage = [scripts["mininova-manage"], "--config-file", str(conf)]
+    services.run(manage + ["db", "sync"])
+    for name, flavorid, ram, vcpus, disk in FLAVORS:
+        services.run(manage + ["flavor", "create", name, "--ram", str(ram),
+                               "--vcpus", str(vcpus), "--disk", str(disk),
+                               "--id", flavorid])
+    image_out = services.run(manage + [
+        "image", "create", IMAGE_NAME, "--disk-format", "qcow2",
+        "--container-format", "bare", "--size", "1024"]).stdout
+
+    for binary in ("mininova-conductor", "mininova-scheduler"):
+        services.start(binary, [scripts[binary], "--config-file", str(conf)])
+    for host in compute_hosts:
+        start_compute(services, base, host, (compute_prefix or {}).get(host, []),
+                      (compute_conf or {}).get(host, ""))
+    services.start("mininova-api", [scripts["mininova-api"], "--config-file", str(conf)])
+
+    api_url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + STARTUP_DEADLINE
+    _wait_for_api(services, api_url, end)
+    api = ApiClient(api_url)
+    _wait_for_services(services, api, end, compute_hosts)
+    return Mininova(api_url=api_url, image_id=_resolve_image_id(api, image_out),
+                    flavors=FLAVORS, compute_hosts=compute_hosts,
+                    controller_host=CONTROLLER_HOST, base_dir=base,
+                    log_dir=services.log_dir)
+
+
+def start_compute(services: ServiceSet, base: Path, host: str, prefix: list[str] | None = None,
+                  extra_conf: str = "") -> "_Process":
+    """Start mininova-compute for ``host`` on ``base``'s mininova.conf (+ its own file)."""
+    host_conf = base / f"{host}.conf"
+    host_conf.write_text(f"[DEFAULT]\nhost = {host}\n{extra_conf}")
+    return services.start(f"mininova-compute-{host}", [
+        *(prefix or []), _find_script("mininova-compute"), "--config-file",
+        str(base / "mininova.conf"), "--config-file", str(host_conf)])
+
+
+@pytest.fixture(scope="session")
+def mininova(request, tmp_path_factory, rabbit_vhost, database_url):
+    """Start the whole system once per session; stop it (SIGTERM) at the end."""
+    base = tmp_path_factory.mktemp("mininova")
+    log_dir = base / "logs"
+    log_dir.mkdir()
     services = ServiceSet(log_dir)
     request.config.stash[_SERVICES_KEY] = services
     try:
-        manage = [scripts["mininova-manage"], "--config-file", str(conf)]
-        services.run(manage + ["db", "sync"])
-        for name, flavorid, ram, vcpus, disk in FLAVORS:
-            services.run(manage + ["flavor", "create", name, "--ram", str(ram),
-                                   "--vcpus", str(vcpus), "--disk", str(disk),
-                                   "--id", flavorid])
-        image_out = services.run(manage + [
-            "image", "create", IMAGE_NAME, "--disk-format", "qcow2",
-            "--container-format", "bare", "--size", "1024"]).stdout
-
-        for binary in ("mininova-conductor", "mininova-scheduler"):
-            services.start(binary, [scripts[binary], "--config-file", str(conf)])
-        for host in COMPUTE_HOSTS:
-            host_conf = base / f"{host}.conf"
-            host_conf.write_text(f"[DEFAULT]\nhost = {host}\n")
-            services.start(f"mininova-compute-{host}", [
-                scripts["mininova-compute"], "--config-file", str(conf),
-                "--config-file", str(host_conf)])
-        services.start("mininova-api", [scripts["mininova-api"], "--config-file", str(conf)])
-
-        api_url = f"http://127.0.0.1:{port}"
-        end = time.monotonic() + STARTUP_DEADLINE
-        _wait_for_api(services, api_url, end)
-        api = ApiClient(api_url)
-        _wait_for_services(services, api, end)
-        yield Mininova(api_url=api_url, image_id=_resolve_image_id(api, image_out),
-                       flavors=FLAVORS, compute_hosts=COMPUTE_HOSTS,
-                       controller_host=CONTROLLER_HOST, base_dir=base, log_dir=log_dir)
+        yield start_mininova(
+            services, base, db_url=database_url,
+            transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{rabbit_vhost}")
     finally:
         services.stop()
 

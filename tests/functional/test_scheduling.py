@@ -4,7 +4,11 @@ SPREAD_SERVERS = 6  # m1.tiny (512 MB) each; 3072 MB per host
 
 
 def test_no_valid_host_puts_the_server_in_error(api, servers):
-    sid = servers.boot("too-big", flavor_ref="99")  # m1.huge: 65536 MB fits no host
+    # m1.huge (65536 MB) is above the default RAM quota too: lift it, so the scheduler
+    # is what refuses it.
+    resp = api.request("PUT", "/v2.1/os-quota-sets/admin", body={"quota_set": {"ram": -1}})
+    assert resp.status_code == 200, resp.text
+    sid = servers.boot("too-big", flavor_ref="99")  # fits no host
     server = api.wait_for_status(sid, "ERROR")
     assert server["OS-EXT-STS:vm_state"] == "error", server
     assert server["OS-EXT-SRV-ATTR:host"] is None, server

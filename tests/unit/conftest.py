@@ -8,6 +8,7 @@ from mininova.db import api as db_api
 from mininova.db import migration
 
 CONF = conf.CONF
+CONF([], project="mininova", default_config_files=[])
 objects.register_all()
 
 

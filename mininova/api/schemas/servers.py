@@ -20,6 +20,18 @@ create = {
                 "max_count": {"type": ["integer", "string"]},
                 "availability_zone": {"type": "string"},
                 "security_groups": {"type": "array"},
+                # NOTE: the stock clients send the image-to-local-disk mapping that
+                # imageRef already implies; no other mapping (volumes) is served.
+                "block_device_mapping_v2": {"type": "array", "maxItems": 1, "items": {
+                    "type": "object",
+                    "properties": {
+                        "uuid": _uuid_or_id,
+                        "boot_index": {"type": ["integer", "string", "null"]},
+                        "source_type": {"type": "string", "enum": ["image"]},
+                        "destination_type": {"type": "string", "enum": ["local"]},
+                        "delete_on_termination": {"type": ["boolean", "string"]},
+                    },
+                    "additionalProperties": False}},
             },
             "required": ["name", "imageRef", "flavorRef"],
             "additionalProperties": False,

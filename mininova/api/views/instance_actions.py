@@ -9,10 +9,10 @@ def action(act) -> dict:
             "message": act.message}
 
 
-def event(evt, is_admin: bool) -> dict:
+def event(evt, details: bool) -> dict:
     body = {"event": evt.event, "start_time": _time(evt.start_time),
             "finish_time": _time(evt.finish_time), "result": evt.result}
-    if is_admin:
+    if details:
         body["traceback"] = evt.traceback
         body["host"] = evt.host
     return body

@@ -32,7 +32,8 @@ def basic(base_url: str, instance) -> dict:
             "links": links(base_url, "servers", instance.uuid)}
 
 
-def show(base_url: str, instance, fault=None, is_admin: bool = False) -> dict:
+def show(base_url: str, instance, fault=None, host_fields: bool = False) -> dict:
+    """The full server; ``host_fields`` adds OS-EXT-SRV-ATTR:* (admin by policy)."""
     host_id = ""
     if instance.host:
         host_id = hashlib.sha224((instance.project_id + instance.host).encode()).hexdigest()
@@ -66,13 +67,13 @@ def show(base_url: str, instance, fault=None, is_admin: bool = False) -> dict:
         "OS-SRV-USG:terminated_at": usage_time(instance.terminated_at),
         "os-extended-volumes:volumes_attached": [],
     }
-    if is_admin:
+    if host_fields:
         server["OS-EXT-SRV-ATTR:host"] = instance.host
         server["OS-EXT-SRV-ATTR:hypervisor_hostname"] = instance.node
         server["OS-EXT-SRV-ATTR:instance_name"] = instance.name
     if fault is not None and instance.vm_state == vm_states.ERROR:
         server["fault"] = {"code": fault.code, "message": fault.message,
                            "created": isotime(fault.created_at)}
-        if is_admin or fault.code != 500:
+        if host_fields or fault.code != 500:
             server["fault"]["details"] = fault.details or ""
     return server

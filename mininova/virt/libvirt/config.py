@@ -78,22 +78,30 @@ class LibvirtConfigGuestSerial(LibvirtConfigGuestDevice):
     root_name = "serial"
 
     def __init__(self, char_type: str = "file", source_path: str | None = None,
-                 target_port: int = 0) -> None:
+                 target_port: int = 0, append: bool = False) -> None:
         self.char_type = char_type
         self.source_path = source_path
         self.target_port = target_port
+        # NOTE: without append, libvirt truncates the file at every start of the guest.
+        self.append = append
 
     def format_dom(self) -> ET.Element:
         dev = super().format_dom()
         dev.set("type", self.char_type)
         if self.source_path is not None:
-            _sub(dev, "source", path=self.source_path)
+            source = _sub(dev, "source", path=self.source_path)
+            if self.append:
+                source.set("append", "on")
         _sub(dev, "target", port=str(self.target_port))
         return dev
 
 
 class LibvirtConfigGuest(LibvirtConfigObject):
-    """A whole ``<domain>``: identity, sizing, boot, features and devices."""
+    """A whole ``<domain>``: identity, sizing, boot, features and devices.
+
+    Boot is from ``os_boot_devs`` (a whole-disk image) unless ``os_kernel`` is set: then
+    QEMU loads that kernel, ``os_initrd`` and ``os_cmdline`` itself (direct kernel boot).
+    """
 
     root_name = "domain"
 
@@ -106,12 +114,22 @@ class LibvirtConfigGuest(LibvirtConfigObject):
         self.vcpus = int(vcpus)
         self.os_type = os_type
         self.os_boot_devs: list[str] = ["hd"]
+        self.os_kernel: str | None = None
+        self.os_initrd: str | None = None
+        self.os_cmdline: str | None = None
         self.clock_offset = "utc"
         self.on_poweroff = "destroy"
         self.on_reboot = "restart"
         self.on_crash = "destroy"
         self.features: list[LibvirtConfigGuestFeature] = []
         self.devices: list[LibvirtConfigGuestDevice] = []
+
+    def set_kernel_boot(self, kernel: str, initrd: str | None = None,
+                        cmdline: str | None = None) -> None:
+        """Boot ``kernel`` (+ ``initrd``, ``cmdline``) directly instead of a disk."""
+        self.os_kernel = kernel
+        self.os_initrd = initrd
+        self.os_cmdline = cmdline
 
     def add_feature(self, feature: LibvirtConfigGuestFeature) -> None:
         self.features.append(feature)
@@ -129,8 +147,15 @@ class LibvirtConfigGuest(LibvirtConfigObject):
         _sub(root, "vcpu", str(self.vcpus))
         os_elem = _sub(root, "os")
         _sub(os_elem, "type", self.os_type)
-        for dev in self.os_boot_devs:
-            _sub(os_elem, "boot", dev=dev)
+        if self.os_kernel:
+            _sub(os_elem, "kernel", self.os_kernel)
+            if self.os_initrd:
+                _sub(os_elem, "initrd", self.os_initrd)
+            if self.os_cmdline:
+                _sub(os_elem, "cmdline", self.os_cmdline)
+        else:
+            for dev in self.os_boot_devs:
+                _sub(os_elem, "boot", dev=dev)
         if self.features:
             features = _sub(root, "features")
             for feature in self.features:

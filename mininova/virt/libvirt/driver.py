@@ -4,6 +4,12 @@ Last hop of every request path: ``compute/manager.py`` -> here -> libvirt. Domai
 comes from ``config.py``; the connection, lookups and events from ``host.py``. Works
 against QEMU/KVM (``qemu:///system``) and libvirt's in-process test hypervisor
 (``test:///default``), where no file is created and every transition is immediate.
+
+A guest's files live in ``$state_path/instances/<uuid>/``: ``disk`` (a qcow2 overlay over
+the image file, or a blank disk), ``console.log`` (serial console) and, for an image with
+``kernel_id``/``ramdisk_id`` properties, copies of those images as ``kernel`` and
+``ramdisk`` (direct kernel boot). Image files are read from the image store's path, which
+compute hosts share with the API side.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from mininova import exception
+from mininova import objects
 from mininova.virt import driver
 from mininova.virt.libvirt import config as vconfig
 from mininova.virt.libvirt import host as libvirt_host
@@ -36,19 +43,39 @@ MAX_CONSOLE_BYTES = 100 * 1024
 
 _GiB = 1024 ** 3
 
+# Kernel command line of a direct kernel boot whose image has no os_command_line property.
+DEFAULT_KERNEL_CMDLINE = "console=ttyS0"
+
+# Image property naming another image -> file name of its copy in the instance directory.
+_KERNEL_FILES = (("kernel_id", "kernel"), ("ramdisk_id", "ramdisk"))
+
 
 def _image_attr(image: Any, name: str) -> Any:
     """Read an image field from an Image object or its primitive dict form."""
     if isinstance(image, dict):
         return image.get(name)
+    # NOTE: an unset field of a versioned object raises on access instead of being None.
+    if hasattr(image, "obj_attr_is_set") and not image.obj_attr_is_set(name):
+        return None
     return getattr(image, name, None)
+
+
+def _image_properties(image: Any) -> dict:
+    if image is None:
+        return {}
+    return _image_attr(image, "properties") or {}
+
+
+def is_kernel_boot(image: Any) -> bool:
+    """True when ``image`` boots a kernel image directly (its ``kernel_id`` property)."""
+    return bool(_image_properties(image).get("kernel_id"))
 
 
 class LibvirtDriver(driver.ComputeDriver):
     """ComputeDriver on one libvirt connection (``[libvirt] connection_uri``)."""
 
     # Seconds between two state checks while a guest shuts down cleanly.
-    shutdown_poll_interval = 1.0
+    shutdown_poll_interval = 0.5
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
@@ -83,18 +110,51 @@ class LibvirtDriver(driver.ComputeDriver):
     def _console_log_path(self, instance: Any) -> str:
         return os.path.join(self._instance_dir(instance), "console.log")
 
-    def get_guest_config(self, instance: Any, with_disk: bool = True) -> vconfig.LibvirtConfigGuest:
-        """Build the domain configuration of ``instance``."""
+    def _kernel_file_path(self, instance: Any, file_name: str) -> str:
+        return os.path.join(self._instance_dir(instance), file_name)
+
+    def get_guest_config(self, instance: Any, with_disk: bool = True,
+                         image: Any = None) -> vconfig.LibvirtConfigGuest:
+        """Build the domain configuration of ``instance`` booting ``image``."""
         guest = vconfig.LibvirtConfigGuest(self._virt_type(), instance.name, instance.uuid,
                                            instance.memory_mb, instance.vcpus)
+        properties = _image_properties(image)
+        if is_kernel_boot(image):
+            guest.set_kernel_boot(
+                self._kernel_file_path(instance, "kernel"),
+                self._kernel_file_path(instance, "ramdisk")
+                if properties.get("ramdisk_id") else None,
+                properties.get("os_command_line") or DEFAULT_KERNEL_CMDLINE)
         # NOTE: ACPI is what lets a clean shutdown (power_off) reach the guest OS.
         guest.add_feature(vconfig.LibvirtConfigGuestFeature("acpi"))
         guest.add_feature(vconfig.LibvirtConfigGuestFeature("apic"))
         if with_disk:
             guest.add_device(vconfig.LibvirtConfigGuestDisk(self._disk_path(instance)))
+        # NOTE: append, so that the console of earlier boots survives a stop/start.
         guest.add_device(vconfig.LibvirtConfigGuestSerial(
-            "file", source_path=self._console_log_path(instance)))
+            "file", source_path=self._console_log_path(instance), append=True))
         return guest
+
+    def _fetch_kernel_files(self, context: Any, instance: Any, image: Any) -> None:
+        """Copy the kernel and ramdisk images ``image`` names into the instance directory.
+
+        Their records come through ``objects.Image`` (the conductor, from a compute host);
+        their files from the image store's path, shared with this host. Copies, because
+        libvirt hands the files it boots to the QEMU user and relabels them.
+        """
+        properties = _image_properties(image)
+        for prop, file_name in _KERNEL_FILES:
+            image_id = properties.get(prop)
+            if not image_id:
+                continue
+            source = objects.Image.get_by_id(context, image_id).file_path
+            if not source or not os.path.isfile(source):
+                raise exception.HypervisorError(
+                    reason=f"{prop} {image_id}: no image file {source!r} on this host (the "
+                           "image store path must be shared with compute hosts)")
+            LOG.debug("Copying %s %s (%s) for %s", prop, image_id, source, instance.name,
+                      instance_uuid=instance.uuid)
+            shutil.copyfile(source, self._kernel_file_path(instance, file_name))
 
     def _create_disk(self, instance: Any, image: Any) -> bool:
         """Create the instance's qcow2 root disk over the image file; False if no disk."""
@@ -118,12 +178,18 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def spawn(self, context: Any, instance: Any, image: Any) -> None:
         if self._host.is_test_driver():
-            # NOTE: the test hypervisor never opens the disk or the console log.
+            # NOTE: the test hypervisor never opens the disk, kernel or console log.
             with_disk = True
         else:
             os.makedirs(self._instance_dir(instance), exist_ok=True)
-            with_disk = self._create_disk(instance, image)
-        xml = self.get_guest_config(instance, with_disk=with_disk).to_xml()
+            try:
+                if is_kernel_boot(image):
+                    self._fetch_kernel_files(context, instance, image)
+                with_disk = self._create_disk(instance, image)
+            except Exception:
+                self._delete_instance_files(instance)
+                raise
+        xml = self.get_guest_config(instance, with_disk=with_disk, image=image).to_xml()
         LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
         with libvirt_host.translate_errors(instance.uuid):
             domain = self._host.get_connection().defineXML(xml)
@@ -165,7 +231,7 @@ class LibvirtDriver(driver.ComputeDriver):
                 return True
             now = time.monotonic()
             if now >= deadline:
-                LOG.warning("Domain %s did not shut down within %ds; destroying it",
+                LOG.warning("Domain %s did not shut down within %ds",
                             instance.name, timeout, instance_uuid=instance.uuid)
                 return False
             if now >= next_request:
@@ -218,17 +284,20 @@ class LibvirtDriver(driver.ComputeDriver):
         LOG.info("Hard rebooted domain %s", instance.name, instance_uuid=instance.uuid)
 
     def _soft_reboot(self, domain: libvirt.virDomain, instance: Any) -> bool:
-        """Ask the guest OS to reboot; False when it cannot (the caller reboots hard)."""
+        """Shut the guest OS down cleanly and start it again; False when it did not shut
+        down within shutdown_timeout (the caller then reboots hard).
+
+        NOTE: not virDomainReboot: that returns as soon as the request is sent, so a guest
+        that ignores it would be reported rebooted.
+        """
         if domain.state()[0] != libvirt.VIR_DOMAIN_RUNNING:
             LOG.info("Domain %s is not running; rebooting hard", instance.name,
                      instance_uuid=instance.uuid)
             return False
-        try:
-            domain.reboot(0)
-        except libvirt.libvirtError as exc:
-            LOG.warning("Soft reboot of %s failed (%s); rebooting hard", instance.name, exc,
-                        instance_uuid=instance.uuid)
+        if not self._clean_shutdown(domain, instance, self._conf.shutdown_timeout,
+                                    self._conf.shutdown_retry_interval):
             return False
+        domain.create()
         LOG.info("Soft rebooted domain %s", instance.name, instance_uuid=instance.uuid)
         return True
 

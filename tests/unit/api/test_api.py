@@ -120,3 +120,30 @@ def test_flavors_and_images(client):
                                 headers=ADMIN).json["image"]
     assert image["status"] == "ACTIVE"
     assert client.simulate_get("/v2.1/flavors/404", headers=ADMIN).status_code == 404
+
+
+def test_quota_sets_and_limits_follow_policy(client):
+    member = {"X-Auth-Token": "bob:p2"}
+    assert client.simulate_get("/v2.1/os-quota-sets/p2", headers=member).status_code == 200
+    assert client.simulate_get("/v2.1/os-quota-sets/p3", headers=member).status_code == 403
+    denied = client.simulate_put("/v2.1/os-quota-sets/p2", headers=member,
+                                 json={"quota_set": {"instances": 1}})
+    assert denied.status_code == 403 and "forbidden" in denied.json
+    done = client.simulate_put("/v2.1/os-quota-sets/p2", headers=ADMIN,
+                               json={"quota_set": {"instances": 1, "cores": "4"}})
+    assert done.json["quota_set"]["instances"] == 1 and done.json["quota_set"]["cores"] == 4
+    bad = client.simulate_put("/v2.1/os-quota-sets/p2", headers=ADMIN,
+                              json={"quota_set": {"instances": -2}})
+    assert bad.status_code == 400
+    limits = client.simulate_get("/v2.1/limits", headers=member).json["limits"]["absolute"]
+    assert limits["maxTotalInstances"] == 1 and limits["totalInstancesUsed"] == 0
+
+
+def test_a_policy_file_overrides_the_defaults(db, tmp_path, flags):
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"os_compute_api:os-services:list": "@"\n')
+    flags(policy_file=str(policy_file), group="oslo_policy")
+    transport = messaging.get_rpc_transport(CONF, url="fake://")
+    client = testing.TestClient(wsgi.create_app(CONF, transport))
+    resp = client.simulate_get("/v2.1/os-services", headers={"X-Auth-Token": "bob:p2"})
+    assert resp.status_code == 200

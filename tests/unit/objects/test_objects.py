@@ -9,7 +9,7 @@ EXPECTED = {
     "ComputeNodeList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Flavor": "1.0-a7bcb99778cfd173eccd78d950a06f0a",
     "FlavorList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Image": "1.1-7d4cb566830acbb2f0dcbf4f93929a27",
+    "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Instance": "1.0-e30a5c0fd9a52afb5b54baaaba2799be",
     "InstanceAction": "1.0-ed714a44a5ebfdce36462402a3989bc6",

@@ -101,3 +101,27 @@ def test_compact_rendering():
     xml = _guest().to_xml(pretty=False)
     assert "\n" not in xml
     assert ET.fromstring(xml).findtext("name") == "instance-00000001"
+
+
+def test_direct_kernel_boot():
+    guest = _guest(virt_type="qemu")
+    guest.set_kernel_boot("/inst/kernel", "/inst/ramdisk", "console=ttyS0 quiet")
+    os_elem = ET.fromstring(guest.to_xml()).find("os")
+    assert [child.tag for child in os_elem] == ["type", "kernel", "initrd", "cmdline"]
+    assert os_elem.findtext("kernel") == "/inst/kernel"
+    assert os_elem.findtext("initrd") == "/inst/ramdisk"
+    assert os_elem.findtext("cmdline") == "console=ttyS0 quiet"
+    assert os_elem.find("boot") is None
+
+
+def test_direct_kernel_boot_without_ramdisk():
+    guest = _guest()
+    guest.set_kernel_boot("/inst/kernel")
+    os_elem = ET.fromstring(guest.to_xml()).find("os")
+    assert [child.tag for child in os_elem] == ["type", "kernel"]
+
+
+def test_serial_append():
+    serial = ET.fromstring(vconfig.LibvirtConfigGuestSerial(
+        "file", source_path="/state/console.log", append=True).to_xml())
+    assert serial.find("source").attrib == {"path": "/state/console.log", "append": "on"}

@@ -149,6 +149,76 @@ def test_guest_config_uses_virt_type_on_real_hypervisors(drv, make_instance, mon
     assert root.find("devices/disk") is None
 
 
+def _kernel_image(**properties):
+    props = {"kernel_id": "k-1", "ramdisk_id": "r-1"}
+    props.update(properties)
+    return types.SimpleNamespace(file_path=None, disk_format="raw", properties=props)
+
+
+def test_guest_config_kernel_boot(drv, make_instance, tmp_path, monkeypatch):
+    monkeypatch.setattr(drv._host, "is_test_driver", lambda: False)
+    instance = make_instance()
+    image = _kernel_image(os_command_line="console=ttyS0 quiet mininova.noacpi=1")
+    root = ET.fromstring(drv.get_guest_config(instance, image=image).to_xml())
+    instance_dir = tmp_path / "instances" / instance.uuid
+    assert root.get("type") == "qemu"
+    assert root.findtext("os/kernel") == str(instance_dir / "kernel")
+    assert root.findtext("os/initrd") == str(instance_dir / "ramdisk")
+    assert root.findtext("os/cmdline") == "console=ttyS0 quiet mininova.noacpi=1"
+    assert root.find("os/boot") is None
+    assert root.find("features/acpi") is not None
+    assert root.find("devices/serial/source").get("append") == "on"
+
+
+def test_guest_config_kernel_boot_defaults(drv, make_instance):
+    image = {"properties": {"kernel_id": "k-1"}}
+    root = ET.fromstring(drv.get_guest_config(make_instance(), image=image).to_xml())
+    assert root.findtext("os/cmdline") == libvirt_driver.DEFAULT_KERNEL_CMDLINE
+    assert root.find("os/initrd") is None
+
+
+@pytest.mark.parametrize("image", [
+    None, {"properties": {}}, types.SimpleNamespace(file_path="/images/x", properties={})])
+def test_guest_config_whole_disk_boots_from_disk(drv, make_instance, image):
+    root = ET.fromstring(drv.get_guest_config(make_instance(), image=image).to_xml())
+    assert root.find("os/kernel") is None
+    assert [b.get("dev") for b in root.findall("os/boot")] == ["hd"]
+    assert root.find("devices/disk/driver").get("type") == "qcow2"
+
+
+def test_fetch_kernel_files_copies_images_into_the_instance_dir(drv, make_instance,
+                                                               tmp_path, monkeypatch):
+    store = tmp_path / "images"
+    store.mkdir()
+    (store / "k-1").write_bytes(b"kernel")
+    (store / "r-1").write_bytes(b"ramdisk")
+    asked = []
+
+    def get_by_id(context, image_id):
+        asked.append((context, image_id))
+        return types.SimpleNamespace(file_path=str(store / image_id))
+
+    monkeypatch.setattr(libvirt_driver.objects.Image, "get_by_id", get_by_id)
+    instance = make_instance()
+    instance_dir = tmp_path / "instances" / instance.uuid
+    instance_dir.mkdir(parents=True)
+    drv._fetch_kernel_files("ctxt", instance, _kernel_image())
+    assert asked == [("ctxt", "k-1"), ("ctxt", "r-1")]
+    assert (instance_dir / "kernel").read_bytes() == b"kernel"
+    assert (instance_dir / "ramdisk").read_bytes() == b"ramdisk"
+
+
+def test_spawn_kernel_boot_without_the_file_cleans_up(drv, make_instance, tmp_path,
+                                                      monkeypatch):
+    monkeypatch.setattr(drv._host, "is_test_driver", lambda: False)
+    monkeypatch.setattr(libvirt_driver.objects.Image, "get_by_id",
+                        lambda context, image_id: types.SimpleNamespace(file_path=None))
+    instance = make_instance()
+    with pytest.raises(exception.HypervisorError, match="shared"):
+        drv.spawn("ctxt", instance, _kernel_image())
+    assert not (tmp_path / "instances" / instance.uuid).exists()
+
+
 def test_create_disk_overlays_the_image(drv, make_instance, monkeypatch):
     calls = []
     monkeypatch.setattr(libvirt_driver.processutils, "execute", lambda *a: calls.append(a))
@@ -210,21 +280,37 @@ def test_reboot(drv, running, reboot_type, stopped):
     assert _state(drv, running) == power_state.RUNNING
 
 
-def test_failed_soft_reboot_falls_back_to_hard(drv, running, monkeypatch):
+def test_soft_reboot_goes_through_the_guest(drv, running, monkeypatch):
+    calls = []
+    real_shutdown = libvirt.virDomain.shutdown
+    monkeypatch.setattr(libvirt.virDomain, "destroy",
+                        lambda domain: calls.append("destroy"))
+
+    def counting_shutdown(domain):
+        calls.append("shutdown")
+        return real_shutdown(domain)
+
+    monkeypatch.setattr(libvirt.virDomain, "shutdown", counting_shutdown)
+    drv.reboot(None, running, "SOFT")
+    assert calls == ["shutdown"]
+    assert _state(drv, running) == power_state.RUNNING
+
+
+def test_soft_reboot_of_a_guest_ignoring_it_falls_back_to_hard(drv, running, monkeypatch,
+                                                               clock):
     calls = []
     real_destroy = libvirt.virDomain.destroy
-
-    def failing_reboot(domain, flags=0):
-        raise libvirt.libvirtError("guest agent not responding")
 
     def counting_destroy(domain):
         calls.append(domain.UUIDString())
         return real_destroy(domain)
 
-    monkeypatch.setattr(libvirt.virDomain, "reboot", failing_reboot)
+    # The guest ignores the ACPI request: it stays running until destroyed.
+    monkeypatch.setattr(libvirt.virDomain, "shutdown", lambda domain: None)
     monkeypatch.setattr(libvirt.virDomain, "destroy", counting_destroy)
     drv.reboot(None, running, "SOFT")
     assert calls == [running.uuid]
+    assert clock[0] == CONF.shutdown_timeout
     assert _state(drv, running) == power_state.RUNNING
 
 

@@ -1,0 +1,22 @@
+"""[quota] options: the default limits of every project."""
+from oslo_config import cfg
+
+quota_group = cfg.OptGroup("quota", title="Quota options")
+
+quota_opts = [
+    cfg.IntOpt("instances", default=10, min=-1,
+               help="Servers a project may have; -1 for no limit."),
+    cfg.IntOpt("cores", default=20, min=-1,
+               help="vCPUs a project's servers may use together; -1 for no limit."),
+    cfg.IntOpt("ram", default=51200, min=-1,
+               help="MB of RAM a project's servers may use together; -1 for no limit."),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_group(quota_group)
+    conf.register_opts(quota_opts, group=quota_group)
+
+
+def list_opts() -> dict:
+    return {quota_group: quota_opts}

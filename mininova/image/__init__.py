@@ -1,0 +1,1 @@
+"""The API side's image store: image files under ``[image] store_path``."""

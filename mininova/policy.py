@@ -1,0 +1,63 @@
+"""Authorization: who may do what, as oslo.policy rules registered in code.
+
+A policy file ([oslo_policy] policy_file) overrides any rule; ``oslopolicy-sample-generator
+--namespace mininova`` writes the defaults out.
+"""
+from oslo_config import cfg
+from oslo_policy import policy
+
+from mininova import exception
+
+ADMIN = "role:admin"
+ADMIN_OR_OWNER = "role:admin or project_id:%(project_id)s"
+
+
+def _rule(name: str, check: str, description: str, method: str, path: str):
+    return policy.DocumentedRuleDefault(name=name, check_str=check, description=description,
+                                        operations=[{"method": method, "path": path}])
+
+
+RULES = [
+    _rule("os_compute_api:servers:index:get_all_tenants", ADMIN,
+          "List servers of every project (all_tenants, project_id filters)", "GET",
+          "/servers"),
+    _rule("os_compute_api:os-extended-server-attributes", ADMIN,
+          "See the OS-EXT-SRV-ATTR:* fields (host, hypervisor, instance name)", "GET",
+          "/servers/{server_id}"),
+    _rule("os_compute_api:os-instance-actions:events:details", ADMIN,
+          "See the traceback and host of instance action events", "GET",
+          "/servers/{server_id}/os-instance-actions/{request_id}"),
+    _rule("os_compute_api:os-services:list", ADMIN, "List the services", "GET",
+          "/os-services"),
+    _rule("os_compute_api:os-hypervisors:list", ADMIN,
+          "List the hypervisors (compute nodes) and their usage", "GET", "/os-hypervisors"),
+    _rule("os_compute_api:os-flavor-manage:create", ADMIN, "Create a flavor", "POST",
+          "/flavors"),
+    _rule("os_compute_api:os-flavor-manage:delete", ADMIN, "Delete a flavor", "DELETE",
+          "/flavors/{flavor_id}"),
+    _rule("os_compute_api:os-quota-sets:show", ADMIN_OR_OWNER, "Show a project's quotas",
+          "GET", "/os-quota-sets/{project_id}"),
+    _rule("os_compute_api:os-quota-sets:update", ADMIN, "Change a project's quotas", "PUT",
+          "/os-quota-sets/{project_id}"),
+]
+
+
+def list_rules() -> list:
+    """For oslopolicy-sample-generator (entry point oslo.policy.policies: mininova)."""
+    return RULES
+
+
+def get_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
+    """One enforcer per API process, with the in-code defaults registered."""
+    enforcer = policy.Enforcer(conf)
+    enforcer.register_defaults(RULES)
+    return enforcer
+
+
+def authorize(enforcer: policy.Enforcer, context, rule: str, target: dict | None = None,
+              do_raise: bool = True) -> bool:
+    """True when ``context`` may do ``rule`` on ``target`` (default: its own project);
+    with ``do_raise`` a refusal is a 403 Forbidden fault."""
+    target = target if target is not None else {"project_id": context.project_id}
+    return enforcer.authorize(rule, target, context, do_raise=do_raise,
+                              exc=exception.Forbidden, action=rule)

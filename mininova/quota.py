@@ -1,0 +1,48 @@
+"""Quotas: per-project limits on instances, cores and RAM, counted from the instances
+themselves, so nothing is reserved and nothing can leak: a deleted or failed build
+simply stops counting."""
+from mininova import conf
+from mininova import exception
+from mininova.db import api as db_api
+
+CONF = conf.CONF
+RESOURCES = ("instances", "cores", "ram")
+
+
+class QuotaExceeded(exception.Forbidden):
+    msg_fmt = ("Quota exceeded for %(resource)s: Requested %(requested)s, but already used "
+               "%(used)s of %(limit)s %(resource)s")
+
+
+def get_limits(project_id: str) -> dict[str, int]:
+    """The project's hard limits: its own rows over the [quota] defaults (-1: none)."""
+    limits = {resource: getattr(CONF.quota, resource) for resource in RESOURCES}
+    limits.update(db_api.quota_get_all_by_project(project_id))
+    return limits
+
+
+def get_usage(project_id: str) -> dict[str, int]:
+    return db_api.project_usage(project_id)
+
+
+def check(project_id: str, deltas: dict[str, int], already_counted: bool = False) -> None:
+    """Raise QuotaExceeded when adding ``deltas`` would pass a limit.
+
+    With ``already_counted`` the deltas are inside the usage already (the re-check after
+    the instance row exists, which catches two requests that raced past the first check).
+    """
+    limits = get_limits(project_id)
+    usage = get_usage(project_id)
+    for resource, requested in deltas.items():
+        limit = limits[resource]
+        if limit < 0:
+            continue
+        used = usage[resource] - (requested if already_counted else 0)
+        if used + requested > limit:
+            raise QuotaExceeded(resource=resource, requested=requested, used=used,
+                                limit=limit)
+
+
+def update(project_id: str, values: dict[str, int]) -> None:
+    for resource, hard_limit in values.items():
+        db_api.quota_set(project_id, resource, hard_limit)

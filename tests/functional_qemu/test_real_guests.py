@@ -1,0 +1,166 @@
+"""Real QEMU guests through the REST API: boot, console, stop, start, reboot, delete,
+lifecycle events and compute restart recovery (tools/build-guest-image.sh's tiny guest)."""
+import time
+
+from tests.functional_qemu.conftest import MARKER
+from tests.functional_qemu.conftest import POWEROFF_AFTER
+from tests.functional_qemu.conftest import SHUTDOWN_TIMEOUT
+from tests.functional_qemu.conftest import bare_virsh_boot_seconds
+from tests.functional_qemu.conftest import instance_domains
+from tests.functional_qemu.conftest import record_measure
+from tests.functional_qemu.conftest import virsh
+
+POWER_BUTTON = "MININOVA-GUEST-ACPI-POWERBUTTON"
+SHUTOFF_STATE = 4  # compute.power_state.SHUTDOWN
+RUNNING_STATE = 1
+
+
+def _domain_name(server: dict) -> str:
+    return server["OS-EXT-SRV-ATTR:instance_name"]
+
+
+def _console_file(qemu_mininova, server_id: str) -> str:
+    """The console log on disk (the API serves console output only while ACTIVE)."""
+    path = qemu_mininova.state_path / "instances" / server_id / "console.log"
+    return path.read_text(errors="replace")
+
+
+def _assert_gone(qemu_mininova, server: dict) -> None:
+    assert _domain_name(server) not in instance_domains()
+    assert not (qemu_mininova.state_path / "instances" / server["id"]).exists()
+
+
+def test_lifecycle_of_a_real_guest(api, guests, qemu_mininova):
+    """Boot -> console marker -> clean stop (ACPI) -> start -> soft and hard reboot ->
+    delete, each checked on the guest's own serial console."""
+    t0 = time.monotonic()
+    server = guests.boot("real1")
+    sid = server["id"]
+    assert server["OS-EXT-STS:power_state"] == RUNNING_STATE
+    assert server["OS-EXT-SRV-ATTR:host"] == "qemu1"
+    seen = guests.wait_console(sid, MARKER)
+    record_measure(f"POST /servers -> boot marker: {seen - t0:.2f}s")
+    domain = _domain_name(server)
+    assert virsh("domstate", domain).strip() == "running"
+    xml = virsh("dumpxml", domain)
+    assert f"<domain type='{qemu_mininova.virt_type}'" in xml
+    assert f"/instances/{sid}/kernel</kernel>" in xml and "<initrd>" in xml
+    assert "console=ttyS0 quiet</cmdline>" in xml
+
+    # Clean stop: the guest's ACPI handler powers it off, well before the destroy fallback.
+    t0 = time.monotonic()
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    server = api.wait_for_status(sid, "SHUTOFF", deadline=60)
+    took = time.monotonic() - t0
+    assert took < SHUTDOWN_TIMEOUT, f"clean stop took {took:.1f}s (destroy fallback?)"
+    assert server["OS-EXT-STS:power_state"] == SHUTOFF_STATE
+    assert POWER_BUTTON in _console_file(qemu_mininova, sid)
+    assert virsh("domstate", domain).strip() == "shut off"
+    record_measure(f"os-stop (ACPI) -> SHUTOFF: {took:.2f}s")
+
+    # The same kind of domain started bare with virsh, for comparison with os-start.
+    bare = bare_virsh_boot_seconds(domain, qemu_mininova.state_path.parent / "bare")
+
+    t0 = time.monotonic()
+    assert api.action(sid, {"os-start": None}).status_code == 202
+    seen = guests.wait_console(sid, MARKER, count=2)
+    api_start = seen - t0
+    api.wait_for_status(sid, "ACTIVE", deadline=60)
+    # The console keeps the earlier boot (append): its power-button handling included.
+    assert guests.console(sid).count(POWER_BUTTON) == 1
+    record_measure(f"os-start -> boot marker (API, console polled through the API): "
+                   f"{api_start:.2f}s; bare `virsh start` -> boot marker: {bare:.2f}s; "
+                   f"overhead {api_start - bare:+.2f}s")
+
+    # SOFT reboot goes through the guest OS: one more power-button press, one more boot.
+    assert api.action(sid, {"reboot": {"type": "SOFT"}}).status_code == 202
+    server = api.wait_for_status(sid, "ACTIVE", deadline=90)
+    assert server["OS-EXT-STS:power_state"] == RUNNING_STATE
+    guests.wait_console(sid, MARKER, count=3)
+    assert guests.console(sid).count(POWER_BUTTON) == 2
+
+    # HARD reboot resets the guest without asking it.
+    assert api.action(sid, {"reboot": {"type": "HARD"}}).status_code == 202
+    api.wait_for_status(sid, "ACTIVE", deadline=90)
+    guests.wait_console(sid, MARKER, count=4)
+    assert guests.console(sid).count(POWER_BUTTON) == 2
+
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+
+
+def test_stop_guest_that_ignores_acpi_is_destroyed_after_timeout(api, guests, qemu_mininova):
+    server = guests.boot("noacpi", image="tiny-noacpi")
+    sid = server["id"]
+    guests.wait_console(sid, MARKER)
+    assert "MININOVA-GUEST-ACPI-IGNORED" in guests.console(sid)
+    t0 = time.monotonic()
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    server = api.wait_for_status(sid, "SHUTOFF", deadline=60)
+    took = time.monotonic() - t0
+    assert took >= SHUTDOWN_TIMEOUT, f"stop took {took:.1f}s < shutdown_timeout"
+    assert server["OS-EXT-STS:power_state"] == SHUTOFF_STATE
+    assert POWER_BUTTON not in _console_file(qemu_mininova, sid)
+    assert virsh("domstate", _domain_name(server)).strip() == "shut off"
+    record_measure(f"os-stop (guest ignores ACPI, shutdown_timeout={SHUTDOWN_TIMEOUT}) -> "
+                   f"SHUTOFF: {took:.2f}s")
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+
+
+def test_guest_powering_off_by_itself_shows_shutoff_through_the_lifecycle_event(
+        api, guests, qemu_mininova):
+    """sync_power_state_interval is 600 s here: only the libvirt event can do this."""
+    server = guests.boot("selfoff", image="tiny-selfoff")
+    sid = server["id"]
+    seen = guests.wait_console(sid, "MININOVA-GUEST-POWEROFF-FROM-INSIDE",
+                               deadline=POWEROFF_AFTER + 60)
+    server = api.wait_for_status(sid, "SHUTOFF", deadline=10)
+    took = time.monotonic() - seen
+    assert server["OS-EXT-STS:power_state"] == SHUTOFF_STATE
+    actions = api.get(f"/v2.1/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in actions] == ["create"], "no stop request was made"
+    record_measure(f"guest powered itself off -> SHUTOFF via lifecycle event: <= {took:.2f}s")
+    # And it starts again.
+    assert api.action(sid, {"os-start": None}).status_code == 202
+    api.wait_for_status(sid, "ACTIVE", deadline=60)
+    guests.wait_console(sid, MARKER, count=2)
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+
+
+def test_compute_killed_during_stop_recovers_at_restart(api, guests, qemu_mininova):
+    server = guests.boot("recover", image="tiny-noacpi")
+    sid = server["id"]
+    guests.wait_console(sid, MARKER)
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    server = api.wait_for_status(sid, "ACTIVE", settled=False)
+    assert server["OS-EXT-STS:task_state"] == "powering-off"
+    # The compute is inside power_off now (the guest ignores ACPI for SHUTDOWN_TIMEOUT s).
+    time.sleep(1.5)
+    qemu_mininova.kill_compute()
+    domain = _domain_name(server)
+    assert virsh("domstate", domain).strip() == "running"
+    server = api.show_server(sid)
+    assert server["OS-EXT-STS:task_state"] == "powering-off"
+
+    qemu_mininova.start_compute("mininova-compute-restarted")
+    server = api.wait_for_status(sid, "SHUTOFF", deadline=90)
+    assert server["OS-EXT-STS:task_state"] is None
+    assert server["OS-EXT-STS:power_state"] == SHUTOFF_STATE
+    assert virsh("domstate", domain).strip() == "shut off"
+
+    assert api.action(sid, {"os-start": None}).status_code == 202
+    api.wait_for_status(sid, "ACTIVE", deadline=60)
+    guests.wait_console(sid, MARKER, count=2)
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+
+
+def test_nothing_left_behind(qemu_mininova, api):
+    """After every delete: no instance-* domain on libvirtd, no instance directory."""
+    servers = api.get("/v2.1/servers").json()["servers"]
+    assert servers == []
+    assert instance_domains() == []
+    instances = qemu_mininova.state_path / "instances"
+    assert not instances.exists() or list(instances.iterdir()) == []

@@ -1,0 +1,233 @@
+"""ComputeManager start-up recovery (_init_instance) and power-state sync, on a real
+SQLite database through real objects, with a fake virt driver."""
+import uuid
+
+import pytest
+
+from mininova import exception
+from mininova import objects
+from mininova.compute import manager as compute_manager
+from mininova.compute import power_state
+from mininova.compute import task_states
+from mininova.compute import vm_states
+from mininova.virt import driver as virt_driver
+
+HOST = "compute1"
+
+
+class FakeDriver(virt_driver.ComputeDriver):
+    """Guests as a dict uuid -> power state; records every call."""
+
+    def __init__(self):
+        self.guests: dict[str, int] = {}
+        self.calls: list[tuple] = []
+        self.fail: set[str] = set()
+
+    def _call(self, name, instance, *args):
+        self.calls.append((name, instance.uuid, *args))
+        if name in self.fail:
+            raise exception.HypervisorError(reason=f"{name} failed")
+        if instance.uuid not in self.guests and name != "destroy":
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+
+    def init_host(self, host):
+        pass
+
+    def spawn(self, context, instance, image):
+        self.guests[instance.uuid] = power_state.RUNNING
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._call("power_off", instance, timeout, retry_interval)
+        self.guests[instance.uuid] = power_state.SHUTDOWN
+
+    def power_on(self, context, instance):
+        self._call("power_on", instance)
+        self.guests[instance.uuid] = power_state.RUNNING
+
+    def reboot(self, context, instance, reboot_type):
+        self._call("reboot", instance, reboot_type)
+        self.guests[instance.uuid] = power_state.RUNNING
+
+    def destroy(self, context, instance):
+        self._call("destroy", instance)
+        self.guests.pop(instance.uuid, None)
+
+    def get_info(self, instance):
+        if instance.uuid not in self.guests:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        return virt_driver.InstanceInfo(state=self.guests[instance.uuid])
+
+    def get_available_resource(self):
+        return {"vcpus": 4, "memory_mb": 4096, "local_gb": 10, "hypervisor_type": "fake",
+                "hypervisor_version": 1, "hypervisor_hostname": HOST}
+
+    def list_instance_uuids(self):
+        return list(self.guests)
+
+
+@pytest.fixture
+def driver(monkeypatch):
+    fake = FakeDriver()
+    monkeypatch.setattr(virt_driver, "load_driver", lambda conf: fake)
+    return fake
+
+
+@pytest.fixture
+def mgr(db, driver, flags):
+    flags(shutdown_timeout=7, shutdown_retry_interval=2)
+    manager = compute_manager.ComputeManager(HOST)
+    yield manager
+    manager._events.shutdown(wait=True)
+
+
+@pytest.fixture
+def make_instance(db, ctxt, driver):
+    def _make(vm_state=vm_states.ACTIVE, task_state=None, guest=power_state.RUNNING,
+              power=power_state.RUNNING):
+        inst = objects.Instance(ctxt, uuid=str(uuid.uuid4()), display_name="vm",
+                                project_id="p1", user_id="alice", image_ref="img",
+                                flavor_id="1", flavor_name="m1.tiny", memory_mb=512, vcpus=1,
+                                root_gb=1, host=HOST, vm_state=vm_state,
+                                task_state=task_state, power_state=power)
+        inst.create()
+        if guest is not None:
+            driver.guests[inst.uuid] = guest
+        return inst
+
+    return _make
+
+
+def _reload(ctxt, instance):
+    return objects.Instance.get_by_uuid(ctxt, instance.uuid)
+
+
+def _faults(ctxt, instance):
+    return objects.InstanceFault.get_latest_for_instances(ctxt, [instance.uuid])
+
+
+@pytest.mark.parametrize("vm_state, task_state", [
+    (vm_states.BUILDING, task_states.SCHEDULING),
+    (vm_states.BUILDING, task_states.SPAWNING),
+    (vm_states.BUILDING, None),
+])
+def test_interrupted_build_becomes_error_with_a_fault(mgr, make_instance, ctxt, vm_state,
+                                                      task_state):
+    inst = make_instance(vm_state=vm_state, task_state=task_state)
+    mgr._init_instance(ctxt, inst)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state) == (vm_states.ERROR, None)
+    assert inst.uuid in _faults(ctxt, inst)
+
+
+def test_interrupted_stop_is_done_again(mgr, make_instance, ctxt, driver):
+    inst = make_instance(task_state=task_states.POWERING_OFF)
+    mgr._init_instance(ctxt, inst)
+    assert driver.calls == [("power_off", inst.uuid, 7, 2)]
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        vm_states.STOPPED, None, power_state.SHUTDOWN)
+
+
+def test_interrupted_stop_of_a_guest_already_off(mgr, make_instance, ctxt):
+    inst = make_instance(task_state=task_states.POWERING_OFF, guest=power_state.SHUTDOWN)
+    mgr._init_instance(ctxt, inst)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        vm_states.STOPPED, None, power_state.SHUTDOWN)
+
+
+def test_interrupted_start_is_done_again(mgr, make_instance, ctxt, driver):
+    inst = make_instance(vm_state=vm_states.STOPPED, task_state=task_states.POWERING_ON,
+                         guest=power_state.SHUTDOWN, power=power_state.SHUTDOWN)
+    mgr._init_instance(ctxt, inst)
+    assert driver.calls == [("power_on", inst.uuid)]
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        vm_states.ACTIVE, None, power_state.RUNNING)
+
+
+@pytest.mark.parametrize("task_state, reboot_type", [
+    (task_states.REBOOTING, "SOFT"), (task_states.REBOOTING_HARD, "HARD")])
+def test_interrupted_reboot_is_done_again(mgr, make_instance, ctxt, driver, task_state,
+                                          reboot_type):
+    inst = make_instance(task_state=task_state, guest=power_state.SHUTDOWN)
+    mgr._init_instance(ctxt, inst)
+    assert driver.calls == [("reboot", inst.uuid, reboot_type)]
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        vm_states.ACTIVE, None, power_state.RUNNING)
+
+
+@pytest.mark.parametrize("guest", [power_state.RUNNING, None])
+def test_interrupted_delete_is_done_again(mgr, make_instance, ctxt, driver, guest):
+    inst = make_instance(task_state=task_states.DELETING, guest=guest)
+    mgr._init_instance(ctxt, inst)
+    assert driver.calls == [("destroy", inst.uuid)]
+    assert inst.uuid not in driver.guests
+    with pytest.raises(exception.InstanceNotFound):
+        _reload(ctxt, inst)
+
+
+def test_failed_redo_leaves_error_and_no_task(mgr, make_instance, ctxt, driver):
+    driver.fail.add("power_on")
+    inst = make_instance(vm_state=vm_states.STOPPED, task_state=task_states.POWERING_ON,
+                         guest=power_state.SHUTDOWN)
+    mgr._init_instance(ctxt, inst)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state) == (vm_states.ERROR, None)
+
+
+@pytest.mark.parametrize("vm_state, guest, expected_vm, expected_power", [
+    # The hypervisor is the authority on power state.
+    (vm_states.ACTIVE, power_state.SHUTDOWN, vm_states.STOPPED, power_state.SHUTDOWN),
+    (vm_states.ACTIVE, None, vm_states.STOPPED, power_state.NOSTATE),
+    (vm_states.ACTIVE, power_state.RUNNING, vm_states.ACTIVE, power_state.RUNNING),
+    (vm_states.STOPPED, power_state.SHUTDOWN, vm_states.STOPPED, power_state.SHUTDOWN),
+    (vm_states.ERROR, power_state.RUNNING, vm_states.ERROR, power_state.RUNNING),
+])
+def test_no_task_rereads_the_power_state(mgr, make_instance, ctxt, driver, vm_state, guest,
+                                         expected_vm, expected_power):
+    inst = make_instance(vm_state=vm_state, guest=guest, power=power_state.PAUSED)
+    mgr._init_instance(ctxt, inst)
+    assert driver.calls == []
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        expected_vm, None, expected_power)
+
+
+def test_unknown_task_is_cleared(mgr, make_instance, ctxt):
+    inst = make_instance(task_state="migrating")
+    mgr._init_instance(ctxt, inst)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state, got.power_state) == (
+        vm_states.ACTIVE, None, power_state.RUNNING)
+
+
+def test_init_host_leaves_no_task_state(mgr, make_instance, ctxt):
+    tasks = [task_states.SPAWNING, task_states.POWERING_OFF, task_states.POWERING_ON,
+             task_states.REBOOTING, task_states.REBOOTING_HARD, None]
+    made = [make_instance(vm_state=vm_states.BUILDING if t == task_states.SPAWNING
+                          else vm_states.ACTIVE, task_state=t) for t in tasks]
+    deleting = make_instance(task_state=task_states.DELETING)
+    mgr.init_host()
+    remaining = objects.InstanceList.get_by_host(ctxt, HOST)
+    assert {i.uuid for i in remaining} == {i.uuid for i in made}
+    assert all(i.task_state is None for i in remaining)
+    assert deleting.uuid not in {i.uuid for i in remaining}
+
+
+def test_lifecycle_event_marks_a_guest_that_stopped_by_itself(mgr, make_instance, ctxt,
+                                                             driver):
+    inst = make_instance()
+    driver.guests[inst.uuid] = power_state.SHUTDOWN
+    mgr._handle_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.power_state) == (vm_states.STOPPED, power_state.SHUTDOWN)
+
+
+def test_lifecycle_event_ignored_while_a_task_runs(mgr, make_instance, ctxt, driver):
+    inst = make_instance(task_state=task_states.POWERING_OFF)
+    driver.guests[inst.uuid] = power_state.SHUTDOWN
+    mgr._handle_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.task_state) == (vm_states.ACTIVE, task_states.POWERING_OFF)
