@@ -19,7 +19,10 @@ threads = 8
 # RPC call timeout so a MessagingTimeout becomes a fault body, not a killed worker.
 timeout = 90
 graceful_timeout = 60
-keepalive = 5
+# NOTE: longer than any client's poll interval (the openstack CLI's --wait polls every
+# 5 s): a server closing an idle connection just as the client reuses it makes the
+# client see "connection reset by peer".
+keepalive = 75
 proc_name = "mininova-api"
 
 # One access log line per request, with its request id (the X-Openstack-Request-Id

@@ -47,7 +47,7 @@ class _Application(gunicorn_base.Application):
         return None
 
     def load_config(self) -> None:
-        defaults = {"worker_class": "gthread", "accesslog": "-",
+        defaults = {"worker_class": "gthread", "accesslog": "-", "keepalive": 75,
                     "access_log_format": ACCESS_LOG_FORMAT, "proc_name": "mininova-api"}
         for key, value in defaults.items():
             self.cfg.set(key, value)
