@@ -6,11 +6,11 @@
 # Installs the missing Debian packages, makes sure RabbitMQ runs, installs the
 # repository into a venv (/opt/mininova/venv), writes /etc/mininova/mininova.conf,
 # sets up the database (SQLite, PostgreSQL or MariaDB), syncs it, creates the m1.*
-# flavors and a cirros image, starts mininova-api, -conductor, -scheduler and one
-# mininova-compute per host (systemd units when PID 1 is systemd, else background
-# processes), waits until every service reports "up" and prints what to try next with
-# the total time. Running it again is safe: what exists is kept and only services that
-# do not run are started.
+# flavors, builds and registers the tiny guest image, starts mininova-api, -conductor,
+# -scheduler and one mininova-compute per host (systemd units when PID 1 is systemd,
+# else background processes), waits until every service reports "up" and prints what
+# to try next with the total time. Running it again is safe: what exists is kept and
+# only services that do not run are started.
 #
 # Settings come from the environment and from devstack-lite/local.conf (shell variable
 # assignments, see local.conf.sample); the full log is $MININOVA_LOG_DIR/stack.log.
@@ -71,7 +71,7 @@ run_step "Install mininova into $MININOVA_VENV" install_mininova
 run_step "Set up the $MININOVA_DATABASE database" setup_database
 run_step "Write $MININOVA_CONF" configure_mininova
 run_step "Sync the database" sync_database
-run_step "Create flavors and the cirros image" create_flavors_and_image
+run_step "Create flavors and the tiny guest image" create_flavors_and_image
 run_step "Start the services" start_mininova
 run_step "Wait until every service is up" wait_for_mininova
 print_summary

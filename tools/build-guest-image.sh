@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Build the tiny guest that mininova's real-QEMU tests boot: a Debian kernel plus a
-# busybox initramfs, offline from Debian packages only.
+# busybox initramfs, and a bootable whole disk holding both, offline from Debian packages.
 #
 # Usage: tools/build-guest-image.sh OUTPUT_DIR [--kernel-version VER] [--install]
-#                                              [--register CONFIG_FILE] [--name NAME]
+#                [--no-disk] [--register CONFIG_FILE] [--name NAME]
 #
-# Writes OUTPUT_DIR/vmlinuz and OUTPUT_DIR/initrd.img (and OUTPUT_DIR/kernel-version).
-# --install       apt-get install what is missing (linux-image-amd64 busybox-static cpio)
+# Writes OUTPUT_DIR/vmlinuz, OUTPUT_DIR/initrd.img, OUTPUT_DIR/kernel-version and
+# OUTPUT_DIR/disk.qcow2: an MBR disk (syslinux's mbr.bin) with one FAT partition holding
+# the same kernel and initramfs, booted by syslinux (extlinux.conf, APPEND console=ttyS0).
+# --install       apt-get install what is missing (linux-image-amd64 busybox-static cpio,
+#                 and for the disk syslinux syslinux-common mtools dosfstools fdisk
+#                 qemu-utils)
+# --no-disk       do not build (or register) disk.qcow2
 # --register CF   register them with `mininova-manage --config-file CF image create`:
-#                 NAME-kernel (aki), NAME-ramdisk (ari) and NAME (kernel_id/ramdisk_id
-#                 properties, os_command_line "console=ttyS0 quiet"); prints
-#                 "kernel_id=..", "ramdisk_id=..", "image_id=.." lines. Images that already
-#                 exist under those names are reused, not registered twice.
+#                 NAME-kernel (aki), NAME-ramdisk (ari), NAME (kernel_id/ramdisk_id
+#                 properties, os_command_line "console=ttyS0 quiet") and NAME-disk
+#                 (qcow2, the whole disk); prints "kernel_id=..", "ramdisk_id=..",
+#                 "image_id=..", "disk_image_id=.." lines. Images that already exist under
+#                 those names are reused, not registered twice.
 #
 # The guest's /init (PID 1) mounts proc, sys and dev, loads the ACPI button and evdev
 # modules, prints "MININOVA-GUEST-BOOTED" on ttyS0, and runs a shell there. Kernel
@@ -20,21 +26,29 @@
 #                              clean shutdown request: the host must destroy it)
 #   mininova.poweroff_after=N  power off from inside after N seconds
 # On a power-button press it prints "MININOVA-GUEST-ACPI-POWERBUTTON" and runs
-# `poweroff -f`. Rebuilding with the same inputs gives the same files (idempotent).
+# `poweroff -f`. Rebuilding with the same inputs gives the same files, byte for byte
+# (idempotent; a file whose content did not change is not rewritten).
 set -euo pipefail
 
 MARKER="MININOVA-GUEST-BOOTED"
+# Kernel command line of the whole disk (extlinux.conf APPEND): the kernel-boot image's.
+DISK_CMDLINE="console=ttyS0 quiet"
+# Fixed identifiers and timestamps of the disk (MBR id, FAT serial, mtools file times).
+DISK_ID=6d696e69
+DISK_EPOCH=315532800  # 1980-01-01, the first time FAT can record
+MBR_BIN=/usr/lib/syslinux/mbr/mbr.bin
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 log() { printf '[build-guest-image] %s\n' "$*" >&2; }
 
-out_dir="" kver="" register_conf="" name="tiny" install=0
+out_dir="" kver="" register_conf="" name="tiny" install=0 disk=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel-version) kver="$2"; shift 2 ;;
         --register) register_conf="$2"; shift 2 ;;
         --name) name="$2"; shift 2 ;;
         --install) install=1; shift ;;
+        --no-disk) disk=0; shift ;;
         -h|--help) usage ;;
         -*) log "unknown option $1"; usage ;;
         *) [ -z "$out_dir" ] || usage; out_dir="$1"; shift ;;
@@ -44,7 +58,9 @@ done
 
 if [ "$install" = 1 ]; then
     missing=()
-    for pkg in busybox-static cpio gzip; do
+    packages=(busybox-static cpio gzip)
+    [ "$disk" = 0 ] || packages+=(syslinux syslinux-common mtools dosfstools fdisk qemu-utils)
+    for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$pkg")
     done
@@ -60,10 +76,10 @@ fi
 # The newest Debian kernel that has its modules installed (a host's running kernel may be
 # a custom one without /lib/modules).
 if [ -z "$kver" ]; then
-    for vmlinuz in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+    while read -r vmlinuz; do
         candidate="${vmlinuz#/boot/vmlinuz-}"
         if [ -d "/lib/modules/$candidate/kernel" ]; then kver="$candidate"; break; fi
-    done
+    done < <(printf '%s\n' /boot/vmlinuz-* | sort -V -r)
 fi
 [ -n "$kver" ] || { log "no /boot/vmlinuz-* with /lib/modules: install linux-image-amd64"; exit 1; }
 kernel="/boot/vmlinuz-$kver"
@@ -71,9 +87,18 @@ moddir="/lib/modules/$kver"
 [ -r "$kernel" ] || { log "cannot read $kernel"; exit 1; }
 # NOTE: busybox-static's /bin/busybox; the dynamic busybox package would need its libc.
 busybox=/bin/busybox
-[ -x "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1 \
-    || { log "no static $busybox: install busybox-static"; exit 1; }
+if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
+    log "no static $busybox: install busybox-static"; exit 1
+fi
 command -v cpio >/dev/null || { log "cpio not found: install cpio"; exit 1; }
+if [ "$disk" = 1 ]; then
+    for tool in syslinux:syslinux mcopy:mtools mkfs.fat:dosfstools sfdisk:fdisk \
+                qemu-img:qemu-utils; do
+        PATH="$PATH:/usr/sbin:/sbin" command -v "${tool%%:*}" >/dev/null || {
+            log "${tool%%:*} not found: install ${tool#*:} (or pass --no-disk)"; exit 1; }
+    done
+    [ -r "$MBR_BIN" ] || { log "no $MBR_BIN: install syslinux-common"; exit 1; }
+fi
 
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd)
@@ -90,7 +115,8 @@ done
 # dependencies (modules.dep order: dependencies first when loaded in reverse).
 modules=()
 for mod in kernel/drivers/acpi/button.ko kernel/drivers/input/evdev.ko; do
-    for path in $(grep "^$mod:" "$moddir/modules.dep" | sed 's/://'); do
+    read -ra paths <<< "$(grep "^$mod:" "$moddir/modules.dep" | sed 's/://')"
+    for path in "${paths[@]}"; do
         [ -e "$moddir/$path" ] && modules+=("$path")
     done
 done
@@ -165,13 +191,58 @@ find "$root" -exec touch -h -d @0 {} +
     | cpio --null --create --format=newc --owner=0:0 --quiet --reproducible ) \
     | gzip -9 -n > "$work/initrd.img"
 cp "$kernel" "$work/vmlinuz"
-for file in vmlinuz initrd.img; do
+
+build_disk() {  # the whole disk from $work/vmlinuz and $work/initrd.img -> $work/disk.qcow2
+    local files="$work/files" part="$work/part.img" raw="$work/disk.raw" bytes part_mb
+    mkdir -p "$files"
+    cp "$work/vmlinuz" "$work/initrd.img" "$files/"
+    # NOTE: SERIAL puts syslinux's own banner on ttyS0 too: the console then shows that
+    # this guest came up through the disk's boot loader, not a direct kernel boot.
+    cat > "$files/extlinux.conf" <<CONF
+SERIAL 0 115200
+DEFAULT mininova
+PROMPT 0
+TIMEOUT 0
+LABEL mininova
+    LINUX /vmlinuz
+    INITRD /initrd.img
+    APPEND $DISK_CMDLINE
+CONF
+    touch -d "@$DISK_EPOCH" "$files"/*
+    # The partition: the files, ldlinux and 2 MiB to spare, rounded up to whole MiB.
+    bytes=$(cat "$files"/* | wc -c)
+    part_mb=$(( (bytes + 1048575) / 1048576 + 2 ))
+    truncate -s "${part_mb}M" "$part"
+    # NOTE: hidden sectors = the partition's start (2048), where syslinux finds itself.
+    PATH="$PATH:/usr/sbin:/sbin" mkfs.fat --invariant -i "$DISK_ID" -n MININOVA -h 2048 \
+        "$part" >/dev/null
+    # NOTE: mtools (and so syslinux, which writes ldlinux.* through it) date the entries it
+    # creates with SOURCE_DATE_EPOCH, which makes the FAT image reproducible.
+    SOURCE_DATE_EPOCH="$DISK_EPOCH" MTOOLS_SKIP_CHECK=1 \
+        mcopy -m -i "$part" "$files/vmlinuz" "$files/initrd.img" "$files/extlinux.conf" ::/
+    SOURCE_DATE_EPOCH="$DISK_EPOCH" MTOOLS_SKIP_CHECK=1 syslinux --install "$part"
+    # The disk: 1 MiB for the MBR and alignment, then the one bootable FAT16 partition.
+    truncate -s "$(( part_mb + 1 ))M" "$raw"
+    printf 'label: dos\nlabel-id: 0x%s\nunit: sectors\nstart=2048, type=6, bootable\n' \
+        "$DISK_ID" | PATH="$PATH:/usr/sbin:/sbin" sfdisk -q "$raw"
+    dd if="$MBR_BIN" of="$raw" bs=440 count=1 conv=notrunc status=none
+    dd if="$part" of="$raw" bs=1M seek=1 conv=notrunc status=none
+    qemu-img convert -f raw -O qcow2 "$raw" "$work/disk.qcow2"
+}
+
+files=(vmlinuz initrd.img)
+if [ "$disk" = 1 ]; then
+    build_disk
+    files+=(disk.qcow2)
+fi
+for file in "${files[@]}"; do
     if ! cmp -s "$work/$file" "$out_dir/$file"; then
         install -m 0644 "$work/$file" "$out_dir/$file"
     fi
 done
 echo "$kver" > "$out_dir/kernel-version"
 log "kernel $kver, initramfs $(stat -c %s "$out_dir/initrd.img") bytes in $out_dir"
+[ "$disk" = 0 ] || log "whole disk $(stat -c %s "$out_dir/disk.qcow2") bytes (qcow2)"
 
 [ -n "$register_conf" ] || exit 0
 
@@ -205,3 +276,8 @@ image_id=$(register "$name" --disk-format raw --container-format bare --size 0 \
 echo "kernel_id=$kernel_id"
 echo "ramdisk_id=$ramdisk_id"
 echo "image_id=$image_id"
+if [ "$disk" = 1 ]; then
+    disk_image_id=$(register "$name-disk" --disk-format qcow2 --container-format bare \
+        --file "$out_dir/disk.qcow2")
+    echo "disk_image_id=$disk_image_id"
+fi

@@ -107,6 +107,10 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} could not be found.") from exc
         if image.status != "active":
             raise exception.Invalid(reason=f"Image {image_id} is not active.")
+        if image.disk_format in ("aki", "ari"):
+            raise exception.Invalid(reason=f"Image {image_id} is a {image.disk_format} "
+                                           "(kernel or ramdisk) image; boot the image that "
+                                           "names it in kernel_id/ramdisk_id instead.")
         deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         quota.check(context.project_id, deltas)
         instance = objects.Instance(

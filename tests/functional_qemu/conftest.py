@@ -3,12 +3,15 @@
 ``qemu_mininova`` (session scope) makes sure libvirtd (and virtlogd) run, builds the tiny
 guest with ``tools/build-guest-image.sh`` (cached under ``~/.cache/mininova`` by kernel
 version), picks ``virt_type`` with ``tools/detect-virt-type.sh``, registers the guest's
-kernel, ramdisk and three boot images (normal, ignoring ACPI, powering itself off), and
-starts the real console scripts: conductor, scheduler, one compute (``qemu1``) and the API.
+kernel, ramdisk, three boot images (normal, ignoring ACPI, powering itself off) and the
+whole-disk image ``tiny-disk`` (qcow2), and starts the real console scripts: conductor,
+scheduler, one compute (``qemu1``) and the API.
 
 The suite skips, naming what is missing, only where libvirtd or QEMU cannot run at all
-(not root, binaries absent, libvirtd not starting, no Debian kernel). Timings it measures
-are printed in the terminal summary (``Measure``), as are the service logs on failure.
+(not root, binaries absent, libvirtd not starting, no Debian kernel); without the tools
+that build the whole disk (syslinux, mtools, dosfstools, sfdisk) only its test skips.
+Timings it measures are printed in the terminal summary (``Measure``), as are the service
+logs on failure.
 """
 import dataclasses
 import os
@@ -40,6 +43,10 @@ SHUTDOWN_TIMEOUT = 5  # [DEFAULT] shutdown_timeout: the destroy fallback after t
 POWEROFF_AFTER = 6  # the self-powering-off guest's mininova.poweroff_after
 BASE_CMDLINE = "console=ttyS0 quiet"
 STARTUP_DEADLINE = 60.0
+# Command -> Debian package of what tools/build-guest-image.sh needs for the whole disk.
+DISK_TOOLS = {"syslinux": "syslinux", "mcopy": "mtools", "mkfs.fat": "dosfstools",
+              "sfdisk": "fdisk"}
+MBR_BIN = Path("/usr/lib/syslinux/mbr/mbr.bin")  # syslinux-common
 DETECT_TIMEOUT = 10  # seconds for the KVM boot test
 
 MEASURES: list[str] = []
@@ -138,6 +145,20 @@ def _debian_kernel_version() -> str | None:
     return sorted(versions, key=key)[-1]
 
 
+def missing_disk_packages() -> list[str]:
+    """Debian packages the whole-disk image needs and this machine lacks."""
+    path = f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"
+    missing = [pkg for cmd, pkg in DISK_TOOLS.items() if shutil.which(cmd, path=path) is None]
+    if not MBR_BIN.exists():
+        missing.append("syslinux-common")
+    return missing
+
+
+def _build_args() -> list[str]:
+    """``--no-disk`` where the whole disk cannot be built (its test then skips)."""
+    return ["--no-disk"] if missing_disk_packages() else []
+
+
 @pytest.fixture(scope="session")
 def guest_image(libvirtd) -> Path:
     """Directory with the tiny guest's vmlinuz and initrd.img, cached by kernel version."""
@@ -149,8 +170,8 @@ def guest_image(libvirtd) -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     out = cache / "mininova" / "guest-image" / kver
     result = subprocess.run([str(REPO / "tools/build-guest-image.sh"), str(out),
-                             "--kernel-version", kver], capture_output=True, text=True,
-                            timeout=300)
+                             "--kernel-version", kver, *_build_args()],
+                            capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         pytest.fail(f"build-guest-image.sh failed: {result.stdout}{result.stderr}")
     return out
@@ -176,7 +197,7 @@ def virt_type(guest_image) -> str:
 class QemuMininova:
     """What tests may know about the running system."""
     api_url: str
-    images: dict  # "tiny", "tiny-noacpi", "tiny-selfoff" -> image id
+    images: dict  # "tiny", "tiny-noacpi", "tiny-selfoff", ["tiny-disk"] -> image id
     state_path: Path
     log_dir: Path
     services: ServiceSet
@@ -231,12 +252,14 @@ virt_type = {virt_type}
 def _register_images(services: ServiceSet, manage: list, conf: Path, guest: Path) -> dict:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     result = subprocess.run([str(REPO / "tools/build-guest-image.sh"), str(guest),
-                             "--register", str(conf)], capture_output=True, text=True,
-                            timeout=300, env=env)
+                             "--register", str(conf), *_build_args()],
+                            capture_output=True, text=True, timeout=300, env=env)
     if result.returncode != 0:
         pytest.fail(f"build-guest-image.sh --register: {result.stdout}{result.stderr}")
     ids = dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
     images = {"tiny": ids["image_id"]}
+    if "disk_image_id" in ids:
+        images["tiny-disk"] = ids["disk_image_id"]
     variants = {"tiny-noacpi": "mininova.noacpi=1",
                 "tiny-selfoff": f"mininova.poweroff_after={POWEROFF_AFTER}"}
     for name, extra in variants.items():

@@ -1,12 +1,21 @@
 """Real QEMU guests through the REST API: boot, console, stop, start, reboot, delete,
-lifecycle events and compute restart recovery (tools/build-guest-image.sh's tiny guest)."""
+lifecycle events and compute restart recovery (tools/build-guest-image.sh's tiny guest),
+and a whole-disk image booted from its qcow2 overlay."""
+import hashlib
+import json
+import os
+import subprocess
 import time
+import xml.etree.ElementTree as ET
+
+import pytest
 
 from tests.functional_qemu.conftest import MARKER
 from tests.functional_qemu.conftest import POWEROFF_AFTER
 from tests.functional_qemu.conftest import SHUTDOWN_TIMEOUT
 from tests.functional_qemu.conftest import bare_virsh_boot_seconds
 from tests.functional_qemu.conftest import instance_domains
+from tests.functional_qemu.conftest import missing_disk_packages
 from tests.functional_qemu.conftest import record_measure
 from tests.functional_qemu.conftest import virsh
 
@@ -87,6 +96,65 @@ def test_lifecycle_of_a_real_guest(api, guests, qemu_mininova):
 
     guests.delete(sid)
     _assert_gone(qemu_mininova, server)
+
+
+def _file_state(path) -> tuple:
+    """What must not change in an image store file: content, owner, mode, mtime."""
+    stat = os.stat(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest, stat.st_uid, stat.st_gid, stat.st_mode, stat.st_mtime_ns
+
+
+def test_whole_disk_image_boots_from_a_qcow2_overlay(api, guests, qemu_mininova):
+    """A qcow2 whole-disk image (MBR, syslinux, the same kernel and initramfs): boot ->
+    console marker -> overlay over the store file in the domain XML -> clean stop (ACPI)
+    -> delete; the overlay goes with the instance directory, the store file stays."""
+    if "tiny-disk" not in qemu_mininova.images:
+        pytest.skip(f"whole-disk image not built: apt-get install "
+                    f"{' '.join(missing_disk_packages())}")
+    store_file = qemu_mininova.state_path / "images" / qemu_mininova.images["tiny-disk"]
+    before = _file_state(store_file)
+
+    t0 = time.monotonic()
+    server = guests.boot("disk1", image="tiny-disk")
+    sid = server["id"]
+    assert server["OS-EXT-STS:power_state"] == RUNNING_STATE
+    seen = guests.wait_console(sid, MARKER)
+    record_measure(f"whole-disk image: POST /servers -> boot marker: {seen - t0:.2f}s")
+    # syslinux's banner: the guest came up through the disk's boot loader.
+    assert "SYSLINUX" in guests.console(sid)
+
+    domain = _domain_name(server)
+    root = ET.fromstring(virsh("dumpxml", domain))
+    assert root.find("os/kernel") is None and root.find("os/initrd") is None
+    assert [b.get("dev") for b in root.findall("os/boot")] == ["hd"]
+    disks = root.findall("devices/disk")
+    assert len(disks) == 1
+    overlay = qemu_mininova.state_path / "instances" / sid / "disk"
+    assert disks[0].find("driver").get("type") == "qcow2"
+    assert disks[0].find("source").get("file") == str(overlay)
+    info = json.loads(subprocess.run(
+        ["qemu-img", "info", "--force-share", "--output=json", str(overlay)],
+        capture_output=True, text=True, check=True).stdout)
+    assert info["format"] == "qcow2"
+    assert info["backing-filename"] == str(store_file)
+    assert info["backing-filename-format"] == "qcow2"
+    # libvirt reports the chain it opened, too (the live XML's <backingStore>).
+    backing = disks[0].find("backingStore/source")
+    if backing is not None:
+        assert backing.get("file") == str(store_file)
+
+    t0 = time.monotonic()
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    server = api.wait_for_status(sid, "SHUTOFF", deadline=60)
+    took = time.monotonic() - t0
+    assert took < SHUTDOWN_TIMEOUT, f"clean stop took {took:.1f}s (destroy fallback?)"
+    assert POWER_BUTTON in _console_file(qemu_mininova, sid)
+    record_measure(f"whole-disk image: os-stop (ACPI) -> SHUTOFF: {took:.2f}s")
+
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+    assert _file_state(store_file) == before, "the image store file changed"
 
 
 def test_stop_guest_that_ignores_acpi_is_destroyed_after_timeout(api, guests, qemu_mininova):

@@ -46,19 +46,37 @@ class LibvirtConfigGuestDevice(LibvirtConfigObject):
 
 
 class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
-    """A file-backed disk: ``<disk type='file' device='disk'>``."""
+    """A file-backed disk: ``<disk type='file' device='disk'>``.
+
+    With ``backing_path`` the disk is an overlay and its whole backing chain is spelled
+    out: that one file, in ``backing_format``, which libvirt must not relabel.
+    """
 
     root_name = "disk"
 
     def __init__(self, source_path: str, target_dev: str = "vda", target_bus: str = "virtio",
                  driver_format: str = "qcow2", driver_cache: str | None = None,
-                 device_type: str = "disk") -> None:
+                 device_type: str = "disk", backing_path: str | None = None,
+                 backing_format: str = "raw") -> None:
         self.source_path = source_path
         self.target_dev = target_dev
         self.target_bus = target_bus
         self.driver_format = driver_format
         self.driver_cache = driver_cache
         self.device_type = device_type
+        self.backing_path = backing_path
+        self.backing_format = backing_format
+
+    def _format_backing_store(self, dev: ET.Element) -> None:
+        backing = _sub(dev, "backingStore", type="file")
+        _sub(backing, "format", type=self.backing_format)
+        source = _sub(backing, "source", file=self.backing_path)
+        # NOTE: an image store file is shared by every guest (and host) booting it: without
+        # this, libvirt's DAC driver chowns it to the QEMU user at start and leaves it so.
+        # QEMU only reads it, which the store's 0644 files allow anyway.
+        _sub(source, "seclabel", model="dac", relabel="no")
+        # NOTE: an empty <backingStore/> ends the chain: libvirt probes nothing further.
+        _sub(backing, "backingStore")
 
     def format_dom(self) -> ET.Element:
         dev = super().format_dom()
@@ -68,6 +86,8 @@ class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
         if self.driver_cache:
             driver.set("cache", self.driver_cache)
         _sub(dev, "source", file=self.source_path)
+        if self.backing_path:
+            self._format_backing_store(dev)
         _sub(dev, "target", dev=self.target_dev, bus=self.target_bus)
         return dev
 

@@ -71,6 +71,14 @@ def is_kernel_boot(image: Any) -> bool:
     return bool(_image_properties(image).get("kernel_id"))
 
 
+def _backing_file(image: Any) -> tuple[str, str] | None:
+    """(path, format) of the image file an instance disk overlays, if ``image`` has one."""
+    base = _image_attr(image, "file_path")
+    if not base:
+        return None
+    return os.path.abspath(base), _image_attr(image, "disk_format") or "raw"
+
+
 class LibvirtDriver(driver.ComputeDriver):
     """ComputeDriver on one libvirt connection (``[libvirt] connection_uri``)."""
 
@@ -129,7 +137,10 @@ class LibvirtDriver(driver.ComputeDriver):
         guest.add_feature(vconfig.LibvirtConfigGuestFeature("acpi"))
         guest.add_feature(vconfig.LibvirtConfigGuestFeature("apic"))
         if with_disk:
-            guest.add_device(vconfig.LibvirtConfigGuestDisk(self._disk_path(instance)))
+            backing = _backing_file(image)
+            guest.add_device(vconfig.LibvirtConfigGuestDisk(
+                self._disk_path(instance), backing_path=backing[0] if backing else None,
+                backing_format=backing[1] if backing else "raw"))
         # NOTE: append, so that the console of earlier boots survives a stop/start.
         guest.add_device(vconfig.LibvirtConfigGuestSerial(
             "file", source_path=self._console_log_path(instance), append=True))
@@ -158,13 +169,12 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def _create_disk(self, instance: Any, image: Any) -> bool:
         """Create the instance's qcow2 root disk over the image file; False if no disk."""
-        base = _image_attr(image, "file_path")
-        if not base and not instance.root_gb:
+        backing = _backing_file(image)
+        if not backing and not instance.root_gb:
             return False
         cmd = ["qemu-img", "create", "-f", "qcow2"]
-        if base:
-            fmt = _image_attr(image, "disk_format") or "raw"
-            cmd += ["-b", os.path.abspath(base), "-F", fmt]
+        if backing:
+            cmd += ["-b", backing[0], "-F", backing[1]]
         cmd.append(self._disk_path(instance))
         if instance.root_gb:
             cmd.append(f"{instance.root_gb}G")

@@ -133,3 +133,13 @@ def test_unreachable_broker_on_create_leaves_no_server(api, ctxt, flavor_image):
     with pytest.raises(exception.ServiceUnavailable):
         api.create(ctxt, "vm", "1", flavor_image.id)
     assert len(objects.InstanceList.get_by_filters(ctxt, {})) == 0
+
+
+def test_kernel_and_ramdisk_images_are_not_bootable(api, ctxt, flavor_image):
+    kernel = objects.Image(ctxt, id="1b7e3c52-5f55-4a43-9a55-0b1c1f6b2d11", name="vmlinuz",
+                           disk_format="aki", container_format="aki", size=1, checksum=None,
+                           file_path=None, status="active", min_disk=0, min_ram=0)
+    kernel.create()
+    with pytest.raises(exception.Invalid) as err:
+        api.create(ctxt, "vm", "1", kernel.id)
+    assert "kernel or ramdisk" in str(err.value)

@@ -65,6 +65,22 @@ def test_disk():
     assert disk.find("driver").attrib == {"name": "qemu", "type": "qcow2"}
     assert disk.find("source").get("file") == "/images/disk"
     assert disk.find("target").attrib == {"dev": "vda", "bus": "virtio"}
+    assert disk.find("backingStore") is None
+
+
+def test_disk_overlay_spells_out_its_backing_file_and_keeps_its_label():
+    disk = ET.fromstring(vconfig.LibvirtConfigGuestDisk(
+        "/state/instances/u/disk", backing_path="/images/i-1",
+        backing_format="qcow2").to_xml())
+    assert [child.tag for child in disk] == ["driver", "source", "backingStore", "target"]
+    backing = disk.find("backingStore")
+    assert backing.get("type") == "file"
+    assert backing.find("format").get("type") == "qcow2"
+    assert backing.find("source").get("file") == "/images/i-1"
+    assert backing.find("source/seclabel").attrib == {"model": "dac", "relabel": "no"}
+    # The chain ends there: an empty <backingStore/>.
+    end = backing.find("backingStore")
+    assert end is not None and len(end) == 0 and not end.attrib
 
 
 def test_disk_options():

@@ -186,6 +186,20 @@ def test_guest_config_whole_disk_boots_from_disk(drv, make_instance, image):
     assert root.find("devices/disk/driver").get("type") == "qcow2"
 
 
+def test_guest_config_whole_disk_names_the_image_file_as_backing_store(drv, make_instance):
+    image = types.SimpleNamespace(file_path="/images/i-1", disk_format="qcow2", properties={})
+    root = ET.fromstring(drv.get_guest_config(make_instance(), image=image).to_xml())
+    backing = root.find("devices/disk/backingStore")
+    assert backing.find("source").get("file") == "/images/i-1"
+    assert backing.find("format").get("type") == "qcow2"
+    assert backing.find("source/seclabel").get("relabel") == "no"
+
+
+def test_guest_config_blank_disk_has_no_backing_store(drv, make_instance):
+    root = ET.fromstring(drv.get_guest_config(make_instance(), image=None).to_xml())
+    assert root.find("devices/disk/backingStore") is None
+
+
 def test_fetch_kernel_files_copies_images_into_the_instance_dir(drv, make_instance,
                                                                tmp_path, monkeypatch):
     store = tmp_path / "images"
