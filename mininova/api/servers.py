@@ -1,5 +1,9 @@
 """/v2.1/servers: create, list, show, delete, and the server actions."""
+import re
+import urllib.parse
+
 import falcon
+from oslo_utils import timeutils
 
 from mininova import conf
 from mininova import exception
@@ -7,6 +11,7 @@ from mininova import objects
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
+from mininova.db import api as db_api
 
 CONF = conf.CONF
 
@@ -30,23 +35,21 @@ class _ServerList:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
-        filters = {}
-        if req.get_param("status"):
-            status = req.get_param("status").upper()
-            if status not in views.STATUS_TO_VM_STATE:
-                resp.media = {"servers": []}
-                return
-            filters["vm_state"] = views.STATUS_TO_VM_STATE[status]
-        if ctxt.can("os_compute_api:servers:index:get_all_tenants", fatal=False):
-            if req.get_param_as_bool("all_tenants", blank_as_true=True):
-                filters["all_tenants"] = True
-            for key in ("host", "project_id"):
-                if req.get_param(key):
-                    filters[key] = req.get_param(key)
+        filters = _filters(req, ctxt)
+        if filters is None:
+            resp.media = {"servers": []}
+            return
+        sort_key = req.get_param("sort_key") or "created_at"
+        sort_dir = req.get_param("sort_dir") or "desc"
+        if sort_key not in db_api.SORT_KEYS or sort_dir not in ("asc", "desc"):
+            raise exception.Invalid(reason=f"Invalid sort_key {sort_key!r} or sort_dir "
+                                           f"{sort_dir!r}; sort_key is one of "
+                                           f"{', '.join(db_api.SORT_KEYS)}.")
         limit = min(req.get_param_as_int("limit", min_value=0) or CONF.api.max_limit,
                     CONF.api.max_limit)
         instances = self.compute_api.get_all(ctxt, filters, limit=limit,
-                                             marker=req.get_param("marker"))
+                                             marker=req.get_param("marker"),
+                                             sort_key=sort_key, sort_dir=sort_dir)
         if self.detail:
             faults = _faults(ctxt, instances)
             body = [views.show(req.prefix, inst, faults.get(inst.uuid), _host_fields(ctxt))
@@ -56,9 +59,39 @@ class _ServerList:
         resp.media = {"servers": body}
         if len(instances) == limit and instances:
             path = "servers/detail" if self.detail else "servers"
-            resp.media["servers_links"] = [{
-                "rel": "next",
-                "href": f"{req.prefix}/v2.1/{path}?limit={limit}&marker={instances[-1].uuid}"}]
+            query = urllib.parse.urlencode({**req.params, "limit": limit,
+                                            "marker": instances[-1].uuid}, doseq=True)
+            resp.media["servers_links"] = [{"rel": "next",
+                                            "href": f"{req.prefix}/v2.1/{path}?{query}"}]
+
+
+def _filters(req: falcon.Request, ctxt) -> dict | None:
+    """The list filters a caller may use; None when they can match nothing."""
+    filters = {}
+    if req.get_param("status"):
+        status = req.get_param("status").upper()
+        if status not in views.STATUS_TO_VM_STATE:
+            return None
+        filters["vm_state"] = views.STATUS_TO_VM_STATE[status]
+    if req.get_param("name"):
+        try:
+            re.compile(req.get_param("name"))
+        except re.error as exc:
+            raise exception.Invalid(reason=f"Invalid name regular expression: {exc}") from exc
+        filters["name"] = req.get_param("name")
+    if req.get_param("changes-since"):
+        since = req.get_param("changes-since")
+        try:
+            filters["changes_since"] = timeutils.parse_isotime(since)
+        except ValueError as exc:
+            raise exception.Invalid(reason=f"Invalid changes-since value {since!r}") from exc
+    if ctxt.can("os_compute_api:servers:index:get_all_tenants", fatal=False):
+        if req.get_param_as_bool("all_tenants", blank_as_true=True):
+            filters["all_tenants"] = True
+        for key in ("host", "project_id"):
+            if req.get_param(key):
+                filters[key] = req.get_param(key)
+    return filters
 
 
 class ServerCollection(_ServerList):

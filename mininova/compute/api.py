@@ -86,14 +86,16 @@ class API:
         return instance
 
     def get_all(self, context, filters: dict, limit: int | None = None,
-                marker: str | None = None):
+                marker: str | None = None, sort_key: str = "created_at",
+                sort_dir: str = "desc"):
+        """Servers matching ``filters``; the caller's project only, unless the REST layer
+        (which applied the policy) asked for ``all_tenants`` or named a ``project_id``."""
         filters = dict(filters)
-        if not context.is_admin or "project_id" not in filters:
-            if not (context.is_admin and filters.pop("all_tenants", False)):
-                filters["project_id"] = context.project_id
-        filters.pop("all_tenants", None)
+        if not filters.pop("all_tenants", False) and "project_id" not in filters:
+            filters["project_id"] = context.project_id
         return objects.InstanceList.get_by_filters(context, filters, limit=limit,
-                                                   marker=marker)
+                                                   marker=marker, sort_key=sort_key,
+                                                   sort_dir=sort_dir)
 
     def create(self, context, name: str, flavor_id: str, image_id: str):
         """Validate, insert the instance as building/scheduling, cast to the conductor."""

@@ -106,26 +106,44 @@ def instance_get_by_uuid(uuid: str, read_deleted: bool = False) -> models.Instan
     return row
 
 
+SORT_KEYS = ("created_at", "updated_at", "launched_at", "display_name", "uuid", "host",
+             "vm_state", "task_state", "project_id", "user_id")
+
+
 def instance_get_all(filters: dict, limit: int | None = None, marker: str | None = None,
                      sort_key: str = "created_at", sort_dir: str = "desc") -> list:
-    """Live instances matching exact-match ``filters``, newest first, paged by ``marker``."""
+    """Instances matching ``filters``, sorted, paged by ``marker`` (the last one seen).
+
+    Exact-match filters name columns; ``name`` is a regular expression on the display
+    name; ``changes_since`` also returns instances deleted since then, as Nova does.
+    """
     inst = models.Instance
-    query = sa.select(inst).where(inst.deleted == 0)
+    filters = dict(filters)
+    changes_since = filters.pop("changes_since", None)
+    name = filters.pop("name", None)
+    query = sa.select(inst)
+    if changes_since is None:
+        query = query.where(inst.deleted == 0)
+    else:
+        query = query.where(sa.func.coalesce(inst.updated_at, inst.created_at)
+                            >= _naive(changes_since))
+    if name is not None:
+        query = query.where(inst.display_name.regexp_match(name))
     for key, value in filters.items():
         query = query.where(getattr(inst, key) == value)
+    column = getattr(inst, sort_key)
     order = sa.desc if sort_dir == "desc" else sa.asc
-    query = query.order_by(order(getattr(inst, sort_key)), order(inst.id))
+    query = query.order_by(order(column), order(inst.id))
     with session() as sess:
         if marker is not None:
             mrow = sess.scalars(sa.select(inst).where(inst.uuid == marker)).first()
             if mrow is None:
                 raise exception.Invalid(reason=f"marker [{marker}] not found")
             mkey = getattr(mrow, sort_key)
-            cmp = (getattr(inst, sort_key) < mkey) if sort_dir == "desc" else (
-                getattr(inst, sort_key) > mkey)
-            tie = sa.and_(getattr(inst, sort_key) == mkey,
+            after = column < mkey if sort_dir == "desc" else column > mkey
+            tie = sa.and_(column == mkey,
                           inst.id < mrow.id if sort_dir == "desc" else inst.id > mrow.id)
-            query = query.where(sa.or_(cmp, tie))
+            query = query.where(sa.or_(after, tie))
         if limit is not None:
             query = query.limit(limit)
         return list(sess.scalars(query))

@@ -84,6 +84,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
 
     @classmethod
     def get_by_filters(cls, context, filters: dict, limit: int | None = None,
-                       marker: str | None = None) -> "InstanceList":
-        rows = db_api.instance_get_all(filters, limit=limit, marker=marker)
+                       marker: str | None = None, sort_key: str = "created_at",
+                       sort_dir: str = "desc") -> "InstanceList":
+        rows = db_api.instance_get_all(filters, limit=limit, marker=marker,
+                                       sort_key=sort_key, sort_dir=sort_dir)
         return cls(context, objects=[Instance._from_db(context, row) for row in rows])
