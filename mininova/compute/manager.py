@@ -4,8 +4,10 @@ Each RPC method is a thin entry point under the four decorators and a per-instan
 the guest work goes through the virt driver, the state through remotable objects (which
 travel to the conductor: this process never opens the database).
 """
+import collections
 import concurrent.futures
 import contextlib
+import threading
 
 import oslo_messaging as messaging
 from oslo_concurrency import lockutils
@@ -30,12 +32,32 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def instance_lock(instance_uuid: str, purpose: str):
-    """Serialize all work on one instance inside this host."""
-    LOG.debug("Acquiring lock on %s for %s", instance_uuid, purpose)
-    with lockutils.lock(f"instance-{instance_uuid}"):
-        yield
+class InstanceLocks:
+    """The per-instance locks of this host, and which instances have work in progress."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._busy: collections.Counter = collections.Counter()
+
+    @contextlib.contextmanager
+    def __call__(self, instance_uuid: str, purpose: str):
+        """Serialize all work on one instance inside this host."""
+        with self._guard:
+            self._busy[instance_uuid] += 1
+        try:
+            LOG.debug("Acquiring lock on %s for %s", instance_uuid, purpose)
+            with lockutils.lock(f"instance-{instance_uuid}"):
+                yield
+        finally:
+            with self._guard:
+                self._busy[instance_uuid] -= 1
+                if not self._busy[instance_uuid]:
+                    del self._busy[instance_uuid]
+
+    def busy(self, instance_uuid: str) -> bool:
+        """Whether some work holds or waits for this instance's lock."""
+        with self._guard:
+            return instance_uuid in self._busy
 
 
 class ComputeManager(manager.Manager):
@@ -44,6 +66,7 @@ class ComputeManager(manager.Manager):
     def __init__(self, host: str):
         super().__init__(host)
         self.driver = virt_driver.load_driver(CONF)
+        self.instance_lock = InstanceLocks()
         self._events = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="lifecycle")
 
@@ -78,7 +101,7 @@ class ComputeManager(manager.Manager):
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
     def build_and_run_instance(self, context, instance, image) -> None:
-        with instance_lock(instance.uuid, "build"):
+        with self.instance_lock(instance.uuid, "build"):
             instance.host = self.host
             instance.node = self.host
             instance.task_state = task_states.SPAWNING
@@ -100,7 +123,7 @@ class ComputeManager(manager.Manager):
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
     def stop_instance(self, context, instance) -> None:
-        with instance_lock(instance.uuid, "stop"):
+        with self.instance_lock(instance.uuid, "stop"):
             self.driver.power_off(instance, CONF.shutdown_timeout,
                                   CONF.shutdown_retry_interval)
             instance.power_state = self.driver.get_info(instance).state
@@ -113,7 +136,7 @@ class ComputeManager(manager.Manager):
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
     def start_instance(self, context, instance) -> None:
-        with instance_lock(instance.uuid, "start"):
+        with self.instance_lock(instance.uuid, "start"):
             self.driver.power_on(context, instance)
             instance.power_state = self.driver.get_info(instance).state
             instance.vm_state = vm_states.ACTIVE
@@ -125,7 +148,7 @@ class ComputeManager(manager.Manager):
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
     def reboot_instance(self, context, instance, reboot_type: str) -> None:
-        with instance_lock(instance.uuid, "reboot"):
+        with self.instance_lock(instance.uuid, "reboot"):
             self.driver.reboot(context, instance, reboot_type)
             instance.power_state = self.driver.get_info(instance).state
             instance.vm_state = vm_states.ACTIVE
@@ -138,7 +161,7 @@ class ComputeManager(manager.Manager):
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
     def terminate_instance(self, context, instance) -> None:
-        with instance_lock(instance.uuid, "terminate"):
+        with self.instance_lock(instance.uuid, "terminate"):
             try:
                 self.driver.destroy(context, instance)
             except Exception:
@@ -210,7 +233,7 @@ class ComputeManager(manager.Manager):
         for instance in objects.InstanceList.get_by_host(ctxt, self.host):
             if instance.task_state is not None:
                 continue
-            with instance_lock(instance.uuid, "sync power state"):
+            with self.instance_lock(instance.uuid, "sync power state"):
                 try:
                     self._sync_instance_power_state(instance)
                 except exception.InstanceNotFound:
@@ -238,13 +261,20 @@ class ComputeManager(manager.Manager):
             instance.save(expected_task_state=[None])
 
     def _on_lifecycle_event(self, instance_uuid: str, state: int) -> None:
-        """libvirt says a guest changed state; sync it off the event thread."""
+        """libvirt says a guest changed state; sync it off the event thread.
+
+        An instance with work in progress here is left alone: that work (a stop, a
+        reboot, ...) records the state it leaves, so syncing would only cost RPC calls.
+        """
+        if self.instance_lock.busy(instance_uuid):
+            LOG.debug("Lifecycle event for %s left to the work in progress", instance_uuid)
+            return
         self._events.submit(self._handle_lifecycle_event, instance_uuid, state)
 
     def _handle_lifecycle_event(self, instance_uuid: str, state: int) -> None:
         ctxt = mn_context.get_admin_context()
         try:
-            with instance_lock(instance_uuid, "lifecycle event"):
+            with self.instance_lock(instance_uuid, "lifecycle event"):
                 instance = objects.Instance.get_by_uuid(ctxt, instance_uuid)
                 if instance.task_state is None and instance.host == self.host:
                     self._sync_instance_power_state(instance)

@@ -231,3 +231,17 @@ def test_lifecycle_event_ignored_while_a_task_runs(mgr, make_instance, ctxt, dri
     mgr._handle_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
     got = _reload(ctxt, inst)
     assert (got.vm_state, got.task_state) == (vm_states.ACTIVE, task_states.POWERING_OFF)
+
+
+def test_lifecycle_event_left_to_work_in_progress(mgr, make_instance, ctxt, driver,
+                                                  monkeypatch):
+    inst = make_instance()
+    submitted = []
+    monkeypatch.setattr(mgr._events, "submit", lambda *args: submitted.append(args))
+    with mgr.instance_lock(inst.uuid, "stop"):
+        mgr._on_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
+        assert mgr.instance_lock.busy(inst.uuid)
+    assert submitted == []
+    assert not mgr.instance_lock.busy(inst.uuid)
+    mgr._on_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
+    assert len(submitted) == 1
