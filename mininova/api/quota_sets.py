@@ -40,10 +40,17 @@ class QuotaSetDefaults:
 
 
 class Limits:
-    """The caller's own limits and usage (Nova's absolute limits we enforce)."""
+    """A project's absolute limits and usage (Nova's names, for the ones we enforce).
+
+    The caller's own project; ``?tenant_id=`` names another one, for whoever may show that
+    project's quotas (an admin: ``openstack limits show --absolute --project P``).
+    """
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        project_id = req.context.ctxt.project_id
+        ctxt = req.context.ctxt
+        project_id = req.get_param("tenant_id") or ctxt.project_id
+        if project_id != ctxt.project_id:
+            ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
         limits, usage = quota.get_limits(project_id), quota.get_usage(project_id)
         resp.media = {"limits": {"rate": [], "absolute": {
             "maxTotalInstances": limits["instances"], "totalInstancesUsed": usage["instances"],

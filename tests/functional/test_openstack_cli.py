@@ -4,8 +4,9 @@ mode (noauth2, no Keystone), with the clouds.yaml entry the README prints.
 
 Each ``openstack`` invocation costs a second or two of start-up, so assertions are
 grouped: one test walks an image and a server through their whole life, one covers the
-admin views, one drives the same path through openstacksdk. Waiting for a server state
-between CLI commands polls the API over HTTP (the ``api`` fixture), which is cheaper.
+admin views, two cover quotas and limits, one drives the same path through openstacksdk.
+Waiting for a server state between CLI commands polls the API over HTTP (the ``api``
+fixture), which is cheaper.
 """
 import hashlib
 import json
@@ -13,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -51,9 +53,11 @@ class OpenStackCLI:
         self.binary = binary
         self.env = env
 
-    def run(self, *args: str, cloud: str = CLOUD, check: bool = True
-            ) -> subprocess.CompletedProcess:
-        argv = [self.binary, "--os-cloud", cloud, *args]
+    def run(self, *args: str, cloud: str = CLOUD, token: str | None = None,
+            check: bool = True) -> subprocess.CompletedProcess:
+        """``token`` (noauth2 ``user:project``) overrides the cloud's, as ``--os-token``."""
+        argv = [self.binary, "--os-cloud", cloud, *(("--os-token", token) if token else ()),
+                *args]
         result = subprocess.run(argv, capture_output=True, text=True, env=self.env,
                                 stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT)
         if check and result.returncode != 0:
@@ -61,9 +65,9 @@ class OpenStackCLI:
                         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
         return result
 
-    def json(self, *args: str, cloud: str = CLOUD):
+    def json(self, *args: str, cloud: str = CLOUD, token: str | None = None):
         """Run with ``-f json`` and return the parsed output."""
-        return json.loads(self.run(*args, "-f", "json", cloud=cloud).stdout)
+        return json.loads(self.run(*args, "-f", "json", cloud=cloud, token=token).stdout)
 
 
 def _client_env(config_file: Path) -> dict:
@@ -197,6 +201,57 @@ def test_flavors_services_and_hypervisors(cli, mininova):
     assert {hypervisors[h]["State"] for h in mininova.compute_hosts} == {"up"}
     denied = cli.run("hypervisor", "list", cloud=CLOUD_DEMO, check=False)
     assert denied.returncode != 0 and "403" in denied.stderr + denied.stdout
+
+
+def _rows(rows: list[dict], key: str, value: str) -> dict:
+    """A two-column listing (``limits show``, ``quota show``) as a dict."""
+    return {row[key]: row[value] for row in rows}
+
+
+def test_limits_and_quota_exhaustion(cli, api, servers, mininova):
+    project = "cli-quota-" + uuid.uuid4().hex[:8]
+    member = f"cli-user:{project}"
+    # NOTE: set over HTTP: `openstack quota set` needs a project look-up (see the next test).
+    resp = api.request("PUT", f"/v2.1/os-quota-sets/{project}",
+                       body={"quota_set": {"instances": 1}})
+    assert resp.status_code == 200, resp.text
+
+    boot = ("server", "create", "--flavor", "m1.tiny", "--image", mininova.image_id)
+    first = cli.json(*boot, "cli-quota-1", token=member)
+    servers.track(first["id"])
+    second = cli.run(*boot, "cli-quota-2", token=member, check=False)
+    # stderr: "ForbiddenException: 403: Client Error for url: .../v2.1/servers, Quota ..."
+    assert second.returncode != 0 and "ForbiddenException: 403" in second.stderr
+    assert ("Quota exceeded for instances: Requested 1, but already used 1 of 1 instances"
+            in second.stderr), second.stderr
+
+    # A member sees its own project's limits and usage (the first server counts at once).
+    own = _rows(cli.json("limits", "show", "--absolute", token=member), "Name", "Value")
+    assert (own["max_total_instances"], own["total_instances_used"]) == (1, 1)
+    assert (own["total_cores_used"], own["total_ram_used"]) == (1, 512)
+    # An admin without --project sees the admin project's.
+    expected = api.get("/v2.1/limits").json()["limits"]["absolute"]
+    admin = _rows(cli.json("limits", "show", "--absolute"), "Name", "Value")
+    assert (admin["max_total_instances"], admin["max_total_cores"],
+            admin["max_total_ram_size"], admin["total_instances_used"]) == (
+        expected["maxTotalInstances"], expected["maxTotalCores"],
+        expected["maxTotalRAMSize"], expected["totalInstancesUsed"])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "`quota show|set <project>` first resolve <project> through Identity v3 "
+    "(GET {identity}/projects/<project>, then ?name=): needs /v2.1/projects routes"))
+def test_quota_show_and_set(cli, api):
+    project = "cli-quota-" + uuid.uuid4().hex[:8]
+    defaults = _rows(cli.json("quota", "show", "--compute", "--default", project),
+                     "Resource", "Limit")
+    expected = api.get(f"/v2.1/os-quota-sets/{project}/defaults").json()["quota_set"]
+    assert (defaults["instances"], defaults["cores"], defaults["ram"]) == (
+        expected["instances"], expected["cores"], expected["ram"])
+    cli.run("quota", "set", "--instances", "3", "--cores", "4", "--ram", "2048", project)
+    # NOTE: --compute: without it the CLI also asks the endpoint for network quotas.
+    shown = _rows(cli.json("quota", "show", "--compute", project), "Resource", "Limit")
+    assert (shown["instances"], shown["cores"], shown["ram"]) == (3, 4, 2048)
 
 
 def test_openstacksdk_lifecycle(clouds_file, servers, mininova, tmp_path, monkeypatch):

@@ -1,0 +1,79 @@
+"""os-quota-sets and /limits in-process, with the requests the openstack CLI sends
+(``quota show|set``, ``quota show --default|--usage``, ``limits show --absolute``)."""
+import oslo_messaging as messaging
+import pytest
+from falcon import testing
+
+from mininova import conf
+from mininova.api import wsgi
+from mininova.db import api as db_api
+
+CONF = conf.CONF
+ADMIN = {"X-Auth-Token": "admin:admin"}
+ALICE = {"X-Auth-Token": "alice:p1"}
+
+
+@pytest.fixture
+def client(db, flags):
+    flags(instances=10, cores=20, ram=51200, group="quota")
+    transport = messaging.get_rpc_transport(CONF, url="fake://")
+    return testing.TestClient(wsgi.create_app(CONF, transport))
+
+
+def _instance(uuid: str, project_id: str = "p1") -> None:
+    db_api.instance_create({
+        "uuid": uuid, "display_name": "vm", "project_id": project_id, "user_id": "alice",
+        "image_ref": "i", "flavor_id": "1", "flavor_name": "m1.tiny", "memory_mb": 512,
+        "vcpus": 1, "root_gb": 1, "vm_state": "active"})
+
+
+def test_cli_quota_set_then_show_default_and_usage(client):
+    # `openstack quota set --instances 1 --cores 4 --ram 2048 p1` sends exactly this.
+    done = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"instances": 1, "cores": 4, "ram": 2048}})
+    assert done.status_code == 200, done.text
+    assert done.json == {"quota_set": {"instances": 1, "cores": 4, "ram": 2048}}
+
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", headers=ALICE).json
+    assert shown == {"quota_set": {"id": "p1", "instances": 1, "cores": 4, "ram": 2048}}
+    defaults = client.simulate_get("/v2.1/os-quota-sets/p1/defaults", headers=ALICE).json
+    assert defaults == {"quota_set": {"id": "p1", "instances": 10, "cores": 20,
+                                      "ram": 51200}}
+
+    _instance("0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+    detail = client.simulate_get("/v2.1/os-quota-sets/p1/detail", headers=ADMIN).json
+    assert detail["quota_set"]["instances"] == {"limit": 1, "in_use": 1, "reserved": 0}
+    assert detail["quota_set"]["ram"] == {"limit": 2048, "in_use": 512, "reserved": 0}
+
+
+def test_quota_set_refuses_what_mininova_does_not_limit(client):
+    # `openstack quota set --key-pairs 5 p1`: a 400, not a silent no-op.
+    for body in ({"key_pairs": 5}, {"instances": -2}, {"instances": "many"}):
+        resp = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
+                                   json={"quota_set": body})
+        assert resp.status_code == 400, body
+    assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=ALICE, json={
+        "quota_set": {"instances": 50}}).status_code == 403
+
+
+def test_limits_are_the_callers_own_and_another_projects_for_an_admin(client):
+    client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
+                        json={"quota_set": {"instances": 1}})
+    _instance("0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+
+    # `openstack limits show --absolute` sends ?reserved=False.
+    own = client.simulate_get("/v2.1/limits", params={"reserved": "False"}, headers=ALICE)
+    absolute = own.json["limits"]["absolute"]
+    assert (absolute["maxTotalInstances"], absolute["totalInstancesUsed"]) == (1, 1)
+    assert (absolute["maxTotalRAMSize"], absolute["totalRAMUsed"]) == (51200, 512)
+    assert own.json["limits"]["rate"] == []
+
+    admin_own = client.simulate_get("/v2.1/limits", headers=ADMIN).json["limits"]["absolute"]
+    assert (admin_own["maxTotalInstances"], admin_own["totalInstancesUsed"]) == (10, 0)
+    # `limits show --absolute --project p1` adds tenant_id: an admin's view of p1.
+    other = client.simulate_get("/v2.1/limits", params={"tenant_id": "p1"}, headers=ADMIN)
+    assert other.json["limits"]["absolute"] == absolute
+    assert client.simulate_get("/v2.1/limits", params={"tenant_id": "p1"},
+                               headers=ALICE).status_code == 200
+    denied = client.simulate_get("/v2.1/limits", params={"tenant_id": "p2"}, headers=ALICE)
+    assert denied.status_code == 403 and "forbidden" in denied.json
