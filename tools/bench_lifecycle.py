@@ -260,6 +260,7 @@ class ApiClient:
         if not ipaddress.ip_address(host).is_loopback:
             raise BenchError("the benchmark only talks to a loopback endpoint")
         self.host, self.port = host, parts.port or 80
+        self.token = token
         self.headers = {"X-Auth-Token": token, "Accept": "application/json"}
         self._local = threading.local()
         self.requests = itertools.count()
@@ -376,9 +377,12 @@ class Lifecycle:
         status, body = self.api.get("/v2.1/images")
         if status != 200 or not body.get("images"):
             raise BenchError(f"GET /v2.1/images answered {status} with no image: {body}")
-        image_id = body["images"][0]["id"]
+        images = body["images"]
+        image_id = next((i["id"] for i in images if i["name"] in ("tiny", "cirros")),
+                        images[0]["id"])
         paths, errors = {}, []
         detail, listed = [], 0
+        restore_quota = self._lift_quota()
         try:
             booted, errs = self._phase("boot", lambda i: self.boot(i, image_id),
                                        range(self.args.count))
@@ -399,7 +403,22 @@ class Lifecycle:
         finally:
             paths["DELETE->gone"], errs = self._phase("delete", self.delete, self.created)
             errors += errs
+            restore_quota()
         return paths, detail, listed, errors
+
+    def _lift_quota(self):
+        """Make the benchmark's project unlimited for the run (the defaults allow 10
+        servers); return what puts its limits back."""
+        project = self.api.token.partition(":")[2] or self.api.token
+        path = f"/v2.1/os-quota-sets/{project}"
+        status, body = self.api.get(path)
+        if status != 200:
+            raise BenchError(f"GET {path} answered {status}: {body}; the token must be an "
+                             "admin's (--token admin:admin)")
+        keys = ("instances", "cores", "ram")
+        saved = {key: body["quota_set"][key] for key in keys}
+        self.api.write("PUT", path, {"quota_set": dict.fromkeys(keys, -1)})
+        return lambda: self.api.write("PUT", path, {"quota_set": saved})
 
 
 def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
