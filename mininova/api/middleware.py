@@ -1,47 +1,34 @@
-"""Middleware: the request id, the request context (noauth2), and microversions."""
+"""Middleware: the request id, the request context (api/auth.py), and microversions."""
 import uuid
 
 import falcon
 
 from mininova import conf
-from mininova import context as mn_context
 from mininova import policy
+from mininova.api import auth
 
 MIN_VERSION = "2.1"
 MAX_VERSION = "2.1"
-_PUBLIC_PATHS = {"/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/versions"}
 # The Image API v2 subset has no compute microversions.
 _IMAGE_ROOT = "/image"
 
 
 class RequestContextMiddleware:
-    """Gives every request an id and a RequestContext.
+    """Gives every request an id and a RequestContext, built by ``auth_strategy``
+    (default ``[api] auth_strategy``; see api/auth.py).
 
-    noauth2: ``X-Auth-Token: user:project``; the user ``admin`` is an administrator.
-    Version documents answer without a token, as clients discover versions first.
+    Version documents answer without credentials, as clients discover versions first.
     """
 
-    def __init__(self, enforcer=None):
+    def __init__(self, enforcer=None, auth_strategy: str | None = None):
         self.enforcer = enforcer or policy.get_enforcer(conf.CONF)
+        self.auth_strategy = auth_strategy or conf.CONF.api.auth_strategy
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         request_id = "req-" + str(uuid.uuid4())
         req.context.request_id = request_id
         resp.set_header("X-Openstack-Request-Id", request_id)
-        token = req.get_header("X-Auth-Token")
-        if token is None:
-            if req.path in _PUBLIC_PATHS:
-                req.context.ctxt = mn_context.RequestContext(request_id=request_id)
-                req.context.ctxt.enforcer = self.enforcer
-                return
-            raise falcon.HTTPUnauthorized(
-                title="Unauthorized",
-                description="Authentication required: send X-Auth-Token: user:project.")
-        user_id, _, project_id = token.partition(":")
-        project_id = project_id or user_id
-        req.context.ctxt = mn_context.RequestContext(
-            user_id=user_id, project_id=project_id, is_admin=user_id == "admin",
-            request_id=request_id, roles=["admin"] if user_id == "admin" else ["member"])
+        req.context.ctxt = auth.build_context(self.auth_strategy, req, request_id)
         req.context.ctxt.enforcer = self.enforcer
 
 

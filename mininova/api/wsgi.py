@@ -1,14 +1,17 @@
 """The falcon app factory, and ``application`` for running under plain gunicorn.
 
 ``create_app(conf)`` is what mininova-api and the tests build: every dependency (the RPC
-transport, the compute API) is made once here, never per request.
+transport, the compute API) is made once here, never per request. With ``[api]
+auth_strategy = keystone`` the app comes back behind keystonemiddleware (api/auth.py).
 """
 import os
+from collections.abc import Callable
 
 import falcon
 
 from mininova import objects
 from mininova import rpc
+from mininova.api import auth
 from mininova.api import faults
 from mininova.api import flavors
 from mininova.api import hypervisors
@@ -23,12 +26,13 @@ from mininova.api import versions
 from mininova.compute import api as compute_api_mod
 
 
-def create_app(conf, transport=None) -> falcon.App:
+def create_app(conf, transport=None) -> Callable:
     objects.register_all()
     transport = transport or rpc.get_transport(conf)
     compute_api = compute_api_mod.API(transport)
-    app = falcon.App(middleware=[middleware.RequestContextMiddleware(),
-                                 middleware.MicroversionMiddleware()])
+    app = falcon.App(middleware=[
+        middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
+        middleware.MicroversionMiddleware()])
     app.req_options.strip_url_path_trailing_slash = True
     faults.register(app)
     routes = {
@@ -66,10 +70,10 @@ def create_app(conf, transport=None) -> falcon.App:
     }
     for path, resource in routes.items():
         app.add_route(path, resource)
-    return app
+    return auth.wrap_app(conf, app)
 
 
-def init_application() -> falcon.App:
+def init_application() -> Callable:
     """For ``gunicorn mininova.api.wsgi:application``: config from MININOVA_CONFIG_FILE."""
     from mininova.cmd import common
 

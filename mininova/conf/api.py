@@ -7,13 +7,19 @@ api_opts = [
     cfg.HostAddressOpt("bind_host", default="127.0.0.1",
                        help="Address mininova-api listens on. The default is loopback "
                             "because noauth2 lets anyone who reaches the port act as admin; "
-                            "listening elsewhere is an explicit operator choice."),
+                            "listening elsewhere is an explicit operator choice (with "
+                            "auth_strategy = keystone)."),
     cfg.PortOpt("bind_port", default=8774, help="Port mininova-api listens on."),
     cfg.IntOpt("workers", default=2, min=1, help="Number of gunicorn worker processes."),
     cfg.IntOpt("threads", default=8, min=1, help="Threads per gunicorn worker."),
-    cfg.StrOpt("auth_strategy", default="noauth2", choices=["noauth2"],
-               help="How requests are authenticated. noauth2 takes X-Auth-Token as "
-                    "'user:project' and treats the user 'admin' as an administrator."),
+    cfg.StrOpt("auth_strategy", default="noauth2",
+               choices=[("noauth2", "Development: X-Auth-Token is 'user:project', nothing "
+                                    "is checked, the user 'admin' is an administrator."),
+                        ("keystone", "keystonemiddleware's auth_token validates Keystone "
+                                     "tokens (configured in [keystone_authtoken]); the "
+                                     "token's roles drive the policy rules.")],
+               help="How requests are authenticated. Version documents (GET /, /v2.1, "
+                    "/image) answer without credentials under either strategy."),
     cfg.IntOpt("rpc_retry", default=3, min=0,
                help="Reconnection attempts to the message broker for one API request "
                     "before it fails with 503 (and any task_state it set is undone)."),

@@ -1,0 +1,347 @@
+"""Fixtures of the Keystone suite: a real Keystone in front of a whole mininova.
+
+``keystone`` (session scope) installs Keystone from PyPI into a virtualenv of its own
+(cached under ``~/.cache/mininova/keystone-venv/``, keyed by the Keystone and Python
+versions, so only the first run pays for it), gives it a SQLite database, fernet and
+credential keys, bootstraps it (admin user and project, region RegionOne, the identity
+endpoint) and serves it with gunicorn on 127.0.0.1. ``deployment`` then registers
+mininova's compute and image endpoints in its catalog, creates mininova's service user,
+two projects with a member each, and starts the functional suite's mininova with
+``[api] auth_strategy = keystone`` and a ``[keystone_authtoken]`` section written the way
+Nova's is. Logs of every process land under the session's tmp dir and their tails are
+printed when anything fails, as in tests/functional.
+"""
+import dataclasses
+import fcntl
+import getpass
+import grp
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.functional.conftest import _SERVICES_KEY
+from tests.functional.conftest import COMPUTE_HOSTS
+from tests.functional.conftest import CONTROLLER_HOST
+from tests.functional.conftest import FLAVORS
+from tests.functional.conftest import IMAGE_NAME
+from tests.functional.conftest import RABBIT_HOST
+from tests.functional.conftest import RABBIT_PORT
+from tests.functional.conftest import STARTUP_DEADLINE
+from tests.functional.conftest import ApiClient
+from tests.functional.conftest import Mininova
+from tests.functional.conftest import ServiceSet
+from tests.functional.conftest import _find_script
+from tests.functional.conftest import _free_port
+from tests.functional.conftest import _resolve_image_id
+from tests.functional.conftest import _wait_for_api
+from tests.functional.conftest import _wait_for_services
+from tests.functional.conftest import _write_config
+from tests.functional.conftest import pytest_terminal_summary  # noqa: F401 - a hook
+from tests.functional.conftest import rabbit_vhost  # noqa: F401 - a fixture
+from tests.functional.conftest import start_compute
+
+# NOTE: a release whose wheel declares Python >= 3.11 (Debian 12's python3 is 3.11);
+# its own dependencies come unpinned from PyPI, and the cache keeps the first resolution.
+KEYSTONE_VERSION = "30.0.0"
+KEYSTONE_PIP_TIMEOUT = 900
+KEYSTONE_STARTUP_DEADLINE = 60.0
+REGION = "RegionOne"
+DOMAIN = "Default"
+ADMIN_PASSWORD = "admin-" + uuid.uuid4().hex[:8]
+SERVICE_USER = "mininova"
+SERVICE_PROJECT = "service"
+# (user, project): a member each, in projects of their own.
+MEMBERS = (("alice", "project-a"), ("bob", "project-b"))
+
+
+# --------------------------------------------------------------------------- the venv
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mininova" / "keystone-venv"
+
+
+def keystone_venv() -> Path:
+    """The cached virtualenv with keystone==KEYSTONE_VERSION and gunicorn, built when
+    missing. Skips the session, with pip's words, when PyPI cannot provide it."""
+    py = f"py{sys.version_info.major}{sys.version_info.minor}"
+    venv = _cache_dir() / f"keystone-{KEYSTONE_VERSION}-{py}"
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # NOTE: built in place (a venv's scripts name its path, so it cannot be moved) under
+    # a lock, and marked complete last: a half-built venv is rebuilt, never used.
+    with open(venv.parent / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / ".complete").exists():
+            _build_venv(venv)
+    return venv
+
+
+def _build_venv(venv: Path) -> None:
+    shutil.rmtree(venv, ignore_errors=True)
+    # NOTE: ``-m venv`` from inside a venv builds on the base interpreter.
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
+                   capture_output=True, timeout=120)
+    argv = [str(venv / "bin" / "pip"), "install", "--disable-pip-version-check", "-q",
+            f"keystone=={KEYSTONE_VERSION}", "gunicorn"]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                timeout=KEYSTONE_PIP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(venv, ignore_errors=True)
+        pytest.skip(f"installing keystone=={KEYSTONE_VERSION} from PyPI took more than "
+                    f"{KEYSTONE_PIP_TIMEOUT}s")
+    if result.returncode != 0:
+        shutil.rmtree(venv, ignore_errors=True)
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
+        pytest.skip(f"cannot install keystone=={KEYSTONE_VERSION} from PyPI "
+                    f"(pip rc={result.returncode}):\n{tail}")
+    (venv / ".complete").write_text(f"keystone=={KEYSTONE_VERSION}\n")
+
+
+# --------------------------------------------------------------------------- Keystone
+
+@dataclasses.dataclass
+class Keystone:
+    """A running Keystone and an admin session on its API."""
+    url: str  # the root, e.g. http://127.0.0.1:PORT (auth_url is url + "/v3")
+    admin_password: str
+
+    def __post_init__(self):
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self.admin_token = self.token("admin", self.admin_password, "admin")
+
+    def token(self, user: str, password: str, project: str) -> str:
+        """A project-scoped token for ``user`` (password authentication)."""
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": user, "domain": {"name": DOMAIN}, "password": password}}},
+            "scope": {"project": {"name": project, "domain": {"name": DOMAIN}}}}}
+        resp = self._session.post(f"{self.url}/v3/auth/tokens", json=body, timeout=30)
+        assert resp.status_code == 201, f"token for {user}: {resp.status_code} {resp.text}"
+        return resp.headers["X-Subject-Token"]
+
+    def _call(self, method: str, path: str, body: dict | None = None,
+              expect: tuple = (200, 201, 204)) -> dict:
+        resp = self._session.request(method, f"{self.url}/v3{path}", json=body, timeout=30,
+                                     headers={"X-Auth-Token": self.admin_token})
+        assert resp.status_code in expect, f"{method} {path}: {resp.status_code} {resp.text}"
+        return resp.json() if resp.content else {}
+
+    def create(self, kind: str, **attrs) -> str:
+        """POST /v3/<kind>s; returns the new id."""
+        return self._call("POST", f"/{kind}s", {kind: attrs})[kind]["id"]
+
+    def find(self, kind: str, name: str) -> str:
+        found = self._call("GET", f"/{kind}s?name={name}")[f"{kind}s"]
+        assert len(found) == 1, f"{kind} {name!r}: {found}"
+        return found[0]["id"]
+
+    def grant(self, project_id: str, user_id: str, role: str) -> None:
+        role_id = self.find("role", role)
+        self._call("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
+
+    def add_user(self, name: str, password: str, project: str, roles: tuple) -> str:
+        """A user of the default domain with ``roles`` on ``project`` (created)."""
+        project_id = self.create("project", name=project, domain_id="default")
+        user_id = self.create("user", name=name, password=password, domain_id="default",
+                              default_project_id=project_id)
+        for role in roles:
+            self.grant(project_id, user_id, role)
+        return user_id
+
+    def add_endpoint(self, service_type: str, name: str, url: str) -> None:
+        service_id = self.create("service", type=service_type, name=name)
+        for interface in ("public", "internal"):
+            self.create("endpoint", service_id=service_id, interface=interface, url=url,
+                        region_id=REGION)
+
+
+def _write_keystone_conf(base: Path, log_dir: Path) -> Path:
+    path = base / "keystone.conf"
+    path.write_text(f"""\
+[DEFAULT]
+log_file = {log_dir / "keystone-server.log"}
+
+[database]
+connection = sqlite:///{base / "keystone.sqlite"}
+
+[token]
+provider = fernet
+
+[fernet_tokens]
+key_repository = {base / "fernet-keys"}
+
+[fernet_receipts]
+key_repository = {base / "fernet-keys"}
+
+[credential]
+key_repository = {base / "credential-keys"}
+""")
+    return path
+
+
+def start_keystone(services: ServiceSet, base: Path, venv: Path) -> Keystone:
+    """Prepare Keystone's database and keys, bootstrap it and serve it with gunicorn."""
+    conf = _write_keystone_conf(base, services.log_dir)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    manage = [str(venv / "bin" / "keystone-manage"), "--config-file", str(conf)]
+    owner = ["--keystone-user", getpass.getuser(),
+             "--keystone-group", grp.getgrgid(os.getgid()).gr_name]
+    services.run(manage + ["db_sync"], timeout=300)
+    services.run(manage + ["fernet_setup", *owner])
+    services.run(manage + ["credential_setup", *owner])
+    services.run(manage + [
+        "bootstrap", "--bootstrap-password", ADMIN_PASSWORD,
+        "--bootstrap-username", "admin", "--bootstrap-project-name", "admin",
+        "--bootstrap-role-name", "admin", "--bootstrap-region-id", REGION,
+        "--bootstrap-public-url", f"{url}/v3", "--bootstrap-internal-url", f"{url}/v3",
+        "--bootstrap-admin-url", f"{url}/v3"])
+    # NOTE: keystone.wsgi.api builds its app from OS_KEYSTONE_CONFIG_FILES at import and
+    # parses sys.argv with oslo.config, so gunicorn gets no argument of its own: its
+    # settings come from a config file named by GUNICORN_CMD_ARGS.
+    gunicorn_conf = base / "keystone-gunicorn.conf.py"
+    gunicorn_conf.write_text(f"""\
+wsgi_app = "keystone.wsgi.api:application"
+bind = "127.0.0.1:{port}"
+workers = 2
+timeout = 120
+accesslog = "-"
+""")
+    services.start("keystone", [str(venv / "bin" / "gunicorn")],
+                   env={"OS_KEYSTONE_CONFIG_FILES": str(conf),
+                        "GUNICORN_CMD_ARGS": f"--config {gunicorn_conf}"})
+    session = requests.Session()
+    session.trust_env = False
+    end = time.monotonic() + KEYSTONE_STARTUP_DEADLINE
+    last = None
+    while time.monotonic() < end:
+        services.check_alive()
+        try:
+            resp = session.get(f"{url}/v3", timeout=2)
+            if resp.status_code == 200:
+                return Keystone(url=url, admin_password=ADMIN_PASSWORD)
+            last = f"{resp.status_code} {resp.text}"
+        except requests.RequestException as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    pytest.fail(f"Keystone at {url} did not answer within {KEYSTONE_STARTUP_DEADLINE}s "
+                f"(last: {last})\n{services.log_tails()}")
+
+
+# --------------------------------------------------------------------------- mininova
+
+@dataclasses.dataclass
+class Deployment:
+    """What the tests may know: Keystone, mininova, and the credentials of each user."""
+    keystone: Keystone
+    mininova: Mininova
+    passwords: dict  # user name -> password ("admin" included)
+    projects: dict  # user name -> project name
+    project_ids: dict  # project name -> id
+
+
+def _authtoken_conf(keystone: Keystone, password: str) -> str:
+    """[api] auth_strategy and [keystone_authtoken] as an operator writes them for Nova
+    (no memcached: tokens are cached in process)."""
+    return f"""
+[api]
+auth_strategy = keystone
+
+[keystone_authtoken]
+www_authenticate_uri = {keystone.url}
+auth_url = {keystone.url}
+auth_type = password
+project_domain_name = {DOMAIN}
+user_domain_name = {DOMAIN}
+project_name = {SERVICE_PROJECT}
+username = {SERVICE_USER}
+password = {password}
+service_token_roles_required = true
+"""
+
+
+def start_mininova_keystone(services: ServiceSet, base: Path, keystone: Keystone, *,
+                            transport_url: str, db_url: str, port: int,
+                            service_password: str) -> Mininova:
+    """tests/functional's start_mininova with auth_strategy=keystone: the same config,
+    flavors, image and processes; readiness is checked with a Keystone admin token."""
+    scripts = {name: _find_script(name) for name in (
+        "mininova-manage", "mininova-api", "mininova-conductor", "mininova-scheduler")}
+    state_path = base / "state"
+    state_path.mkdir(exist_ok=True)
+    conf = base / "mininova.conf"
+    _write_config(conf, transport_url=transport_url, state_path=state_path, db_url=db_url,
+                  api_port=port, extra=_authtoken_conf(keystone, service_password))
+    manage = [scripts["mininova-manage"], "--config-file", str(conf)]
+    services.run(manage + ["db", "sync"])
+    for name, flavorid, ram, vcpus, disk in FLAVORS:
+        services.run(manage + ["flavor", "create", name, "--ram", str(ram),
+                               "--vcpus", str(vcpus), "--disk", str(disk),
+                               "--id", flavorid])
+    image_out = services.run(manage + [
+        "image", "create", IMAGE_NAME, "--disk-format", "qcow2",
+        "--container-format", "bare", "--size", "1024"]).stdout
+    for binary in ("mininova-conductor", "mininova-scheduler"):
+        services.start(binary, [scripts[binary], "--config-file", str(conf)])
+    for host in COMPUTE_HOSTS:
+        start_compute(services, base, host)
+    services.start("mininova-api", [scripts["mininova-api"], "--config-file", str(conf)])
+
+    api_url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + STARTUP_DEADLINE
+    _wait_for_api(services, api_url, end)
+    api = ApiClient(api_url, token=keystone.admin_token)
+    _wait_for_services(services, api, end, COMPUTE_HOSTS)
+    return Mininova(api_url=api_url, image_id=_resolve_image_id(api, image_out),
+                    flavors=FLAVORS, compute_hosts=COMPUTE_HOSTS,
+                    controller_host=CONTROLLER_HOST, base_dir=base,
+                    log_dir=services.log_dir)
+
+
+@pytest.fixture(scope="session")
+def deployment(request, tmp_path_factory, rabbit_vhost) -> Iterator[Deployment]:  # noqa: F811
+    """Keystone + mininova (auth_strategy=keystone) for the session; stopped at the end."""
+    venv = keystone_venv()
+    base = tmp_path_factory.mktemp("keystone-mininova")
+    log_dir = base / "logs"
+    log_dir.mkdir()
+    services = ServiceSet(log_dir)
+    request.config.stash[_SERVICES_KEY] = services
+    try:
+        keystone = start_keystone(services, base, venv)
+        port = _free_port()
+        api_url = f"http://127.0.0.1:{port}"
+        keystone.add_endpoint("compute", "mininova", f"{api_url}/v2.1")
+        keystone.add_endpoint("image", "mininova-image", f"{api_url}/image")
+        passwords = {"admin": ADMIN_PASSWORD}
+        service_password = uuid.uuid4().hex
+        keystone.add_user(SERVICE_USER, service_password, SERVICE_PROJECT,
+                          ("admin", "service"))
+        projects = {"admin": "admin"}
+        project_ids = {"admin": keystone.find("project", "admin")}
+        for user, project in MEMBERS:
+            passwords[user] = uuid.uuid4().hex
+            keystone.add_user(user, passwords[user], project, ("member",))
+            projects[user] = project
+            project_ids[project] = keystone.find("project", project)
+        mininova_base = base / "mininova"
+        mininova_base.mkdir()
+        mininova = start_mininova_keystone(
+            services, mininova_base, keystone, port=port,
+            db_url=f"sqlite:///{mininova_base / 'mininova.sqlite'}",
+            transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{rabbit_vhost}",
+            service_password=service_password)
+        yield Deployment(keystone=keystone, mininova=mininova, passwords=passwords,
+                         projects=projects, project_ids=project_ids)
+    finally:
+        services.stop()
