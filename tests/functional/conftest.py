@@ -504,11 +504,14 @@ def _resolve_image_id(api: ApiClient, printed: str) -> str:
 def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_url: str,
                    compute_hosts: tuple = COMPUTE_HOSTS, extra_conf: str = "",
                    compute_prefix: dict | None = None,
-                   compute_conf: dict | None = None) -> Mininova:
+                   compute_conf: dict | None = None, api_port: int | None = None,
+                   admin_token: str = ADMIN_TOKEN) -> Mininova:
     """Write a config under ``base``, prepare the database and start a whole mininova.
 
     ``compute_prefix`` maps a host to an argv prefix for its compute (e.g. ``ip netns
     exec NS``); ``compute_conf`` maps a host to extra lines of its own config file.
+    ``api_port`` (default: a free one) and ``admin_token`` (what readiness is checked
+    with) serve deployments whose endpoint is registered beforehand, as with Keystone.
     Returns once the API answers and every service is up; ``services.stop()`` ends it.
     """
     scripts = {name: _find_script(name) for name in (
@@ -516,7 +519,7 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
         "mininova-compute")}
     state_path = base / "state"
     state_path.mkdir(exist_ok=True)
-    port = _free_port()
+    port = api_port or _free_port()
     conf = base / "mininova.conf"
     _write_config(conf, transport_url=transport_url, state_path=state_path, db_url=db_url,
                   api_port=port, extra=extra_conf)
@@ -541,7 +544,7 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
     api_url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + STARTUP_DEADLINE
     _wait_for_api(services, api_url, end)
-    api = ApiClient(api_url)
+    api = ApiClient(api_url, token=admin_token)
     _wait_for_services(services, api, end, compute_hosts)
     return Mininova(api_url=api_url, image_id=_resolve_image_id(api, image_out),
                     flavors=FLAVORS, compute_hosts=compute_hosts,

@@ -28,25 +28,14 @@ import pytest
 import requests
 
 from tests.functional.conftest import _SERVICES_KEY
-from tests.functional.conftest import COMPUTE_HOSTS
-from tests.functional.conftest import CONTROLLER_HOST
-from tests.functional.conftest import FLAVORS
-from tests.functional.conftest import IMAGE_NAME
 from tests.functional.conftest import RABBIT_HOST
 from tests.functional.conftest import RABBIT_PORT
-from tests.functional.conftest import STARTUP_DEADLINE
-from tests.functional.conftest import ApiClient
 from tests.functional.conftest import Mininova
 from tests.functional.conftest import ServiceSet
-from tests.functional.conftest import _find_script
 from tests.functional.conftest import _free_port
-from tests.functional.conftest import _resolve_image_id
-from tests.functional.conftest import _wait_for_api
-from tests.functional.conftest import _wait_for_services
-from tests.functional.conftest import _write_config
 from tests.functional.conftest import pytest_terminal_summary  # noqa: F401 - a hook
 from tests.functional.conftest import rabbit_vhost  # noqa: F401 - a fixture
-from tests.functional.conftest import start_compute
+from tests.functional.conftest import start_mininova
 
 # NOTE: a release whose wheel declares Python >= 3.11 (Debian 12's python3 is 3.11);
 # its own dependencies come unpinned from PyPI, and the cache keeps the first resolution.
@@ -273,39 +262,11 @@ service_token_roles_required = true
 def start_mininova_keystone(services: ServiceSet, base: Path, keystone: Keystone, *,
                             transport_url: str, db_url: str, port: int,
                             service_password: str) -> Mininova:
-    """tests/functional's start_mininova with auth_strategy=keystone: the same config,
-    flavors, image and processes; readiness is checked with a Keystone admin token."""
-    scripts = {name: _find_script(name) for name in (
-        "mininova-manage", "mininova-api", "mininova-conductor", "mininova-scheduler")}
-    state_path = base / "state"
-    state_path.mkdir(exist_ok=True)
-    conf = base / "mininova.conf"
-    _write_config(conf, transport_url=transport_url, state_path=state_path, db_url=db_url,
-                  api_port=port, extra=_authtoken_conf(keystone, service_password))
-    manage = [scripts["mininova-manage"], "--config-file", str(conf)]
-    services.run(manage + ["db", "sync"])
-    for name, flavorid, ram, vcpus, disk in FLAVORS:
-        services.run(manage + ["flavor", "create", name, "--ram", str(ram),
-                               "--vcpus", str(vcpus), "--disk", str(disk),
-                               "--id", flavorid])
-    image_out = services.run(manage + [
-        "image", "create", IMAGE_NAME, "--disk-format", "qcow2",
-        "--container-format", "bare", "--size", "1024"]).stdout
-    for binary in ("mininova-conductor", "mininova-scheduler"):
-        services.start(binary, [scripts[binary], "--config-file", str(conf)])
-    for host in COMPUTE_HOSTS:
-        start_compute(services, base, host)
-    services.start("mininova-api", [scripts["mininova-api"], "--config-file", str(conf)])
-
-    api_url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + STARTUP_DEADLINE
-    _wait_for_api(services, api_url, end)
-    api = ApiClient(api_url, token=keystone.admin_token)
-    _wait_for_services(services, api, end, COMPUTE_HOSTS)
-    return Mininova(api_url=api_url, image_id=_resolve_image_id(api, image_out),
-                    flavors=FLAVORS, compute_hosts=COMPUTE_HOSTS,
-                    controller_host=CONTROLLER_HOST, base_dir=base,
-                    log_dir=services.log_dir)
+    """tests/functional's start_mininova with auth_strategy=keystone, on the port already
+    registered in Keystone's catalog; readiness is checked with a Keystone admin token."""
+    return start_mininova(services, base, transport_url=transport_url, db_url=db_url,
+                          extra_conf=_authtoken_conf(keystone, service_password),
+                          api_port=port, admin_token=keystone.admin_token)
 
 
 @pytest.fixture(scope="session")

@@ -197,15 +197,32 @@ def test_guest_powering_off_by_itself_shows_shutoff_through_the_lifecycle_event(
     _assert_gone(qemu_mininova, server)
 
 
+def _wait_for_open_event(api, server_id: str, request_id: str, event: str,
+                         deadline: float = 30.0) -> None:
+    """Poll the instance action until ``event`` has started (and not yet finished)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        resp = api.get(f"/v2.1/servers/{server_id}/os-instance-actions/{request_id}")
+        if resp.status_code == 200:
+            events = resp.json()["instanceAction"]["events"]
+            if any(e["event"] == event and e["finish_time"] is None for e in events):
+                return
+        time.sleep(0.05)
+    pytest.fail(f"event {event} of {request_id} never started: {resp.text}")
+
+
 def test_compute_killed_during_stop_recovers_at_restart(api, guests, qemu_mininova):
     server = guests.boot("recover", image="tiny-noacpi")
     sid = server["id"]
     guests.wait_console(sid, MARKER)
-    assert api.action(sid, {"os-stop": None}).status_code == 202
+    resp = api.action(sid, {"os-stop": None})
+    assert resp.status_code == 202
     server = api.wait_for_status(sid, "ACTIVE", settled=False)
     assert server["OS-EXT-STS:task_state"] == "powering-off"
-    # The compute is inside power_off now (the guest ignores ACPI for SHUTDOWN_TIMEOUT s).
-    time.sleep(1.5)
+    # The compute has begun the stop (its event is open) and, the guest ignoring ACPI,
+    # stays inside power_off for SHUTDOWN_TIMEOUT s: kill it there.
+    _wait_for_open_event(api, sid, resp.headers["X-Openstack-Request-Id"],
+                         "compute_stop_instance")
     qemu_mininova.kill_compute()
     domain = _domain_name(server)
     assert virsh("domstate", domain).strip() == "running"
