@@ -17,6 +17,7 @@ import dataclasses
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from tests.functional.conftest import rabbit_vhost  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parents[2]
 URI = "qemu:///system"
+VIRTLOGD_SOCK = "/run/libvirt/virtlogd-sock"
 COMPUTE_HOST = "qemu1"
 FLAVOR = ("m1.tiny", "1", 256, 1, 1)  # name, flavorid, ram MB, vcpus, disk GB
 MARKER = "MININOVA-GUEST-BOOTED"
@@ -95,6 +97,15 @@ def _libvirtd_answers() -> bool:
     return result.returncode == 0
 
 
+def _virtlogd_answers() -> bool:
+    with socket.socket(socket.AF_UNIX) as sock:
+        try:
+            sock.connect(VIRTLOGD_SOCK)
+        except OSError:
+            return False
+    return True
+
+
 def _pid1_is_systemd() -> bool:
     try:
         return Path("/proc/1/comm").read_text().strip() == "systemd"
@@ -112,13 +123,22 @@ def libvirtd():
     if missing:
         pytest.skip(f"missing {', '.join(missing)}: apt-get install libvirt-daemon-system "
                     "qemu-system-x86 qemu-utils")
+    # NOTE: libvirtd does not spawn virtlogd, which QEMU guests need for their logs, and a
+    # killed virtlogd leaves its socket file behind: only a connection proves it runs.
+    if not _virtlogd_answers():
+        if _pid1_is_systemd():
+            subprocess.run(["systemctl", "start", "virtlogd"], check=False)
+        else:
+            subprocess.run(["virtlogd", "-d"], check=False)
+        end = time.monotonic() + 30
+        while not _virtlogd_answers():
+            if time.monotonic() > end:
+                pytest.fail(f"virtlogd did not start: nothing answers on {VIRTLOGD_SOCK}")
+            time.sleep(0.2)
     if not _libvirtd_answers():
         if _pid1_is_systemd():
-            subprocess.run(["systemctl", "start", "virtlogd", "libvirtd"], check=False)
+            subprocess.run(["systemctl", "start", "libvirtd"], check=False)
         else:
-            # NOTE: libvirtd does not spawn virtlogd, which QEMU guests need for their logs.
-            if not Path("/run/libvirt/virtlogd-sock").exists():
-                subprocess.run(["virtlogd", "-d"], check=False)
             subprocess.run(["libvirtd", "-d"], check=False)
         end = time.monotonic() + 30
         while not _libvirtd_answers():
