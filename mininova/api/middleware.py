@@ -5,10 +5,9 @@ import falcon
 
 from mininova import conf
 from mininova import policy
+from mininova.api import api_version
 from mininova.api import auth
 
-MIN_VERSION = "2.1"
-MAX_VERSION = "2.1"
 # The Image API v2 subset has no compute microversions.
 _IMAGE_ROOT = "/image"
 
@@ -33,25 +32,18 @@ class RequestContextMiddleware:
 
 
 class MicroversionMiddleware:
-    """Only 2.1 is served for now: say so in the headers, refuse others with 406."""
+    """Parses the requested microversion (api/api_version.py) and echoes it back.
+
+    Every compute response, errors included, names the version it was answered at and
+    varies on the version headers; /image (the Image API v2 subset) has no compute
+    microversions.
+    """
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.path == _IMAGE_ROOT or req.path.startswith(_IMAGE_ROOT + "/"):
             return
-        resp.set_header("OpenStack-API-Version", f"compute {MAX_VERSION}")
-        resp.set_header("X-OpenStack-Nova-API-Version", MAX_VERSION)
-        resp.set_header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version")
-        requested = self._requested(req)
-        if requested not in (None, "latest", MIN_VERSION, "2.0"):
-            raise falcon.HTTPNotAcceptable(
-                description=f"Version {requested} is not supported by the API. "
-                            f"Minimum is {MIN_VERSION} and maximum is {MAX_VERSION}.")
-
-    @staticmethod
-    def _requested(req: falcon.Request) -> str | None:
-        header = req.get_header("OpenStack-API-Version")
-        if header:
-            service, _, version = header.strip().partition(" ")
-            if service.lower() == "compute":
-                return version.strip()
-        return req.get_header("X-OpenStack-Nova-API-Version")
+        resp.set_header("Vary", f"OpenStack-API-Version, {api_version.LEGACY_HEADER}")
+        version = api_version.parse(req.headers)
+        req.context.api_version = version
+        resp.set_header("OpenStack-API-Version", f"{api_version.SERVICE_TYPE} {version}")
+        resp.set_header(api_version.LEGACY_HEADER, str(version))

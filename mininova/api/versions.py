@@ -1,12 +1,12 @@
 """Version documents: GET / and GET /v2.1/, answered without a token."""
 import falcon
 
-from mininova.api import middleware
+from mininova.api import api_version
 
 
 def _version(base_url: str) -> dict:
-    return {"id": "v2.1", "status": "CURRENT", "version": middleware.MAX_VERSION,
-            "min_version": middleware.MIN_VERSION, "updated": "2013-07-23T11:33:21Z",
+    return {"id": "v2.1", "status": "CURRENT", "version": api_version.MAX_VERSION,
+            "min_version": api_version.MIN_VERSION, "updated": "2013-07-23T11:33:21Z",
             "links": [{"rel": "self", "href": f"{base_url}/v2.1/"}]}
 
 

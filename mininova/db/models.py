@@ -10,6 +10,7 @@ from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -39,6 +40,7 @@ class Flavor(Base):
     swap: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class Image(Base):
@@ -88,6 +90,33 @@ class Instance(Base):
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     # NOTE: 0 while alive, the row id once deleted (Nova's soft-delete convention).
     deleted: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str | None] = mapped_column(Text)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # NOTE: "owner" or "admin": who locked it decides who may unlock it.
+    locked_by: Mapped[str | None] = mapped_column(String(255))
+    locked_reason: Mapped[str | None] = mapped_column(String(255))
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    user_data: Mapped[str | None] = mapped_column(Text)
+    reservation_id: Mapped[str | None] = mapped_column(String(255))
+    launch_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kernel_id: Mapped[str | None] = mapped_column(String(255))
+    ramdisk_id: Mapped[str | None] = mapped_column(String(255))
+    root_device_name: Mapped[str | None] = mapped_column(String(255))
+    ephemeral_gb: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    swap: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # NOTE: the zone the user asked for at create, if any (2.96 pinned_availability_zone).
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    # NOTE: JSON text of the create request's os:scheduler_hints (shown from 2.100).
+    scheduler_hints: Mapped[str | None] = mapped_column(Text)
+
+
+class InstanceTag(Base):
+    """A server tag (2.26): a string of up to 60 characters, unique per server."""
+
+    __tablename__ = "instance_tags"
+    __table_args__ = (Index("instance_tags_tag_idx", "tag"),)
+    instance_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class Service(Base):
@@ -101,6 +130,9 @@ class Service(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     last_seen_up: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    forced_down: Mapped[bool] = mapped_column(Boolean, default=False,
+                                              server_default=false())
 
 
 class ComputeNode(Base):
@@ -113,6 +145,9 @@ class ComputeNode(Base):
     vcpus: Mapped[int] = mapped_column(Integer)
     memory_mb: Mapped[int] = mapped_column(Integer)
     local_gb: Mapped[int] = mapped_column(Integer)
+    uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # NOTE: JSON text of the host CPU (arch, model, vendor, topology, features).
+    cpu_info: Mapped[str | None] = mapped_column(Text)
 
 
 class InstanceAction(Base):
@@ -141,6 +176,7 @@ class InstanceActionEvent(Base):
     result: Mapped[str | None] = mapped_column(String(255))
     traceback: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[str | None] = mapped_column(Text)
     action_ref: Mapped[InstanceAction] = relationship(back_populates="events")
 
 

@@ -49,11 +49,42 @@ def test_missing_token_is_401(client):
     assert resp.json["unauthorized"]["code"] == 401
 
 
-def test_unsupported_microversion_is_406(client):
+@pytest.mark.parametrize("headers, answered", [
+    ({}, "2.1"),
+    ({"OpenStack-API-Version": "compute 2.47"}, "2.47"),
+    ({"OpenStack-API-Version": "compute latest"}, "2.100"),
+    ({"X-OpenStack-Nova-API-Version": "2.26"}, "2.26"),
+    # The standard header wins over the legacy one; other services' entries are ignored.
+    ({"OpenStack-API-Version": "compute 2.60, placement 1.30",
+      "X-OpenStack-Nova-API-Version": "2.3"}, "2.60"),
+])
+def test_microversion_is_echoed(client, headers, answered):
+    resp = client.simulate_get("/v2.1/flavors", headers={**ADMIN, **headers})
+    assert resp.status_code == 200
+    assert resp.headers["OpenStack-API-Version"] == f"compute {answered}"
+    assert resp.headers["X-OpenStack-Nova-API-Version"] == answered
+    assert "OpenStack-API-Version" in resp.headers["Vary"]
+
+
+@pytest.mark.parametrize("version", ["2.101", "3.0", "2.0", "1.1"])
+def test_unsupported_microversion_is_406(client, version):
     resp = client.simulate_get("/v2.1/servers", headers={
-        **ADMIN, "OpenStack-API-Version": "compute 2.99"})
+        **ADMIN, "OpenStack-API-Version": f"compute {version}"})
     assert resp.status_code == 406
-    assert "maximum is 2.1" in resp.json["notAcceptable"]["message"]
+    assert "Minimum is 2.1 and maximum is 2.100" in resp.json["notAcceptable"]["message"]
+    assert "OpenStack-API-Version" in resp.headers["Vary"]
+
+
+def test_malformed_microversion_is_400(client):
+    resp = client.simulate_get("/v2.1/servers", headers={
+        **ADMIN, "OpenStack-API-Version": "compute two"})
+    assert resp.status_code == 400
+    assert "invalid format" in resp.json["badRequest"]["message"]
+
+
+def test_version_document_states_the_range(client):
+    doc = client.simulate_get("/v2.1").json["version"]
+    assert (doc["min_version"], doc["version"]) == ("2.1", "2.100")
 
 
 @pytest.mark.parametrize("body, fragment", [

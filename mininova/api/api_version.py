@@ -1,0 +1,57 @@
+"""Compute API microversions: the range served, and the version a request asked for.
+
+The middleware (api/middleware.py) parses the request's ``OpenStack-API-Version:
+compute X.Y`` (or the legacy ``X-OpenStack-Nova-API-Version``) once with
+microversion-parse and stores the result as ``req.context.api_version``; views and
+handlers ask ``at_least(req, "2.47")`` where a version changes what they answer.
+"""
+import falcon
+import microversion_parse
+
+MIN_VERSION = "2.1"
+MAX_VERSION = "2.100"
+SERVICE_TYPE = "compute"
+LEGACY_HEADER = "X-OpenStack-Nova-API-Version"
+
+_MIN = microversion_parse.parse_version_string(MIN_VERSION)
+_MAX = microversion_parse.parse_version_string(MAX_VERSION)
+
+
+def parse(headers: dict) -> microversion_parse.Version:
+    """The version the headers ask for: the minimum without one, the maximum for latest.
+
+    Raises 400 for a malformed version and 406 for one outside the served range, as
+    Nova does.
+    """
+    requested = microversion_parse.get_version(headers, SERVICE_TYPE,
+                                               legacy_headers=[LEGACY_HEADER])
+    if requested is None:
+        return _MIN
+    if requested.strip().lower() == "latest":
+        return _MAX
+    try:
+        version = microversion_parse.parse_version_string(requested)
+    except TypeError:
+        raise falcon.HTTPBadRequest(
+            description=f"API Version String {requested} is of invalid format. Must be of "
+                        f"format MajorNum.MinorNum.")
+    if not _MIN <= version <= _MAX:
+        raise falcon.HTTPNotAcceptable(
+            description=f"Version {version} is not supported by the API. Minimum is "
+                        f"{MIN_VERSION} and maximum is {MAX_VERSION}.")
+    return version
+
+
+def requested(req: falcon.Request) -> microversion_parse.Version:
+    """The request's version (the minimum outside the compute API, e.g. under /image)."""
+    return getattr(req.context, "api_version", _MIN)
+
+
+def at_least(req: falcon.Request, version: str) -> bool:
+    """True when the request asked for ``version`` or a later one."""
+    return requested(req) >= microversion_parse.parse_version_string(version)
+
+
+def below(req: falcon.Request, version: str) -> bool:
+    """True when the request asked for a version older than ``version``."""
+    return not at_least(req, version)
