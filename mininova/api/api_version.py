@@ -31,10 +31,10 @@ def parse(headers: dict) -> microversion_parse.Version:
         return _MAX
     try:
         version = microversion_parse.parse_version_string(requested)
-    except TypeError:
+    except TypeError as exc:
         raise falcon.HTTPBadRequest(
             description=f"API Version String {requested} is of invalid format. Must be of "
-                        f"format MajorNum.MinorNum.")
+                        f"format MajorNum.MinorNum.") from exc
     if not _MIN <= version <= _MAX:
         raise falcon.HTTPNotAcceptable(
             description=f"Version {version} is not supported by the API. Minimum is "
