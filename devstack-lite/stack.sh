@@ -10,7 +10,9 @@
 # -scheduler and one mininova-compute per host (systemd units when PID 1 is systemd,
 # else background processes), waits until every service reports "up" and prints what
 # to try next with the total time. Running it again is safe: what exists is kept and
-# only services that do not run are started.
+# only services that do not run are started. With MININOVA_AUTH_STRATEGY=keystone it
+# also installs, bootstraps and starts Keystone (lib/keystone), registers mininova in
+# its catalog and prints a clouds.yaml.
 #
 # Settings come from the environment and from devstack-lite/local.conf (shell variable
 # assignments, see local.conf.sample); the full log is $MININOVA_LOG_DIR/stack.log.
@@ -32,6 +34,8 @@ source "$TOP_DIR/lib/database"
 source "$TOP_DIR/lib/systemd"
 # shellcheck source=lib/mininova
 source "$TOP_DIR/lib/mininova"
+# shellcheck source=lib/keystone
+source "$TOP_DIR/lib/keystone"
 
 usage() {
     # The opening comment block, without its shellcheck directives.
@@ -50,11 +54,13 @@ check_root stack.sh
 check_debian stack.sh
 umask 022
 load_settings
+keystone_settings
 setup_logging "$MININOVA_LOG_DIR/stack.log"
 
 say "devstack-lite: mininova from $MININOVA_DIR"
 say "  venv $MININOVA_VENV, config $MININOVA_CONF, libvirt $MININOVA_CONNECTION_URI," \
-    "computes: $MININOVA_COMPUTE_HOSTS, database: $MININOVA_DATABASE"
+    "computes: $MININOVA_COMPUTE_HOSTS, database: $MININOVA_DATABASE, auth:" \
+    "$MININOVA_AUTH_STRATEGY"
 if use_systemd; then
     say "  services: systemd units (mininova.target)"
 else
@@ -64,14 +70,22 @@ fi
 say "  full log: $LOG_FILE"
 
 STEP_TOTAL=10
+if keystone_enabled; then STEP_TOTAL=12; fi
 run_step "Install missing Debian packages" install_packages
 run_step "Start RabbitMQ" start_rabbitmq
 run_step "Check libvirt" start_libvirt
 run_step "Install mininova into $MININOVA_VENV" install_mininova
+if keystone_enabled; then
+    run_step "Install Keystone $KEYSTONE_VERSION into $KEYSTONE_VENV" install_keystone
+    run_step "Set up Keystone on $KEYSTONE_URL and register mininova" setup_keystone
+fi
 run_step "Set up the $MININOVA_DATABASE database" setup_database
 run_step "Write $MININOVA_CONF" configure_mininova
 run_step "Sync the database" sync_database
 run_step "Create flavors and the tiny guest image" create_flavors_and_image
 run_step "Start the services" start_mininova
+# NOTE: with Keystone, the health checks and the summary need a real token.
+if keystone_enabled; then use_keystone_admin_token; fi
 run_step "Wait until every service is up" wait_for_mininova
 print_summary
+if keystone_enabled; then print_keystone_summary; fi

@@ -5,7 +5,9 @@
 #
 # Under systemd: systemctl stop mininova.target (and its units). Otherwise every
 # service with a pid file in $MININOVA_RUN_DIR gets SIGTERM; whatever still runs
-# after $MININOVA_STOP_TIMEOUT seconds gets SIGKILL (its whole process group).
+# after $MININOVA_STOP_TIMEOUT seconds gets SIGKILL (its whole process group). Keystone
+# (MININOVA_AUTH_STRATEGY=keystone, lib/keystone) stops with them, and --purge removes
+# its state and configuration too.
 # --purge also removes the state ($MININOVA_STATE_PATH: database, images), the
 # configuration ($MININOVA_CONF_DIR) and the installed systemd units. A PostgreSQL or
 # MariaDB database is left in place. RabbitMQ, the Debian packages, the venv and the
@@ -22,6 +24,8 @@ source "$TOP_DIR/lib/database"
 source "$TOP_DIR/lib/systemd"
 # shellcheck source=lib/mininova
 source "$TOP_DIR/lib/mininova"
+# shellcheck source=lib/keystone
+source "$TOP_DIR/lib/keystone"
 
 usage() {
     # The opening comment block, without its shellcheck directives.
@@ -40,6 +44,7 @@ done
 
 check_root unstack.sh
 load_settings
+keystone_settings
 setup_logging "$MININOVA_LOG_DIR/unstack.log"
 
 # _purge_dir DIR: rm -rf DIR, refusing anything that is not a plain absolute path.
@@ -55,9 +60,15 @@ _purge_dir() {
 }
 
 purge() {
-    if use_systemd; then remove_units; fi
+    if use_systemd; then
+        remove_units
+        rm -f "$SYSTEMD_UNIT_DIR/mininova-keystone.service"
+    fi
     _purge_dir "$MININOVA_STATE_PATH"
     _purge_dir "$MININOVA_CONF_DIR"
+    # NOTE: Keystone's state and configuration live under the two above unless moved.
+    _purge_dir "$KEYSTONE_STATE_PATH"
+    _purge_dir "$KEYSTONE_CONF_DIR"
     _purge_dir "$MININOVA_RUN_DIR"
 }
 

@@ -61,8 +61,32 @@ class ComputeHostNotFound(NotFound):
     msg_fmt = "Compute host %(host)s could not be found."
 
 
+class HostBinaryNotFound(NotFound):
+    msg_fmt = "Could not find binary %(binary)s on host %(host)s."
+
+
+class HypervisorNotFound(NotFound):
+    msg_fmt = "Hypervisor with ID %(hypervisor_id)s could not be found."
+
+
+class HypervisorNotFoundByPattern(NotFound):
+    msg_fmt = "No hypervisor matching '%(pattern)s' could be found."
+
+
+class MarkerNotFound(Invalid):
+    msg_fmt = "Marker %(marker)s could not be found."
+
+
+class TagNotFound(NotFound):
+    msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
+
+
 class Conflict(MininovaException):
     code = 409
+
+
+class InstanceIsLocked(Conflict):
+    msg_fmt = "Instance %(instance_uuid)s is locked"
 
 
 class InstanceInvalidState(Conflict):

@@ -23,8 +23,11 @@ from mininova import context as mn_context
 NOAUTH2 = "noauth2"
 KEYSTONE = "keystone"
 STRATEGIES = (NOAUTH2, KEYSTONE)
-# Version documents: clients discover versions before they authenticate.
-PUBLIC_PATHS = frozenset({"/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/versions"})
+# Version documents (clients discover versions before they authenticate) and the
+# OpenAPI description (api/openapi.py).
+PUBLIC_PATHS = frozenset({"/openapi.json",
+                          "/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/versions",
+                          "/identity", "/identity/", "/identity/v3", "/identity/v3/"})
 _ADMIN_ROLE = "admin"
 
 

@@ -1,9 +1,12 @@
-"""/v2.1/flavors: list, detail, show; create and delete (os-flavor-manage, admin only)."""
+"""/v2.1/flavors: list, detail, show; create, update (2.55) and delete (os-flavor-manage,
+admin only)."""
 import uuid
 
 import falcon
 
+from mininova import exception
 from mininova import objects
+from mininova.api import api_version
 from mininova.api import validation
 from mininova.api.schemas import flavors as schemas
 from mininova.api.views import flavors as views
@@ -15,9 +18,10 @@ class FlavorCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         render = views.show if self.detail else views.basic
         flavors = objects.FlavorList.get_all(req.context.ctxt)
-        resp.media = {"flavors": [render(req.prefix, f) for f in flavors if not f.disabled]}
+        resp.media = {"flavors": [render(req, f) for f in flavors if not f.disabled]}
 
-    @falcon.before(validation.schema(schemas.create))
+    @falcon.before(validation.versioned_schema(("2.1", schemas.create),
+                                               ("2.55", schemas.create_v255)))
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-flavor-manage:create")
@@ -30,9 +34,10 @@ class FlavorCollection:
             vcpus=int(body["vcpus"]), root_gb=int(body["disk"]),
             ephemeral_gb=int(body.get("OS-FLV-EXT-DATA:ephemeral") or 0),
             swap=int(body.get("swap") or 0), disabled=False,
-            is_public=body.get("os-flavor-access:is_public", True))
+            is_public=body.get("os-flavor-access:is_public", True),
+            description=body.get("description"))
         flavor.create()
-        resp.media = {"flavor": views.show(req.prefix, flavor)}
+        resp.media = {"flavor": views.show(req, flavor)}
 
 
 class FlavorDetail(FlavorCollection):
@@ -42,7 +47,22 @@ class FlavorDetail(FlavorCollection):
 class FlavorItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         flavor = objects.Flavor.get_by_flavor_id(req.context.ctxt, flavor_id)
-        resp.media = {"flavor": views.show(req.prefix, flavor)}
+        resp.media = {"flavor": views.show(req, flavor)}
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
+        """2.55: change a flavor's description (nothing else of a flavor may change)."""
+        if api_version.below(req, "2.55"):
+            raise exception.NotFound(message="The resource could not be found.")
+        self._update(req, resp, flavor_id)
+
+    @falcon.before(validation.schema(schemas.update))
+    def _update(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
+        ctxt = req.context.ctxt
+        ctxt.can("os_compute_api:os-flavor-manage:update")
+        flavor = objects.Flavor.get_by_flavor_id(ctxt, flavor_id)
+        flavor.description = req.context.body["flavor"]["description"]
+        flavor.save()
+        resp.media = {"flavor": views.show(req, flavor)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         ctxt = req.context.ctxt

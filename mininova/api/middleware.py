@@ -8,8 +8,8 @@ from mininova import policy
 from mininova.api import api_version
 from mininova.api import auth
 
-# The Image API v2 subset has no compute microversions.
-_IMAGE_ROOT = "/image"
+# The Image API v2 and Identity v3 subsets have no compute microversions.
+_NON_COMPUTE_ROOTS = ("/image", "/identity")
 
 
 class RequestContextMiddleware:
@@ -35,12 +35,13 @@ class MicroversionMiddleware:
     """Parses the requested microversion (api/api_version.py) and echoes it back.
 
     Every compute response, errors included, names the version it was answered at and
-    varies on the version headers; /image (the Image API v2 subset) has no compute
-    microversions.
+    varies on the version headers; /image (the Image API v2 subset) and /identity (the
+    noauth2 Identity v3 subset) have no compute microversions.
     """
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        if req.path == _IMAGE_ROOT or req.path.startswith(_IMAGE_ROOT + "/"):
+        if any(req.path == root or req.path.startswith(root + "/")
+               for root in _NON_COMPUTE_ROOTS):
             return
         resp.set_header("Vary", f"OpenStack-API-Version, {api_version.LEGACY_HEADER}")
         version = api_version.parse(req.headers)

@@ -1,18 +1,50 @@
-"""/v2.1/os-quota-sets/{project_id} (+ /defaults, /detail) and /v2.1/limits."""
+"""/v2.1/os-quota-sets/{project_id} (+ /defaults, /detail) and /v2.1/limits.
+
+mininova enforces instances, cores and ram. Every other quota Nova reports is answered
+with Nova's default and cannot be set (a 400, not a silent no-op), so each microversion's
+response carries the fields its clients expect: the network quotas until 2.36, the
+injected-file (personality) quotas until 2.57; /limits likewise drops the network limits
+at 2.36, maxImageMeta at 2.39 and the personality limits at 2.57.
+"""
 import falcon
 
 from mininova import conf
 from mininova import quota
+from mininova.api import api_version
 from mininova.api import validation
 from mininova.api.schemas import quota_sets as schemas
 
 CONF = conf.CONF
 
+# NOTE: Nova's defaults for what mininova has no resource for (no key pairs, server
+# groups, metadata limit, file injection or nova-network): shown, never enforced.
+_NOT_ENFORCED = {"metadata_items": 128, "key_pairs": 100, "server_groups": 10,
+                 "server_group_members": 10}
+_INJECTED_FILES = {"injected_files": 5, "injected_file_content_bytes": 10240,
+                   "injected_file_path_bytes": 255}
+_NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10,
+            "security_group_rules": 20}
+
+
+def _shown(req: falcon.Request) -> dict[str, int]:
+    """The not-enforced quotas this microversion shows, with their values."""
+    shown = dict(_NOT_ENFORCED)
+    if api_version.below(req, "2.57"):
+        shown.update(_INJECTED_FILES)
+    if api_version.below(req, "2.36"):
+        shown.update(_NETWORK)
+    return shown
+
+
+def _quota_set(req: falcon.Request, limits: dict[str, int]) -> dict[str, int]:
+    return {**_shown(req), **{resource: limits[resource] for resource in quota.RESOURCES}}
+
 
 class QuotaSetItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        resp.media = {"quota_set": {"id": project_id, **quota.get_limits(project_id)}}
+        resp.media = {"quota_set": {"id": project_id,
+                                    **_quota_set(req, quota.get_limits(project_id))}}
 
     @falcon.before(validation.schema(schemas.update))
     def on_put(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
@@ -21,7 +53,7 @@ class QuotaSetItem:
         values = {key: int(value) for key, value in req.context.body["quota_set"].items()
                   if key in quota.RESOURCES}
         quota.update(project_id, values)
-        resp.media = {"quota_set": quota.get_limits(project_id)}
+        resp.media = {"quota_set": _quota_set(req, quota.get_limits(project_id))}
 
 
 class QuotaSetDetail:
@@ -29,18 +61,18 @@ class QuotaSetDetail:
         req.context.ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
         limits, usage = quota.get_limits(project_id), quota.get_usage(project_id)
         resp.media = {"quota_set": {"id": project_id, **{
-            resource: {"limit": limits[resource], "in_use": usage[resource], "reserved": 0}
-            for resource in quota.RESOURCES}}}
+            resource: {"limit": limit, "in_use": usage.get(resource, 0), "reserved": 0}
+            for resource, limit in _quota_set(req, limits).items()}}}
 
 
 class QuotaSetDefaults:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
-        resp.media = {"quota_set": {"id": project_id, **{
-            resource: getattr(CONF.quota, resource) for resource in quota.RESOURCES}}}
+        defaults = {resource: getattr(CONF.quota, resource) for resource in quota.RESOURCES}
+        resp.media = {"quota_set": {"id": project_id, **_quota_set(req, defaults)}}
 
 
 class Limits:
-    """A project's absolute limits and usage (Nova's names, for the ones we enforce).
+    """A project's absolute limits and usage, with Nova's names.
 
     The caller's own project; ``?tenant_id=`` names another one, for whoever may show that
     project's quotas (an admin: ``openstack limits show --absolute --project P``).
@@ -52,8 +84,30 @@ class Limits:
         if project_id != ctxt.project_id:
             ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
         limits, usage = quota.get_limits(project_id), quota.get_usage(project_id)
-        resp.media = {"limits": {"rate": [], "absolute": {
-            "maxTotalInstances": limits["instances"], "totalInstancesUsed": usage["instances"],
-            "maxTotalCores": limits["cores"], "totalCoresUsed": usage["cores"],
-            "maxTotalRAMSize": limits["ram"], "totalRAMUsed": usage["ram"],
-        }}}
+        resp.media = {"limits": {"rate": [],
+                                 "absolute": _absolute(req, limits, usage)}}
+
+
+def _absolute(req: falcon.Request, limits: dict, usage: dict) -> dict:
+    absolute = {
+        "maxTotalInstances": limits["instances"], "totalInstancesUsed": usage["instances"],
+        "maxTotalCores": limits["cores"], "totalCoresUsed": usage["cores"],
+        "maxTotalRAMSize": limits["ram"], "totalRAMUsed": usage["ram"],
+        "maxServerMeta": _NOT_ENFORCED["metadata_items"],
+        "maxTotalKeypairs": _NOT_ENFORCED["key_pairs"],
+        "maxServerGroups": _NOT_ENFORCED["server_groups"],
+        "maxServerGroupMembers": _NOT_ENFORCED["server_group_members"],
+        "totalServerGroupsUsed": 0,
+    }
+    if api_version.below(req, "2.39"):
+        absolute["maxImageMeta"] = _NOT_ENFORCED["metadata_items"]
+    if api_version.below(req, "2.57"):
+        absolute["maxPersonality"] = _INJECTED_FILES["injected_files"]
+        absolute["maxPersonalitySize"] = _INJECTED_FILES["injected_file_content_bytes"]
+    if api_version.below(req, "2.36"):
+        absolute.update({
+            "maxSecurityGroups": _NETWORK["security_groups"],
+            "maxSecurityGroupRules": _NETWORK["security_group_rules"],
+            "maxTotalFloatingIps": _NETWORK["floating_ips"],
+            "totalFloatingIpsUsed": 0, "totalSecurityGroupsUsed": 0})
+    return absolute

@@ -1,13 +1,19 @@
-"""/v2.1/servers: create, list, show, delete, and the server actions."""
-import re
+"""/v2.1/servers: create, list, show, update, delete, and the server actions.
+
+What each microversion adds to a server is the view's business (api/views/servers.py);
+this module fetches what the view needs once per request, and validates the bodies and
+query parameters of the request's version.
+"""
+import functools
 import urllib.parse
 
 import falcon
-from oslo_utils import timeutils
 
 from mininova import conf
 from mininova import exception
 from mininova import objects
+from mininova.api import api_version
+from mininova.api import server_filters
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
@@ -16,13 +22,38 @@ from mininova.db import api as db_api
 CONF = conf.CONF
 
 
-def _faults(ctxt, instances) -> dict:
-    uuids = [inst.uuid for inst in instances if inst.vm_state == "error"]
-    return objects.InstanceFault.get_latest_for_instances(ctxt, uuids)
+def _at_least(req: falcon.Request):
+    return functools.partial(api_version.at_least, req)
 
 
-def _host_fields(ctxt) -> bool:
-    return ctxt.can("os_compute_api:os-extended-server-attributes", fatal=False)
+def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
+    """Everything the views of ``instances`` need, in a few queries for the whole list."""
+    ctxt = req.context.ctxt
+    result = views.Extras(
+        extended_attrs=ctxt.can("os_compute_api:os-extended-server-attributes",
+                                fatal=False))
+    uuids = [inst.uuid for inst in instances]
+    errored = [inst.uuid for inst in instances if inst.vm_state == "error"]
+    result.faults = objects.InstanceFault.get_latest_for_instances(ctxt, errored)
+    if api_version.at_least(req, "2.26"):
+        result.tags = objects.TagList.names_by_resource(ctxt, uuids)
+    if api_version.at_least(req, "2.47"):
+        result.extra_specs = ctxt.can("os_compute_api:os-flavor-extra-specs:index",
+                                      fatal=False)
+    if api_version.at_least(req, "2.16"):
+        if ctxt.can("os_compute_api:servers:show:host_status", fatal=False):
+            result.host_status = compute_api.get_instance_host_status(ctxt, instances)
+        elif ctxt.can("os_compute_api:servers:show:host_status:unknown-only",
+                      fatal=False):
+            result.host_status = compute_api.get_instance_host_status(ctxt, instances)
+            result.host_status_unknown_only = True
+    if api_version.at_least(req, "2.98"):
+        for image_id in {inst.image_ref for inst in instances}:
+            try:
+                result.images[image_id] = objects.Image.get_by_id(ctxt, image_id)
+            except exception.ImageNotFound:
+                result.images[image_id] = None
+    return result
 
 
 class _ServerList:
@@ -35,8 +66,10 @@ class _ServerList:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
-        filters = _filters(req, ctxt)
-        if filters is None:
+        server_filters.check_known(req)
+        try:
+            filters = server_filters.filters(req, ctxt)
+        except server_filters.MatchesNothing:
             resp.media = {"servers": []}
             return
         sort_key = req.get_param("sort_key") or "created_at"
@@ -51,9 +84,8 @@ class _ServerList:
                                              marker=req.get_param("marker"),
                                              sort_key=sort_key, sort_dir=sort_dir)
         if self.detail:
-            faults = _faults(ctxt, instances)
-            body = [views.show(req.prefix, inst, faults.get(inst.uuid), _host_fields(ctxt))
-                    for inst in instances]
+            more = extras(req, self.compute_api, instances)
+            body = [views.show(req, inst, more) for inst in instances]
         else:
             body = [views.basic(req.prefix, inst) for inst in instances]
         resp.media = {"servers": body}
@@ -65,45 +97,42 @@ class _ServerList:
                                             "href": f"{req.prefix}/v2.1/{path}?{query}"}]
 
 
-def _filters(req: falcon.Request, ctxt) -> dict | None:
-    """The list filters a caller may use; None when they can match nothing."""
-    filters = {}
-    if req.get_param("status"):
-        status = req.get_param("status").upper()
-        if status not in views.STATUS_TO_VM_STATE:
-            return None
-        filters["vm_state"] = views.STATUS_TO_VM_STATE[status]
-    if req.get_param("name"):
-        try:
-            re.compile(req.get_param("name"))
-        except re.error as exc:
-            raise exception.Invalid(reason=f"Invalid name regular expression: {exc}") from exc
-        filters["name"] = req.get_param("name")
-    if req.get_param("changes-since"):
-        since = req.get_param("changes-since")
-        try:
-            filters["changes_since"] = timeutils.parse_isotime(since)
-        except ValueError as exc:
-            raise exception.Invalid(reason=f"Invalid changes-since value {since!r}") from exc
-    if ctxt.can("os_compute_api:servers:index:get_all_tenants", fatal=False):
-        if req.get_param_as_bool("all_tenants", blank_as_true=True):
-            filters["all_tenants"] = True
-        for key in ("host", "project_id"):
-            if req.get_param(key):
-                filters[key] = req.get_param(key)
-    return filters
+def _create_schema(req: falcon.Request, params: dict) -> dict:
+    return schemas.create(_at_least(req))
+
+
+def _update_schema(req: falcon.Request, params: dict) -> dict:
+    return schemas.update(_at_least(req))
 
 
 class ServerCollection(_ServerList):
-    @falcon.before(validation.schema(schemas.create))
+    @falcon.before(validation.schema_for(_create_schema))
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = req.context.body["server"]
-        instance = self.compute_api.create(req.context.ctxt, body["name"],
-                                           str(body["flavorRef"]), body["imageRef"])
+        server = req.context.body["server"]
+        zone = server.get("availability_zone")
+        if zone is not None and zone != views.DEFAULT_ZONE:
+            raise exception.Invalid(message="The requested availability zone is not "
+                                            "available")
+        if isinstance(server.get("networks"), list) and server["networks"]:
+            raise exception.Invalid(message="mininova has no networking: networks must "
+                                            "be 'auto', 'none' or left out.")
+        if server.get("metadata"):
+            raise exception.Invalid(message="mininova does not store server metadata: "
+                                            "leave metadata out or empty.")
+        for count in ("min_count", "max_count"):
+            if str(server.get(count, 1)) != "1":
+                raise exception.Invalid(message=f"mininova boots one server per request: "
+                                                f"{count} must be 1.")
+        hints = (req.context.body.get("os:scheduler_hints")
+                 or req.context.body.get("OS-SCH-HNT:scheduler_hints"))
+        instance = self.compute_api.create(
+            req.context.ctxt, server["name"], str(server["flavorRef"]), server["imageRef"],
+            description=server.get("description"), tags=server.get("tags"),
+            hostname=server.get("hostname"), user_data=server.get("user_data"),
+            availability_zone=zone, scheduler_hints=hints)
         resp.status = falcon.HTTP_202
         resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
-        resp.media = {"server": {**views.basic(req.prefix, instance),
-                                 "OS-DCF:diskConfig": "MANUAL"}}
+        resp.media = {"server": views.create(req.prefix, instance)}
 
 
 class ServerDetail(_ServerList):
@@ -115,10 +144,27 @@ class ServerItem:
         self.compute_api = compute_api
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
+        instance = self.compute_api.get(req.context.ctxt, server_id)
+        resp.media = {"server": views.show(req, instance,
+                                           extras(req, self.compute_api, [instance]),
+                                           server_groups=True)}
+
+    @falcon.before(validation.schema_for(_update_schema))
+    def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
+        """Rename, describe (2.19) or re-hostname (2.90) a server; from 2.75 the answer
+        is the whole server, as GET shows it."""
         ctxt = req.context.ctxt
         instance = self.compute_api.get(ctxt, server_id)
-        fault = _faults(ctxt, [instance]).get(instance.uuid)
-        resp.media = {"server": views.show(req.prefix, instance, fault, _host_fields(ctxt))}
+        body = req.context.body["server"]
+        updates = {"display_name": body["name"]} if "name" in body else {}
+        for key in ("description", "hostname"):
+            if key in body:
+                updates[key] = body[key]
+        instance = self.compute_api.update(ctxt, instance, updates)
+        resp.media = {"server": views.show(req, instance,
+                                           extras(req, self.compute_api, [instance]),
+                                           full=api_version.at_least(req, "2.75"),
+                                           server_groups=True)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
         ctxt = req.context.ctxt
@@ -131,13 +177,18 @@ class ServerAction:
 
     def __init__(self, compute_api):
         self.compute_api = compute_api
-        # Each action: its body schema, and a handler returning the response body (if any).
+        # Each action: its body schema (or a function of the request giving it), and a
+        # handler returning the response body (if any).
         self.actions = {
-            "os-start": (schemas.start, lambda ctxt, inst, _: compute_api.start(ctxt, inst)),
-            "os-stop": (schemas.stop, lambda ctxt, inst, _: compute_api.stop(ctxt, inst)),
-            "reboot": (schemas.reboot, lambda ctxt, inst, body: compute_api.reboot(
-                ctxt, inst, body["type"].upper())),
+            "os-start": (schemas.start, lambda req, inst, _: compute_api.start(
+                req.context.ctxt, inst)),
+            "os-stop": (schemas.stop, lambda req, inst, _: compute_api.stop(
+                req.context.ctxt, inst)),
+            "reboot": (schemas.reboot, lambda req, inst, body: compute_api.reboot(
+                req.context.ctxt, inst, body["type"].upper())),
             "os-getConsoleOutput": (schemas.get_console_output, self._console_output),
+            "lock": (_lock_schema, self._lock),
+            "unlock": (schemas.unlock, self._unlock),
         }
 
     @falcon.before(validation.schema(schemas.action))
@@ -146,15 +197,36 @@ class ServerAction:
         if name not in self.actions:
             raise exception.Invalid(message=f"There is no such action: {name}")
         schema, handler = self.actions[name]
-        validation.check(schema, body, field=name)
-        ctxt = req.context.ctxt
-        result = handler(ctxt, self.compute_api.get(ctxt, server_id), body)
+        validation.check(schema(req) if callable(schema) else schema, body, field=name)
+        instance = self.compute_api.get(req.context.ctxt, server_id)
+        result = handler(req, instance, body)
         if result is None:
             resp.status = falcon.HTTP_202
         else:
             resp.media = result
 
-    def _console_output(self, ctxt, instance, body) -> dict:
+    def _console_output(self, req: falcon.Request, instance, body) -> dict:
         length = (body or {}).get("length")
         length = None if length is None or int(length) == -1 else int(length)
-        return {"output": self.compute_api.get_console_output(ctxt, instance, length)}
+        return {"output": self.compute_api.get_console_output(req.context.ctxt, instance,
+                                                              length)}
+
+    def _lock(self, req: falcon.Request, instance, body) -> None:
+        ctxt = req.context.ctxt
+        ctxt.can("os_compute_api:os-lock-server:lock", {"project_id": instance.project_id})
+        reason = None
+        if api_version.at_least(req, "2.73") and body:
+            reason = body.get("locked_reason")
+        self.compute_api.lock(ctxt, instance, reason=reason)
+
+    def _unlock(self, req: falcon.Request, instance, body) -> None:
+        ctxt = req.context.ctxt
+        target = {"project_id": instance.project_id}
+        ctxt.can("os_compute_api:os-lock-server:unlock", target)
+        if not self.compute_api.is_expected_locked_by(ctxt, instance):
+            ctxt.can("os_compute_api:os-lock-server:unlock:unlock_override", target)
+        self.compute_api.unlock(ctxt, instance)
+
+
+def _lock_schema(req: falcon.Request) -> dict:
+    return schemas.lock_v273 if api_version.at_least(req, "2.73") else schemas.lock_v21

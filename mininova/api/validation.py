@@ -5,6 +5,7 @@ import jsonschema
 from jsonschema import validators
 
 from mininova import exception
+from mininova.api import api_version
 
 
 def check(schema: dict, body, field: str = "body") -> None:
@@ -37,4 +38,38 @@ def schema(body_schema: dict):
         check(body_schema, body)
         req.context.body = body
 
+    # NOTE: api/openapi.py finds the schema here to describe the request body.
+    hook.body_schema = body_schema
+    return hook
+
+
+def schema_for(select):
+    """Like ``schema``, when the schema depends on the request: ``select(req, params)``
+    returns it (it may raise, e.g. NotFound for an action URL that does not exist)."""
+
+    def hook(req, resp, resource, params):
+        body_schema = select(req, params)
+        body = _json_body(req)
+        check(body_schema, body)
+        req.context.body = body
+
+    # NOTE: api/openapi.py describes the request body from what ``select`` returns.
+    hook.select_body_schema = select
+    return hook
+
+
+def versioned_schema(*choices: tuple[str, dict]):
+    """``choices`` are ``(min_version, schema)`` pairs in ascending order; the last one
+    whose min_version the request's microversion reaches applies."""
+
+    def select(req, params) -> dict:
+        chosen = choices[0][1]
+        for min_version, body_schema in choices:
+            if api_version.at_least(req, min_version):
+                chosen = body_schema
+        return chosen
+
+    hook = schema_for(select)
+    # NOTE: api/openapi.py describes the request body from these.
+    hook.versioned_body_schemas = choices
     return hook

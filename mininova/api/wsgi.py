@@ -11,15 +11,19 @@ import falcon
 
 from mininova import objects
 from mininova import rpc
+from mininova.api import aggregates
 from mininova.api import auth
 from mininova.api import faults
 from mininova.api import flavors
 from mininova.api import hypervisors
+from mininova.api import identity
 from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
 from mininova.api import middleware
+from mininova.api import openapi
 from mininova.api import quota_sets
+from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
 from mininova.api import versions
@@ -37,11 +41,14 @@ def create_app(conf, transport=None) -> Callable:
     faults.register(app)
     routes = {
         "/": versions.Versions(),
+        openapi.PATH: openapi.OpenAPIDocument(),
         "/v2.1": versions.VersionV21(),
         "/v2.1/servers": servers.ServerCollection(compute_api),
         "/v2.1/servers/detail": servers.ServerDetail(compute_api),
         "/v2.1/servers/{server_id}": servers.ServerItem(compute_api),
         "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
+        "/v2.1/servers/{server_id}/tags": server_tags.ServerTags(compute_api),
+        "/v2.1/servers/{server_id}/tags/{tag}": server_tags.ServerTag(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions":
             instance_actions.InstanceActionCollection(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
@@ -54,13 +61,23 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/images/detail": images.ImageDetail(),
         "/v2.1/images/{image_id}": images.ImageItem(),
         "/v2.1/os-services": services.ServiceCollection(),
+        "/v2.1/os-services/{service_id}": services.ServiceItem(),
         "/v2.1/limits": quota_sets.Limits(),
         "/v2.1/os-quota-sets/{project_id}": quota_sets.QuotaSetItem(),
         "/v2.1/os-quota-sets/{project_id}/detail": quota_sets.QuotaSetDetail(),
         "/v2.1/os-quota-sets/{project_id}/defaults": quota_sets.QuotaSetDefaults(),
+        "/v2.1/os-aggregates": aggregates.AggregateCollection(),
         "/v2.1/os-hypervisors": hypervisors.HypervisorCollection(),
         "/v2.1/os-hypervisors/detail": hypervisors.HypervisorDetail(),
-        "/v2.1/os-hypervisors/{hypervisor_id}": hypervisors.HypervisorItem(),
+        "/v2.1/os-hypervisors/statistics": hypervisors.HypervisorStatistics(),
+        "/v2.1/os-hypervisors/{hypervisor_id}":
+            hypervisors.HypervisorItem(compute_api.compute_rpcapi),
+        "/v2.1/os-hypervisors/{hypervisor_id}/uptime":
+            hypervisors.HypervisorUptime(compute_api.compute_rpcapi),
+        "/v2.1/os-hypervisors/{hypervisor_id}/search":
+            hypervisors.HypervisorSearch(with_servers=False),
+        "/v2.1/os-hypervisors/{hypervisor_id}/servers":
+            hypervisors.HypervisorSearch(with_servers=True),
         # The Image API v2 subset, under its own root (devstack's layout for Glance).
         "/image": image_v2.Versions(),
         "/image/versions": image_v2.Versions(),
@@ -70,6 +87,9 @@ def create_app(conf, transport=None) -> Callable:
     }
     for path, resource in routes.items():
         app.add_route(path, resource)
+    if conf.api.auth_strategy == auth.NOAUTH2:
+        # NOTE: with Keystone, Keystone is the identity service (api/identity.py).
+        identity.add_routes(app)
     return auth.wrap_app(conf, app)
 
 

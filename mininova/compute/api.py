@@ -1,5 +1,9 @@
 """The compute API used by mininova-api: state checks, task_state, the compare-and-swap
 save, the instance action record, then the RPC cast. Runs inside the API process."""
+import functools
+import re
+import secrets
+import string
 import uuid as uuid_lib
 
 import oslo_messaging as messaging
@@ -29,6 +33,47 @@ ALLOWED = {
                     {None, task_states.REBOOTING, task_states.REBOOTING_HARD},
                     task_states.REBOOTING_HARD),
 }
+
+
+# Nova's host_status values (2.16): from the compute service of the instance's host.
+HOST_STATUS_UP = "UP"
+HOST_STATUS_DOWN = "DOWN"
+HOST_STATUS_MAINTENANCE = "MAINTENANCE"
+HOST_STATUS_UNKNOWN = "UNKNOWN"
+HOST_STATUS_NONE = ""
+
+# Tags may change only while the server is in one of these vm_states (Nova's rule).
+TAGGABLE_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
+
+# NOTE: the libvirt driver's first virtio disk; the root device of every instance.
+ROOT_DEVICE_NAME = "/dev/vda"
+
+
+def check_instance_lock(function):
+    """A locked instance refuses the action to non-admins (409), as in Nova."""
+
+    @functools.wraps(function)
+    def inner(self, context, instance, *args, **kwargs):
+        if instance.locked and not context.is_admin:
+            raise exception.InstanceIsLocked(instance_uuid=instance.uuid)
+        return function(self, context, instance, *args, **kwargs)
+
+    return inner
+
+
+def sanitize_hostname(name: str, default: str) -> str:
+    """Nova's guest hostname from a display name: latin-1 only, ' ', '_' and '.' become
+    '-', other non-word characters go, lower case, at most 63 characters."""
+    hostname = name.encode("latin-1", "ignore").decode("latin-1")[:63]
+    hostname = re.sub(r"[ _.]", "-", hostname)
+    hostname = re.sub(r"[^\w.-]+", "", hostname).lower().strip(".-")
+    return hostname or default[:63]
+
+
+def _reservation_id() -> str:
+    """Nova's reservation id shape: 'r-' and eight random lower-case letters or digits."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "r-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 def _begin(context, instance, rule: str, action: str) -> None:
@@ -97,8 +142,17 @@ class API:
                                                    marker=marker, sort_key=sort_key,
                                                    sort_dir=sort_dir)
 
-    def create(self, context, name: str, flavor_id: str, image_id: str):
-        """Validate, insert the instance as building/scheduling, cast to the conductor."""
+    def create(self, context, name: str, flavor_id: str, image_id: str, *,
+               description: str | None = None, tags: list[str] | None = None,
+               hostname: str | None = None, user_data: str | None = None,
+               availability_zone: str | None = None,
+               scheduler_hints: dict | None = None):
+        """Validate, insert the instance as building/scheduling, cast to the conductor.
+
+        The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
+        the image's kernel_id/ramdisk_id properties, the root device name, and the
+        hostname (asked for from 2.90, else made from the name as Nova does).
+        """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
         except exception.FlavorNotFound as exc:
@@ -115,13 +169,24 @@ class API:
                                            "names it in kernel_id/ramdisk_id instead.")
         deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         quota.check(context.project_id, deltas)
+        uuid = str(uuid_lib.uuid4())
         instance = objects.Instance(
-            context, uuid=str(uuid_lib.uuid4()), display_name=name,
+            context, uuid=uuid, display_name=name,
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
             flavor_id=flavor.flavorid, flavor_name=flavor.name, memory_mb=flavor.memory_mb,
-            vcpus=flavor.vcpus, root_gb=flavor.root_gb, vm_state=vm_states.BUILDING,
-            task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE)
+            vcpus=flavor.vcpus, root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb,
+            swap=flavor.swap, vm_state=vm_states.BUILDING,
+            task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE,
+            description=description, locked=False,
+            hostname=hostname or sanitize_hostname(name, f"Server-{uuid}"),
+            user_data=user_data, reservation_id=_reservation_id(), launch_index=0,
+            kernel_id=image.properties.get("kernel_id"),
+            ramdisk_id=image.properties.get("ramdisk_id"),
+            root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
+            scheduler_hints=scheduler_hints)
         instance.create()
+        if tags:
+            objects.TagList.create(context, instance.uuid, tags)
         try:
             quota.check(context.project_id, deltas, already_counted=True)
         except quota.QuotaExceeded:
@@ -136,14 +201,17 @@ class API:
             raise _unreachable(exc) from exc
         return instance
 
+    @check_instance_lock
     def start(self, context, instance) -> None:
         _begin(context, instance, "start", instance_actions.START)
         _cast_or_undo(instance, self.compute_rpcapi.start_instance, context, instance)
 
+    @check_instance_lock
     def stop(self, context, instance) -> None:
         _begin(context, instance, "stop", instance_actions.STOP)
         _cast_or_undo(instance, self.compute_rpcapi.stop_instance, context, instance)
 
+    @check_instance_lock
     def reboot(self, context, instance, reboot_type: str) -> None:
         _begin(context, instance, f"reboot_{reboot_type}", instance_actions.REBOOT)
         _cast_or_undo(instance, self.compute_rpcapi.reboot_instance, context, instance,
@@ -158,6 +226,7 @@ class API:
                 attr="vm_state", state=instance.vm_state)
         return self.compute_rpcapi.get_console_output(context, instance, tail_length)
 
+    @check_instance_lock
     def delete(self, context, instance) -> None:
         """Allowed in any state. Without a live compute host, delete locally."""
         instance.task_state = task_states.DELETING
@@ -169,6 +238,67 @@ class API:
         LOG.info("Deleting instance %s locally (host %s not up)", instance.uuid,
                  instance.host)
         instance.destroy()
+
+    def update(self, context, instance, updates: dict):
+        """PUT /servers/{id}: name, description, hostname. Not a state change, so Nova
+        allows it on a locked server and records no instance action."""
+        for key, value in updates.items():
+            setattr(instance, key, value)
+        instance.save()
+        return instance
+
+    def lock(self, context, instance, reason: str | None = None) -> None:
+        """Lock against non-admin actions; remember whether the owner or an admin did."""
+        is_owner = instance.project_id == context.project_id
+        instance.locked = True
+        instance.locked_by = "owner" if is_owner else "admin"
+        instance.locked_reason = reason
+        instance.save()
+        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.LOCK)
+        LOG.info("Instance %s locked by %s", instance.uuid, instance.locked_by)
+
+    @staticmethod
+    def is_expected_locked_by(context, instance) -> bool:
+        """False when the other party locked it (the owner's lock, asked to unlock by an
+        admin of another project, or the reverse): unlocking then needs the override."""
+        expected = "owner" if instance.project_id == context.project_id else "admin"
+        return not instance.locked_by or instance.locked_by == expected
+
+    def unlock(self, context, instance) -> None:
+        instance.locked = False
+        instance.locked_by = None
+        instance.locked_reason = None
+        instance.save()
+        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.UNLOCK)
+        LOG.info("Instance %s unlocked", instance.uuid)
+
+    @staticmethod
+    def check_taggable(instance, action: str) -> None:
+        """Tags change only in a settled state (Nova: 409 otherwise)."""
+        if instance.vm_state not in TAGGABLE_VM_STATES:
+            raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
+                                                 attr="vm_state", state=instance.vm_state)
+
+    def get_instance_host_status(self, context, instances) -> dict[str, str]:
+        """host_status (2.16) per instance uuid, from its host's compute service: DOWN if
+        forced down, MAINTENANCE if disabled, UP if heartbeating, else UNKNOWN; "" for an
+        instance without a host."""
+        services = {svc.host: svc for svc in
+                    objects.ServiceList.get_all(context, "mininova-compute")}
+        statuses = {}
+        for inst in instances:
+            svc = services.get(inst.host) if inst.host else None
+            if svc is None:
+                statuses[inst.uuid] = HOST_STATUS_NONE
+            elif svc.forced_down:
+                statuses[inst.uuid] = HOST_STATUS_DOWN
+            elif svc.disabled:
+                statuses[inst.uuid] = HOST_STATUS_MAINTENANCE
+            elif svc.is_up(CONF.service_down_time):
+                statuses[inst.uuid] = HOST_STATUS_UP
+            else:
+                statuses[inst.uuid] = HOST_STATUS_UNKNOWN
+        return statuses
 
     @staticmethod
     def _host_is_up(context, host: str) -> bool:

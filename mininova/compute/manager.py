@@ -61,7 +61,7 @@ class InstanceLocks:
 
 
 class ComputeManager(manager.Manager):
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(self, host: str):
         super().__init__(host)
@@ -169,6 +169,10 @@ class ComputeManager(manager.Manager):
                 raise
             instance.destroy()
             LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
+
+    def get_host_uptime(self, context) -> str:
+        """This host's ``uptime`` line (a call from the API's os-hypervisors)."""
+        return self.driver.get_host_uptime()
 
     @messaging.expected_exceptions(exception.InstanceNotFound)
     @wrap_exception

@@ -4,6 +4,7 @@ Version history:
   1.0 - Initial version: build_and_run_instance, start_instance, stop_instance,
         reboot_instance, terminate_instance
   1.1 - Add get_console_output
+  1.2 - Add get_host_uptime
 """
 import oslo_messaging as messaging
 
@@ -13,7 +14,7 @@ from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "compute"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 class ComputeAPI:
@@ -55,6 +56,21 @@ class ComputeAPI:
         except messaging.MessagingTimeout as exc:
             raise exception.RPCTimeout(service="mininova-compute",
                                        host=instance.host) from exc
+
+    def get_host_uptime(self, ctxt, host: str) -> str:
+        """Call: ``host``'s uptime line (os-hypervisors uptime and show from 2.88).
+
+        Raises RPCTimeout when the host does not answer within rpc_response_timeout, and
+        ServiceUnavailable when [upgrade_levels] compute caps the version below 1.2.
+        """
+        if not self.client.can_send_version("1.2"):
+            raise exception.ServiceUnavailable(
+                reason="The compute RPC version cap does not allow get_host_uptime.")
+        cctxt = self.client.prepare(server=host, version="1.2")
+        try:
+            return cctxt.call(ctxt, "get_host_uptime")
+        except messaging.MessagingTimeout as exc:
+            raise exception.RPCTimeout(service="mininova-compute", host=host) from exc
 
     def terminate_instance(self, ctxt, instance) -> None:
         """Cast: destroy the guest and delete the instance."""

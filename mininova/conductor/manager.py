@@ -93,4 +93,4 @@ class ConductorManager(manager.Manager):
             LOG.info("Instance %s was deleted while scheduling", instance.uuid)
         objects.InstanceActionEvent.event_finish(
             context, instance.uuid, "conductor_schedule_and_build_instances",
-            result="Error", traceback=str(exc))
+            result="Error", traceback=str(exc), details=exc.message)

@@ -6,6 +6,7 @@ The engine is created once per process on first use. The compare-and-swap behind
 import contextlib
 import datetime
 import threading
+import uuid as uuid_lib
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -115,20 +116,34 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     """Instances matching ``filters``, sorted, paged by ``marker`` (the last one seen).
 
     Exact-match filters name columns; ``name`` is a regular expression on the display
-    name; ``changes_since`` also returns instances deleted since then, as Nova does.
+    name and ``regex`` maps more columns to regular expressions (dates as their stored
+    text); ``changes_since`` / ``changes_before`` bound the last change and also return
+    instances deleted in that window, as Nova does; ``deleted`` True lists only deleted
+    instances; ``tags`` (all of), ``tags_any``, ``not_tags`` (not all of) and
+    ``not_tags_any`` (none of) take lists of tags.
     """
     inst = models.Instance
     filters = dict(filters)
     changes_since = filters.pop("changes_since", None)
-    name = filters.pop("name", None)
-    query = sa.select(inst)
-    if changes_since is None:
+    changes_before = filters.pop("changes_before", None)
+    regex = dict(filters.pop("regex", {}))
+    if "name" in filters:
+        regex["display_name"] = filters.pop("name")
+    query = sa.select(inst).where(*_tag_conditions(filters))
+    changed = sa.func.coalesce(inst.updated_at, inst.created_at)
+    if filters.pop("deleted", False):
+        query = query.where(inst.deleted != 0)
+    elif changes_since is None and changes_before is None:
         query = query.where(inst.deleted == 0)
-    else:
-        query = query.where(sa.func.coalesce(inst.updated_at, inst.created_at)
-                            >= _naive(changes_since))
-    if name is not None:
-        query = query.where(inst.display_name.regexp_match(name))
+    if changes_since is not None:
+        query = query.where(changed >= _naive(changes_since))
+    if changes_before is not None:
+        query = query.where(changed <= _naive(changes_before))
+    for key, pattern in regex.items():
+        column = getattr(inst, key)
+        if isinstance(column.type, sa.DateTime):
+            column = sa.cast(column, sa.String)
+        query = query.where(column.regexp_match(pattern))
     for key, value in filters.items():
         query = query.where(getattr(inst, key) == value)
     column = getattr(inst, sort_key)
@@ -147,6 +162,30 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
         if limit is not None:
             query = query.limit(limit)
         return list(sess.scalars(query))
+
+
+def _tag_conditions(filters: dict) -> list:
+    """Pop the tag filters out of ``filters``; their WHERE conditions."""
+    inst, tag = models.Instance, models.InstanceTag
+
+    def has(value: str):
+        return sa.exists().where(tag.instance_uuid == inst.uuid, tag.tag == value)
+
+    def has_any(values: list[str]):
+        return sa.exists().where(tag.instance_uuid == inst.uuid, tag.tag.in_(values))
+
+    conds = []
+    if filters.get("tags"):
+        conds.append(sa.and_(*[has(value) for value in filters["tags"]]))
+    if filters.get("tags_any"):
+        conds.append(has_any(filters["tags_any"]))
+    if filters.get("not_tags"):
+        conds.append(sa.not_(sa.and_(*[has(value) for value in filters["not_tags"]])))
+    if filters.get("not_tags_any"):
+        conds.append(sa.not_(has_any(filters["not_tags_any"])))
+    for key in ("tags", "tags_any", "not_tags", "not_tags_any"):
+        filters.pop(key, None)
+    return conds
 
 
 def instance_update(uuid: str, values: dict, expected_task_state: list | None = None,
@@ -197,7 +236,61 @@ def instance_destroy(uuid: str) -> models.Instance:
         row.terminated_at = now
         row.vm_state = "deleted"
         row.task_state = None
+        sess.execute(sa.delete(models.InstanceTag).where(
+            models.InstanceTag.instance_uuid == uuid))
     return row
+
+
+def instance_tag_get_by_uuids(uuids: list[str]) -> dict[str, list[str]]:
+    """The tags of each instance (sorted), in one query."""
+    if not uuids:
+        return {}
+    tag = models.InstanceTag
+    found: dict[str, list[str]] = {}
+    with session() as sess:
+        for row in sess.scalars(sa.select(tag).where(tag.instance_uuid.in_(uuids))
+                                .order_by(tag.tag)):
+            found.setdefault(row.instance_uuid, []).append(row.tag)
+    return found
+
+
+def instance_tag_exists(uuid: str, value: str) -> bool:
+    tag = models.InstanceTag
+    with session() as sess:
+        return sess.scalars(sa.select(tag).where(tag.instance_uuid == uuid,
+                                                 tag.tag == value)).first() is not None
+
+
+def instance_tag_add(uuid: str, value: str, max_count: int) -> bool:
+    """Add one tag; False when the instance already has it. Over ``max_count``: 400."""
+    tag = models.InstanceTag
+    with session() as sess:
+        current = set(sess.scalars(sa.select(tag.tag).where(tag.instance_uuid == uuid)))
+        if value in current:
+            return False
+        if len(current) >= max_count:
+            raise exception.Invalid(message=f"The number of tags exceeded the per-server "
+                                            f"limit {max_count}")
+        sess.add(models.InstanceTag(instance_uuid=uuid, tag=value))
+    return True
+
+
+def instance_tag_set(uuid: str, values: list[str]) -> None:
+    """Replace every tag of the instance with ``values`` in one transaction."""
+    tag = models.InstanceTag
+    with session() as sess:
+        sess.execute(sa.delete(tag).where(tag.instance_uuid == uuid))
+        sess.add_all([models.InstanceTag(instance_uuid=uuid, tag=value)
+                      for value in dict.fromkeys(values)])
+
+
+def instance_tag_delete(uuid: str, value: str) -> None:
+    tag = models.InstanceTag
+    with session() as sess:
+        result = sess.execute(sa.delete(tag).where(tag.instance_uuid == uuid,
+                                                   tag.tag == value))
+    if result.rowcount == 0:
+        raise exception.TagNotFound(tag=value, instance_id=uuid)
 
 
 def host_usage() -> dict[str, dict]:
@@ -232,6 +325,17 @@ def flavor_get_by_flavor_id(flavorid: str) -> models.Flavor:
             models.Flavor.flavorid == flavorid)).first()
     if row is None:
         raise exception.FlavorNotFound(flavor_id=flavorid)
+    return row
+
+
+def flavor_update(flavorid: str, values: dict) -> models.Flavor:
+    with session() as sess:
+        row = sess.scalars(sa.select(models.Flavor).where(
+            models.Flavor.flavorid == flavorid)).first()
+        if row is None:
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        for key, value in values.items():
+            setattr(row, key, value)
     return row
 
 
@@ -335,6 +439,23 @@ def service_get_by_host_and_binary(host: str, binary: str) -> models.Service | N
             models.Service.host == host, models.Service.binary == binary)).first()
 
 
+def service_get(service_id: int) -> models.Service:
+    with session() as sess:
+        row = sess.get(models.Service, service_id)
+    if row is None:
+        raise exception.ServiceNotFound(service_id=service_id)
+    return row
+
+
+def service_get_by_uuid(service_uuid: str) -> models.Service:
+    with session() as sess:
+        row = sess.scalars(sa.select(models.Service).where(
+            models.Service.uuid == service_uuid)).first()
+    if row is None:
+        raise exception.ServiceNotFound(service_id=service_uuid)
+    return row
+
+
 def service_create(values: dict) -> models.Service:
     row = models.Service(**values)
     with session() as sess:
@@ -352,29 +473,97 @@ def service_update(service_id: int, values: dict) -> models.Service:
     return row
 
 
-def service_get_all(binary: str | None = None) -> list:
+def service_destroy(service_id: int) -> None:
+    """Delete a service row; a compute service takes its compute node with it, and may
+    not go while live instances are on its host (Nova's 409)."""
+    svc, node, inst = models.Service, models.ComputeNode, models.Instance
+    with session() as sess:
+        row = sess.get(svc, service_id)
+        if row is None:
+            raise exception.ServiceNotFound(service_id=service_id)
+        if row.binary == "mininova-compute":
+            hosted = sess.scalar(sa.select(sa.func.count()).select_from(inst).where(
+                inst.host == row.host, inst.deleted == 0))
+            if hosted:
+                raise exception.Conflict(
+                    message=f"Unable to delete compute service that is hosting "
+                            f"{hosted} instance(s) on host {row.host}.")
+            sess.execute(sa.delete(node).where(node.host == row.host))
+        sess.delete(row)
+
+
+def service_get_all(binary: str | None = None, host: str | None = None) -> list:
     query = sa.select(models.Service).order_by(models.Service.id)
     if binary is not None:
         query = query.where(models.Service.binary == binary)
+    if host is not None:
+        query = query.where(models.Service.host == host)
     with session() as sess:
         return list(sess.scalars(query))
 
 
 def compute_node_update_or_create(host: str, values: dict) -> models.ComputeNode:
+    """Refresh ``host``'s node; a new node (or one from before 0005) gets its UUID here."""
     with session() as sess:
         row = sess.scalars(sa.select(models.ComputeNode).where(
             models.ComputeNode.host == host)).first()
         if row is None:
             row = models.ComputeNode(host=host)
             sess.add(row)
+        if row.uuid is None:
+            row.uuid = str(uuid_lib.uuid4())
         for key, value in values.items():
             setattr(row, key, value)
     return row
 
 
-def compute_node_get_all() -> list:
+def compute_node_get(node_id: int | None = None,
+                     node_uuid: str | None = None) -> models.ComputeNode:
+    """One node by its integer id (below 2.53) or its UUID (from 2.53)."""
+    node = models.ComputeNode
+    cond = node.uuid == node_uuid if node_uuid is not None else node.id == node_id
     with session() as sess:
-        return list(sess.scalars(sa.select(models.ComputeNode).order_by(models.ComputeNode.id)))
+        row = sess.scalars(sa.select(node).where(cond)).first()
+    if row is None:
+        raise exception.HypervisorNotFound(hypervisor_id=node_uuid or node_id)
+    return row
+
+
+def compute_node_get_all(hostname_pattern: str | None = None, limit: int | None = None,
+                         marker: str | None = None, marker_is_uuid: bool = False) -> list:
+    """Nodes in id order; ``hostname_pattern`` is a substring of hypervisor_hostname;
+    ``marker`` is the last node seen (its id, or its UUID with ``marker_is_uuid``)."""
+    node = models.ComputeNode
+    query = sa.select(node).order_by(node.id)
+    if hostname_pattern is not None:
+        query = query.where(node.hypervisor_hostname.contains(hostname_pattern,
+                                                              autoescape=True))
+    with session() as sess:
+        if marker is not None:
+            cond = node.uuid == marker if marker_is_uuid else node.id == _int_or_none(marker)
+            mrow = sess.scalars(sa.select(node).where(cond)).first()
+            if mrow is None:
+                raise exception.MarkerNotFound(marker=marker)
+            query = query.where(node.id > mrow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(sess.scalars(query))
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def instances_on_host(host: str) -> list[tuple[str, str]]:
+    """(uuid, name) of the live instances on ``host`` (os-hypervisors with_servers)."""
+    inst = models.Instance
+    with session() as sess:
+        return [tuple(row) for row in sess.execute(
+            sa.select(inst.uuid, inst.display_name)
+            .where(inst.host == host, inst.deleted == 0).order_by(inst.id))]
 
 
 # -- instance actions and faults --------------------------------------------------------
@@ -403,12 +592,30 @@ def action_get_by_request_id(instance_uuid: str, request_id: str) -> models.Inst
     return row
 
 
-def actions_get(instance_uuid: str) -> list:
+def actions_get(instance_uuid: str, limit: int | None = None, marker: str | None = None,
+                changes_since: datetime.datetime | None = None,
+                changes_before: datetime.datetime | None = None) -> list:
+    """An instance's actions, newest first; ``marker`` is the request id of the last one
+    seen; the changes filters bound updated_at (both ends included), as Nova does."""
+    act = models.InstanceAction
+    query = (sa.select(act).where(act.instance_uuid == instance_uuid)
+             .order_by(act.start_time.desc(), act.id.desc()))
+    # NOTE: rows from before 0005 may never have been updated: their start is their change.
+    changed = sa.func.coalesce(act.updated_at, act.start_time)
+    if changes_since is not None:
+        query = query.where(changed >= _naive(changes_since))
+    if changes_before is not None:
+        query = query.where(changed <= _naive(changes_before))
     with session() as sess:
-        return list(sess.scalars(sa.select(models.InstanceAction).where(
-            models.InstanceAction.instance_uuid == instance_uuid)
-            .order_by(models.InstanceAction.start_time.desc(),
-                      models.InstanceAction.id.desc())))
+        if marker is not None:
+            mrow = _action_by_request(sess, instance_uuid, marker)
+            if mrow is None:
+                raise exception.MarkerNotFound(marker=marker)
+            query = query.where(sa.or_(act.start_time < mrow.start_time, sa.and_(
+                act.start_time == mrow.start_time, act.id < mrow.id)))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(sess.scalars(query))
 
 
 def action_event_start(instance_uuid: str, request_id: str, values: dict) -> None:
@@ -418,6 +625,8 @@ def action_event_start(instance_uuid: str, request_id: str, values: dict) -> Non
             raise exception.InstanceActionNotFound(request_id=request_id,
                                                    instance_uuid=instance_uuid)
         sess.add(models.InstanceActionEvent(action_id=action.id, **values))
+        # NOTE: an event is a change of its action (2.58 updated_at, changes-since).
+        action.updated_at = values["start_time"]
 
 
 def action_event_finish(instance_uuid: str, request_id: str, event: str,
@@ -439,6 +648,7 @@ def action_event_finish(instance_uuid: str, request_id: str, event: str,
         for key, value in values.items():
             setattr(row, key, value)
         action.finish_time = values["finish_time"]
+        action.updated_at = values["finish_time"]
         if values.get("result") == "Error":
             action.message = "Error"
 

@@ -146,6 +146,7 @@ class ComputeNode(Base):
     memory_mb: Mapped[int] = mapped_column(Integer)
     local_gb: Mapped[int] = mapped_column(Integer)
     uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    host_ip: Mapped[str | None] = mapped_column(String(39))
     # NOTE: JSON text of the host CPU (arch, model, vendor, topology, features).
     cpu_info: Mapped[str | None] = mapped_column(Text)
 

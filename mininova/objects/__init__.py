@@ -13,3 +13,4 @@ def register_all() -> None:
     __import__("mininova.objects.instance_action")
     __import__("mininova.objects.instance_fault")
     __import__("mininova.objects.service")
+    __import__("mininova.objects.tag")

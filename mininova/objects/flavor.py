@@ -1,4 +1,5 @@
 """Flavor: the size of an instance (memory, vCPUs, disk)."""
+from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova.db import api as db_api
@@ -8,7 +9,8 @@ from mininova.objects import base
 @base.MininovaObjectRegistry.register
 class Flavor(base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: description (compute API 2.55)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -21,9 +23,15 @@ class Flavor(base.MininovaObject):
         "swap": fields.IntegerField(),
         "disabled": fields.BooleanField(),
         "is_public": fields.BooleanField(),
+        "description": fields.StringField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True),
         "updated_at": fields.DateTimeField(nullable=True),
     }
+
+    def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop("description", None)
 
     @classmethod
     def get_by_flavor_id(cls, context, flavorid: str) -> "Flavor":
@@ -35,6 +43,13 @@ class Flavor(base.MininovaObject):
         values.setdefault("swap", 0)
         self._set_from_db(db_api.flavor_create(values))
 
+    def save(self) -> None:
+        """Write the one thing a flavor may change after creation: its description."""
+        changes = self.obj_get_changes()
+        if "description" in changes:
+            self._set_from_db(db_api.flavor_update(self.flavorid,
+                                                   {"description": changes["description"]}))
+
     def destroy(self) -> None:
         db_api.flavor_destroy(self.flavorid)
 
@@ -42,7 +57,8 @@ class Flavor(base.MininovaObject):
 @base.MininovaObjectRegistry.register
 class FlavorList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Flavor 1.1
+    VERSION = "1.1"
     fields = {"objects": fields.ListOfObjectsField("Flavor")}
 
     @classmethod

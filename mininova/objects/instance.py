@@ -1,14 +1,37 @@
 """Instance: a server, its placement, and its vm/task/power state."""
+import json
+
+from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova.db import api as db_api
 from mininova.objects import base
 
+# Fields added in 1.1: what compute API microversions 2.3 to 2.100 show of a server.
+_FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname",
+               "user_data", "reservation_id", "launch_index", "kernel_id", "ramdisk_id",
+               "root_device_name", "ephemeral_gb", "swap", "availability_zone",
+               "scheduler_hints")
+
+
+class _JsonType(fields.FieldType):
+    """A JSON document as the user sent it (scheduler hints are free-form)."""
+
+    def coerce(self, obj, attr, value):
+        json.dumps(value)  # NOTE: refuse what could not travel over RPC or be stored.
+        return value
+
+
+class JsonField(fields.AutoTypedField):
+    AUTO_TYPE = _JsonType()
+
 
 @base.MininovaObjectRegistry.register
 class Instance(base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: description, lock, hostname, extended attributes, ephemeral_gb, swap,
+    #              availability_zone, scheduler_hints (compute API 2.3 - 2.100)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -32,12 +55,48 @@ class Instance(base.MininovaObject):
         "deleted_at": fields.DateTimeField(nullable=True),
         "created_at": fields.DateTimeField(nullable=True),
         "updated_at": fields.DateTimeField(nullable=True),
+        "description": fields.StringField(nullable=True),
+        "locked": fields.BooleanField(),
+        # NOTE: "owner" or "admin": who locked it decides who may unlock it.
+        "locked_by": fields.StringField(nullable=True),
+        "locked_reason": fields.StringField(nullable=True),
+        "hostname": fields.StringField(nullable=True),
+        "user_data": fields.StringField(nullable=True),
+        "reservation_id": fields.StringField(nullable=True),
+        "launch_index": fields.IntegerField(),
+        "kernel_id": fields.StringField(nullable=True),
+        "ramdisk_id": fields.StringField(nullable=True),
+        "root_device_name": fields.StringField(nullable=True),
+        "ephemeral_gb": fields.IntegerField(),
+        "swap": fields.IntegerField(),
+        "availability_zone": fields.StringField(nullable=True),
+        "scheduler_hints": JsonField(nullable=True),
     }
 
     @property
     def name(self) -> str:
         """The hypervisor's name for this instance (Nova's instance_name_template)."""
         return f"instance-{self.id:08x}"
+
+    def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            for name in _FIELDS_1_1:
+                primitive.pop(name, None)
+
+    def _set_from_db(self, db_row, fields=None) -> "Instance":
+        plain = [name for name in self.fields if name != "scheduler_hints"]
+        super()._set_from_db(db_row, plain)
+        hints = db_row.scheduler_hints
+        self.scheduler_hints = json.loads(hints) if hints else None
+        self.obj_reset_changes()
+        return self
+
+    @staticmethod
+    def _db_values(values: dict) -> dict:
+        if values.get("scheduler_hints") is not None:
+            values["scheduler_hints"] = json.dumps(values["scheduler_hints"])
+        return values
 
     @classmethod
     @base.remotable
@@ -46,7 +105,7 @@ class Instance(base.MininovaObject):
 
     def create(self) -> None:
         """Insert the instance (API side only: creation never comes from a compute host)."""
-        self._set_from_db(db_api.instance_create(self.obj_get_changes()))
+        self._set_from_db(db_api.instance_create(self._db_values(self.obj_get_changes())))
 
     @base.remotable
     def save(self, expected_task_state: list | None = None,
@@ -61,19 +120,20 @@ class Instance(base.MininovaObject):
             updates.pop(key, None)
         if not updates and expected_task_state is None and expected_vm_state is None:
             return
-        self._set_from_db(db_api.instance_update(self.uuid, updates, expected_task_state,
-                                                 expected_vm_state))
+        self._set_from_db(db_api.instance_update(self.uuid, self._db_values(updates),
+                                                 expected_task_state, expected_vm_state))
 
     @base.remotable
     def destroy(self) -> None:
-        """Soft-delete the row; the instance disappears from the API."""
+        """Soft-delete the row (and drop its tags); the instance disappears from the API."""
         self._set_from_db(db_api.instance_destroy(self.uuid))
 
 
 @base.MininovaObjectRegistry.register
 class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: Instance 1.1
+    VERSION = "1.1"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod
@@ -86,6 +146,7 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     def get_by_filters(cls, context, filters: dict, limit: int | None = None,
                        marker: str | None = None, sort_key: str = "created_at",
                        sort_dir: str = "desc") -> "InstanceList":
+        """See db_api.instance_get_all for the filters."""
         rows = db_api.instance_get_all(filters, limit=limit, marker=marker,
                                        sort_key=sort_key, sort_dir=sort_dir)
         return cls(context, objects=[Instance._from_db(context, row) for row in rows])

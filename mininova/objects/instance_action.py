@@ -1,8 +1,10 @@
 """InstanceAction and its events: the audit trail of what was asked and what happened."""
 import traceback as tb_module
 
+from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova import exception
 from mininova.db import api as db_api
 from mininova.objects import base
 
@@ -10,7 +12,8 @@ from mininova.objects import base
 @base.MininovaObjectRegistry.register
 class InstanceAction(base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: updated_at (compute API 2.58)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -22,15 +25,22 @@ class InstanceAction(base.MininovaObject):
         "start_time": fields.DateTimeField(),
         "finish_time": fields.DateTimeField(nullable=True),
         "message": fields.StringField(nullable=True),
+        "updated_at": fields.DateTimeField(nullable=True),
     }
+
+    def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop("updated_at", None)
 
     @classmethod
     def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
         """Record that ``context``'s request asked for ``action`` (API side)."""
+        now = db_api.utcnow()
         row = db_api.action_start({
             "action": action, "instance_uuid": instance_uuid,
             "request_id": context.request_id, "user_id": context.user_id,
-            "project_id": context.project_id, "start_time": db_api.utcnow()})
+            "project_id": context.project_id, "start_time": now, "updated_at": now})
         return cls._from_db(context, row)
 
     @classmethod
@@ -43,19 +53,26 @@ class InstanceAction(base.MininovaObject):
 @base.MininovaObjectRegistry.register
 class InstanceActionList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: InstanceAction 1.1
+    VERSION = "1.1"
     fields = {"objects": fields.ListOfObjectsField("InstanceAction")}
 
     @classmethod
-    def get_by_instance_uuid(cls, context, instance_uuid: str) -> "InstanceActionList":
-        return cls(context, objects=[InstanceAction._from_db(context, row)
-                                     for row in db_api.actions_get(instance_uuid)])
+    def get_by_instance_uuid(cls, context, instance_uuid: str, limit: int | None = None,
+                             marker: str | None = None, changes_since=None,
+                             changes_before=None) -> "InstanceActionList":
+        """Newest first, paged by ``marker`` (a request id) and bounded by updated_at."""
+        rows = db_api.actions_get(instance_uuid, limit=limit, marker=marker,
+                                  changes_since=changes_since,
+                                  changes_before=changes_before)
+        return cls(context, objects=[InstanceAction._from_db(context, row) for row in rows])
 
 
 @base.MininovaObjectRegistry.register
 class InstanceActionEvent(base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: details (compute API 2.84), event_finish takes them
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -66,7 +83,13 @@ class InstanceActionEvent(base.MininovaObject):
         "result": fields.StringField(nullable=True),
         "traceback": fields.StringField(nullable=True),
         "host": fields.StringField(nullable=True),
+        "details": fields.StringField(nullable=True),
     }
+
+    def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop("details", None)
 
     @classmethod
     @base.remotable
@@ -78,22 +101,31 @@ class InstanceActionEvent(base.MininovaObject):
     @classmethod
     @base.remotable
     def event_finish(cls, context, instance_uuid: str, event_name: str,
-                     result: str = "Success", traceback: str | None = None) -> None:
-        db_api.action_event_finish(instance_uuid, context.request_id, event_name, {
-            "finish_time": db_api.utcnow(), "result": result, "traceback": traceback})
+                     result: str = "Success", traceback: str | None = None,
+                     details: str | None = None) -> None:
+        values = {"finish_time": db_api.utcnow(), "result": result, "traceback": traceback}
+        if details is not None:
+            values["details"] = details
+        db_api.action_event_finish(instance_uuid, context.request_id, event_name, values)
 
     @classmethod
     def event_finish_with_failure(cls, context, instance_uuid: str, event_name: str,
                                   exc: BaseException) -> None:
-        """Close the event as failed, keeping the traceback for the admin."""
+        """Close the event as failed, keeping the traceback for the admin and, as
+        ``details`` (2.84), a message safe for the server's owner: ours, or the class
+        name of anything unexpected (its text might leak host internals)."""
         text = "".join(tb_module.format_exception(exc))
-        cls.event_finish(context, instance_uuid, event_name, result="Error", traceback=text)
+        details = (exc.message if isinstance(exc, exception.MininovaException)
+                   else type(exc).__name__)
+        cls.event_finish(context, instance_uuid, event_name, result="Error", traceback=text,
+                         details=details)
 
 
 @base.MininovaObjectRegistry.register
 class InstanceActionEventList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: InstanceActionEvent 1.1
+    VERSION = "1.1"
     fields = {"objects": fields.ListOfObjectsField("InstanceActionEvent")}
 
     @classmethod

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from oslo_concurrency import processutils
 from oslo_config import cfg
 
 EventCallback = Callable[[str, int], None]
@@ -72,7 +73,7 @@ class ComputeDriver(abc.ABC):
         """Return this host's totals for the scheduler.
 
         Keys: vcpus, memory_mb, local_gb, hypervisor_type, hypervisor_version,
-        hypervisor_hostname.
+        hypervisor_hostname; optionally cpu_info (JSON text of the host CPU) and host_ip.
         """
 
     @abc.abstractmethod
@@ -90,6 +91,11 @@ class ComputeDriver(abc.ABC):
     def get_console_output(self, context: Any, instance: Any) -> str:
         """Return the guest's serial console log ('' when the driver keeps none)."""
         return ""
+
+    def get_host_uptime(self) -> str:
+        """The host's ``uptime`` line: a guest runs here, so the host is this machine."""
+        out, _err = processutils.execute("env", "LANG=C", "uptime")
+        return out.strip()
 
     def cleanup_host(self, host: str) -> None:
         """Release hypervisor resources when the compute service stops."""

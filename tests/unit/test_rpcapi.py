@@ -92,3 +92,23 @@ def test_console_output_timeout_becomes_a_clear_error(transport):
         with pytest.raises(exception.RPCTimeout) as err:
             api.get_console_output("ctxt", INSTANCE, None)
     assert err.value.code == 504 and "compute7" in str(err.value)
+
+
+def test_host_uptime_is_a_call_to_that_host(transport):
+    api = compute_rpcapi.ComputeAPI(transport)
+    prepared = mock.Mock()
+    prepared.call.return_value = "up 3 days"
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        assert api.get_host_uptime("ctxt", "compute7") == "up 3 days"
+    assert prepare.call_args.kwargs == {"server": "compute7", "version": "1.2"}
+    prepared.call.assert_called_once_with("ctxt", "get_host_uptime")
+    prepared.call.side_effect = messaging.MessagingTimeout("late")
+    with mock.patch.object(api.client, "prepare", return_value=prepared):
+        with pytest.raises(exception.RPCTimeout):
+            api.get_host_uptime("ctxt", "compute7")
+
+
+def test_host_uptime_refused_under_an_older_version_cap(transport, flags):
+    flags(compute="1.1", group="upgrade_levels")
+    with pytest.raises(exception.ServiceUnavailable):
+        compute_rpcapi.ComputeAPI(transport).get_host_uptime("ctxt", "compute7")

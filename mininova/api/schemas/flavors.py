@@ -1,7 +1,11 @@
 """Request bodies of /flavors (os-flavor-manage)."""
+import copy
 
 _non_negative = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 0}
 _positive = {"type": ["integer", "string"], "pattern": "^[0-9]*[1-9][0-9]*$", "minimum": 1}
+# NOTE: printable text; tabs and line breaks allowed, other control characters not.
+_description = {"type": ["string", "null"], "minLength": 0, "maxLength": 65535,
+                "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
 
 create = {
     "type": "object",
@@ -21,9 +25,28 @@ create = {
                 "swap": {"oneOf": [_non_negative, {"type": "string", "enum": [""]}]},
                 "rxtx_factor": {"type": ["number", "string"], "minimum": 0},
                 "os-flavor-access:is_public": {"type": "boolean"},
+                # NOTE: clients send an explicit null below 2.55; a value needs 2.55.
                 "description": {"type": "null"},
             },
             "required": ["name", "ram", "vcpus", "disk"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["flavor"],
+    "additionalProperties": False,
+}
+
+create_v255 = copy.deepcopy(create)
+create_v255["properties"]["flavor"]["properties"]["description"] = _description
+
+# PUT /flavors/{id} (2.55): the description is the only thing that may change.
+update = {
+    "type": "object",
+    "properties": {
+        "flavor": {
+            "type": "object",
+            "properties": {"description": _description},
+            "required": ["description"],
             "additionalProperties": False,
         },
     },

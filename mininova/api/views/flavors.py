@@ -1,15 +1,29 @@
-"""Flavor views."""
+"""Flavor views: what a flavor looks like at the request's microversion.
+
+2.55 adds ``description`` (list included), 2.61 ``extra_specs`` (mininova flavors have
+none: always {}), 2.75 shows no swap as 0 instead of "".
+"""
+import falcon
+
+from mininova.api import api_version
 from mininova.api.views import links
 
 
-def basic(base_url: str, flavor) -> dict:
-    return {"id": flavor.flavorid, "name": flavor.name,
-            "links": links(base_url, "flavors", flavor.flavorid)}
+def basic(req: falcon.Request, flavor) -> dict:
+    body = {"id": flavor.flavorid, "name": flavor.name,
+            "links": links(req.prefix, "flavors", flavor.flavorid)}
+    if api_version.at_least(req, "2.55"):
+        body["description"] = flavor.description
+    return body
 
 
-def show(base_url: str, flavor) -> dict:
-    return {**basic(base_url, flavor), "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
-            "disk": flavor.root_gb, "swap": flavor.swap or "",
+def show(req: falcon.Request, flavor) -> dict:
+    swap = flavor.swap if api_version.at_least(req, "2.75") else flavor.swap or ""
+    body = {**basic(req, flavor), "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
+            "disk": flavor.root_gb, "swap": swap,
             "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb,
             "OS-FLV-DISABLED:disabled": flavor.disabled,
             "os-flavor-access:is_public": flavor.is_public, "rxtx_factor": 1.0}
+    if api_version.at_least(req, "2.61"):
+        body["extra_specs"] = {}
+    return body

@@ -1,6 +1,18 @@
-"""Server views: status from vm_state/task_state, and Nova's field names."""
-import hashlib
+"""Server views: status from vm_state/task_state, Nova's field names, and what each
+microversion from 2.1 to 2.100 adds to a server.
 
+A view needs a few things besides the instance (faults, tags, host statuses, images,
+and the policy answers); the resource fetches them once per request into ``Extras``.
+"""
+import dataclasses
+import hashlib
+import re
+import secrets
+import string
+
+import falcon
+
+from mininova.api import api_version
 from mininova.api.views import isotime
 from mininova.api.views import links
 from mininova.api.views import usage_time
@@ -21,6 +33,29 @@ _STATUS = {
 STATUS_TO_VM_STATE = {"ACTIVE": vm_states.ACTIVE, "BUILD": vm_states.BUILDING,
                       "SHUTOFF": vm_states.STOPPED, "ERROR": vm_states.ERROR}
 
+# Image properties a server shows (2.98): Nova's key shape, string values.
+_IMAGE_PROPERTY_KEY = re.compile(r"^[a-zA-Z0-9_:. ]{1,255}$")
+
+# The zone of every compute host (mininova has one).
+DEFAULT_ZONE = "nova"
+
+
+@dataclasses.dataclass
+class Extras:
+    """What the views of one request need beyond the instances themselves.
+
+    ``host_status`` is None when the caller may not see it, and ``host_status_unknown_only``
+    shows it only when it is UNKNOWN (Nova's two host_status policies).
+    """
+
+    faults: dict = dataclasses.field(default_factory=dict)
+    tags: dict = dataclasses.field(default_factory=dict)
+    images: dict = dataclasses.field(default_factory=dict)
+    host_status: dict | None = None
+    host_status_unknown_only: bool = False
+    extended_attrs: bool = False
+    extra_specs: bool = False
+
 
 def status(vm_state: str, task_state: str | None) -> str:
     by_task = _STATUS.get(vm_state, {"default": "UNKNOWN"})
@@ -32,8 +67,52 @@ def basic(base_url: str, instance) -> dict:
             "links": links(base_url, "servers", instance.uuid)}
 
 
-def show(base_url: str, instance, fault=None, host_fields: bool = False) -> dict:
-    """The full server; ``host_fields`` adds OS-EXT-SRV-ATTR:* (admin by policy)."""
+def create(base_url: str, instance) -> dict:
+    """The 202 answer to POST /servers. As Nova with enable_instance_password, it
+    carries a generated adminPass; the libvirt driver sets no guest password with it."""
+    return {"id": instance.uuid, "links": links(base_url, "servers", instance.uuid),
+            "OS-DCF:diskConfig": "MANUAL", "adminPass": _password()}
+
+
+def _password(length: int = 12) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def show(req: falcon.Request, instance, extras: Extras, full: bool = True,
+         server_groups: bool = False) -> dict:
+    """The server at the request's microversion.
+
+    ``full=False`` is Nova's PUT response below 2.75 (no OS-EXT-*, OS-SRV-USG,
+    key_name, config_drive nor volumes); ``server_groups`` adds that list (2.71, in
+    show and update, not in lists).
+    """
+    server = _common(req, instance, extras)
+    if full:
+        server.update(_full(req, instance, extras))
+    if api_version.at_least(req, "2.9"):
+        server["locked"] = bool(instance.locked)
+    if api_version.at_least(req, "2.73"):
+        server["locked_reason"] = instance.locked_reason
+    if api_version.at_least(req, "2.19"):
+        server["description"] = instance.description
+    if api_version.at_least(req, "2.26"):
+        server["tags"] = extras.tags.get(instance.uuid, [])
+    if api_version.at_least(req, "2.63"):
+        server["trusted_image_certificates"] = None
+    if api_version.at_least(req, "2.90") and "OS-EXT-SRV-ATTR:hostname" not in server:
+        server["OS-EXT-SRV-ATTR:hostname"] = _hostname(instance)
+    if server_groups and api_version.at_least(req, "2.71"):
+        server["server_groups"] = []
+    if api_version.at_least(req, "2.96"):
+        server["pinned_availability_zone"] = instance.availability_zone
+    if api_version.at_least(req, "2.100"):
+        server["scheduler_hints"] = instance.scheduler_hints or {}
+    return server
+
+
+def _common(req: falcon.Request, instance, extras: Extras) -> dict:
+    base_url = req.prefix
     host_id = ""
     if instance.host:
         host_id = hashlib.sha224((instance.project_id + instance.host).encode()).hexdigest()
@@ -44,22 +123,31 @@ def show(base_url: str, instance, fault=None, host_fields: bool = False) -> dict
         "user_id": instance.user_id,
         "metadata": {},
         "hostId": host_id,
-        "image": {"id": instance.image_ref,
-                  "links": [{"rel": "bookmark",
-                             "href": f"{base_url}/images/{instance.image_ref}"}]},
-        "flavor": {"id": instance.flavor_id,
-                   "links": [{"rel": "bookmark",
-                              "href": f"{base_url}/flavors/{instance.flavor_id}"}]},
+        "image": _image(req, instance, extras),
+        "flavor": _flavor(req, instance, extras),
         "created": isotime(instance.created_at),
         "updated": isotime(instance.updated_at or instance.created_at),
         "addresses": {},
         "accessIPv4": "",
         "accessIPv6": "",
         "progress": 0,
+        "OS-DCF:diskConfig": "MANUAL",
+    }
+    fault = extras.faults.get(instance.uuid)
+    if fault is not None and instance.vm_state == vm_states.ERROR:
+        server["fault"] = {"code": fault.code, "message": fault.message,
+                           "created": isotime(fault.created_at)}
+        if extras.extended_attrs or fault.code != 500:
+            server["fault"]["details"] = fault.details or ""
+    return server
+
+
+def _full(req: falcon.Request, instance, extras: Extras) -> dict:
+    """The fields GET shows and PUT (below 2.75) does not."""
+    server = {
         "key_name": None,
         "config_drive": "",
-        "OS-DCF:diskConfig": "MANUAL",
-        "OS-EXT-AZ:availability_zone": "nova" if instance.host else "",
+        "OS-EXT-AZ:availability_zone": DEFAULT_ZONE if instance.host else "",
         "OS-EXT-STS:vm_state": instance.vm_state,
         "OS-EXT-STS:task_state": instance.task_state,
         "OS-EXT-STS:power_state": instance.power_state,
@@ -67,13 +155,57 @@ def show(base_url: str, instance, fault=None, host_fields: bool = False) -> dict
         "OS-SRV-USG:terminated_at": usage_time(instance.terminated_at),
         "os-extended-volumes:volumes_attached": [],
     }
-    if host_fields:
+    if extras.extended_attrs:
         server["OS-EXT-SRV-ATTR:host"] = instance.host
         server["OS-EXT-SRV-ATTR:hypervisor_hostname"] = instance.node
         server["OS-EXT-SRV-ATTR:instance_name"] = instance.name
-    if fault is not None and instance.vm_state == vm_states.ERROR:
-        server["fault"] = {"code": fault.code, "message": fault.message,
-                           "created": isotime(fault.created_at)}
-        if host_fields or fault.code != 500:
-            server["fault"]["details"] = fault.details or ""
+        if api_version.at_least(req, "2.3"):
+            server.update({
+                "OS-EXT-SRV-ATTR:reservation_id": instance.reservation_id,
+                "OS-EXT-SRV-ATTR:launch_index": instance.launch_index,
+                "OS-EXT-SRV-ATTR:hostname": _hostname(instance),
+                "OS-EXT-SRV-ATTR:kernel_id": instance.kernel_id or "",
+                "OS-EXT-SRV-ATTR:ramdisk_id": instance.ramdisk_id or "",
+                "OS-EXT-SRV-ATTR:root_device_name": instance.root_device_name,
+                "OS-EXT-SRV-ATTR:user_data": instance.user_data,
+            })
+    if api_version.at_least(req, "2.16") and extras.host_status is not None:
+        host_status = extras.host_status.get(instance.uuid, "")
+        if not extras.host_status_unknown_only or host_status == "UNKNOWN":
+            server["host_status"] = host_status
     return server
+
+
+def _hostname(instance) -> str:
+    # NOTE: servers created before migration 0005 have no stored hostname.
+    return instance.hostname or ""
+
+
+def _image(req: falcon.Request, instance, extras: Extras) -> dict | str:
+    if not instance.image_ref:
+        return ""
+    image = {"id": instance.image_ref,
+             "links": [{"rel": "bookmark",
+                        "href": f"{req.prefix}/images/{instance.image_ref}"}]}
+    if api_version.at_least(req, "2.98"):
+        record = extras.images.get(instance.image_ref)
+        properties = record.properties if record is not None else {}
+        image["properties"] = {
+            key: value for key, value in properties.items()
+            if _IMAGE_PROPERTY_KEY.match(key) and (value is None or len(value) <= 255)}
+    return image
+
+
+def _flavor(req: falcon.Request, instance, extras: Extras) -> dict:
+    """A link to the flavor below 2.47; from 2.47 the sizes the server was built with."""
+    if api_version.below(req, "2.47"):
+        return {"id": instance.flavor_id,
+                "links": [{"rel": "bookmark",
+                           "href": f"{req.prefix}/flavors/{instance.flavor_id}"}]}
+    flavor = {"vcpus": instance.vcpus, "ram": instance.memory_mb, "disk": instance.root_gb,
+              "ephemeral": instance.ephemeral_gb, "swap": instance.swap,
+              "original_name": instance.flavor_name}
+    if extras.extra_specs:
+        # NOTE: mininova flavors have no extra specs.
+        flavor["extra_specs"] = {}
+    return flavor

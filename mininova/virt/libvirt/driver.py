@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import math
 import os
 import shutil
@@ -25,10 +26,12 @@ import libvirt
 from oslo_concurrency import processutils
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_utils import netutils
 
 from mininova import exception
 from mininova import objects
 from mininova.virt import driver
+from mininova.virt.libvirt import capabilities
 from mininova.virt.libvirt import config as vconfig
 from mininova.virt.libvirt import host as libvirt_host
 
@@ -342,6 +345,7 @@ class LibvirtDriver(driver.ComputeDriver):
             _model, memory_mb, cpus = conn.getInfo()[:3]
             hypervisor_type = conn.getType()
             hypervisor_version = conn.getVersion()
+            cpu_info = capabilities.cpu_info(conn.getCapabilities())
         return {
             "vcpus": cpus,
             "memory_mb": memory_mb,
@@ -349,6 +353,8 @@ class LibvirtDriver(driver.ComputeDriver):
             "hypervisor_type": hypervisor_type,
             "hypervisor_version": hypervisor_version,
             "hypervisor_hostname": self._conf.host,
+            "cpu_info": json.dumps(cpu_info),
+            "host_ip": netutils.get_my_ipv4(),
         }
 
     def _local_gb(self) -> int:

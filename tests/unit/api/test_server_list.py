@@ -86,10 +86,109 @@ def test_bad_list_parameters_are_400(client, servers, params):
 
 def test_all_tenants_and_host_are_admin_only(client, servers):
     other = {"X-Auth-Token": "bob:p2"}
+    resp = client.simulate_get("/v2.1/servers", headers=other, params={"all_tenants": "1"})
+    assert resp.status_code == 403 and "forbidden" in resp.json
+    # A host filter from a member is dropped, as in Nova: it shows only its own servers.
     assert _names(client.simulate_get("/v2.1/servers", headers=other,
-                                      params={"all_tenants": "1"})) == []
+                                      params={"host": "compute1"})) == []
     assert len(_names(client.simulate_get("/v2.1/servers", headers=ADMIN,
                                           params={"all_tenants": "1",
                                                   "host": "compute1"}))) == 5
     assert _names(client.simulate_get("/v2.1/servers", headers=ADMIN,
                                       params={"all_tenants": "1", "host": "nowhere"})) == []
+
+
+def _v(version: str) -> dict:
+    return {**MEMBER, "OpenStack-API-Version": f"compute {version}"}
+
+
+@pytest.fixture
+def tagged(servers):
+    """web-0: a, b; web-1: a; db-0: b; the others none."""
+    for inst, tags in zip(servers, (["a", "b"], ["a"], ["b"]), strict=False):
+        objects.TagList.create(inst._context, inst.uuid, tags)
+    return servers
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"tags": "a,b"}, {"web-0"}),
+    ({"tags-any": "a,b"}, {"web-0", "web-1", "db-0"}),
+    ({"not-tags": "a,b"}, {"web-1", "db-0", "web-2", "db-1"}),
+    ({"not-tags-any": "a"}, {"db-0", "web-2", "db-1"}),
+    ({"tags": "a", "not-tags": "b"}, {"web-1"}),
+])
+def test_tag_filters(client, tagged, params, expected):
+    resp = client.simulate_get("/v2.1/servers", headers=_v("2.26"), params=params)
+    assert set(_names(resp)) == expected
+    # Below 2.26 they are no filters at all.
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.25"),
+                                          params=params))) == 5
+
+
+def test_locked_filter_from_2_73(client, servers):
+    servers[2].locked = True
+    servers[2].save()
+    assert _names(client.simulate_get("/v2.1/servers", headers=_v("2.73"),
+                                      params={"locked": "true"})) == ["db-0"]
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.73"),
+                                          params={"locked": "false"}))) == 4
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.72"),
+                                          params={"locked": "true"}))) == 5
+    resp = client.simulate_get("/v2.1/servers", headers=_v("2.73"), params={"locked": "maybe"})
+    assert resp.status_code == 400
+
+
+def test_changes_before_from_2_66(client, servers):
+    params = {"changes-before": "2026-01-01T00:00:01Z"}
+    assert set(_names(client.simulate_get("/v2.1/servers", headers=_v("2.66"),
+                                          params=params))) == {"web-0", "web-1"}
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.65"),
+                                          params=params))) == 5
+    resp = client.simulate_get("/v2.1/servers", headers=_v("2.66"), params={
+        "changes-since": "2026-01-01T00:00:03Z", "changes-before": "2026-01-01T00:00:01Z"})
+    assert resp.status_code == 400
+
+
+def test_unknown_query_parameters_are_400_from_2_75(client, servers):
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.74"),
+                                          params={"colour": "red"}))) == 5
+    resp = client.simulate_get("/v2.1/servers/detail", headers=_v("2.75"),
+                               params={"colour": "red"})
+    assert resp.status_code == 400 and "colour" in resp.json["badRequest"]["message"]
+
+
+def test_more_filters_for_non_admins_from_2_83(client, servers):
+    servers[1].vm_state = "stopped"
+    servers[1].save()
+    params = {"vm_state": "stopped"}
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.82"),
+                                          params=params))) == 5
+    assert _names(client.simulate_get("/v2.1/servers", headers=_v("2.83"),
+                                      params=params)) == ["web-1"]
+    assert _names(client.simulate_get("/v2.1/servers", headers=_v("2.83"),
+                                      params={"availability_zone": "elsewhere"})) == []
+
+
+def test_hostname_filter_from_2_90(client, servers):
+    servers[0].hostname = "frontend"
+    servers[0].save()
+    assert _names(client.simulate_get("/v2.1/servers", headers=_v("2.90"),
+                                      params={"hostname": "^front"})) == ["web-0"]
+
+
+def test_ip_filter_matches_nothing_without_networking(client, servers):
+    assert _names(client.simulate_get("/v2.1/servers", headers=MEMBER,
+                                      params={"ip": "10.0.0.1"})) == []
+
+
+def test_deleted_is_a_known_parameter_and_an_admin_filter(client, servers):
+    """The CLI sends deleted=False at 2.100; only an admin's deleted=true changes things."""
+    servers[0].destroy()
+    params = {"deleted": "False"}
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.100"),
+                                          params=params))) == 4
+    admin = {**ADMIN, "OpenStack-API-Version": "compute 2.100"}
+    assert _names(client.simulate_get("/v2.1/servers", headers=admin, params={
+        "deleted": "true", "all_tenants": "1"})) == ["web-0"]
+    assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.100"),
+                                          params={"deleted": "true"}))) == 4

@@ -5,21 +5,23 @@ from mininova.objects import base
 
 # Update a hash only together with the object's VERSION (and its comment line).
 EXPECTED = {
-    "ComputeNode": "1.0-30000c47cc521c356fc121329dce3d55",
-    "ComputeNodeList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Flavor": "1.0-a7bcb99778cfd173eccd78d950a06f0a",
-    "FlavorList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "ComputeNode": "1.1-b3a329df68803b03c2711c5adba749c2",
+    "ComputeNodeList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Flavor": "1.1-eaa4f93f1e9eb5551627bc1d0d72abcc",
+    "FlavorList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Instance": "1.0-e30a5c0fd9a52afb5b54baaaba2799be",
-    "InstanceAction": "1.0-ed714a44a5ebfdce36462402a3989bc6",
-    "InstanceActionEvent": "1.0-383eadc3897a4595632b9d08e3e0e0f5",
-    "InstanceActionEventList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "InstanceActionList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Instance": "1.1-ec2e60ddb8f6e3bf6fd18aa07ecf5d15",
+    "InstanceAction": "1.1-01da3816b06e49bc5bc9129f89705a95",
+    "InstanceActionEvent": "1.1-49a886c93aec98cbe4e5a2598585f437",
+    "InstanceActionEventList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "InstanceActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "InstanceFault": "1.0-6da0fb4bfd2f266a56daf2e5795323d0",
-    "InstanceList": "1.0-7cb8b307e59591fabfd2c852d3e65ceb",
-    "Service": "1.0-90a07022d78dfa9291e6c650a41e13e2",
-    "ServiceList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "InstanceList": "1.1-7cb8b307e59591fabfd2c852d3e65ceb",
+    "Service": "1.1-2c1f30eff6f5e9c8b08b9f5b27fdf4e4",
+    "ServiceList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "Tag": "1.0-444682c2e96887a4eca8b9a0eca0ab86",
+    "TagList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
 }
 
 

@@ -3,6 +3,7 @@
 test:///default keeps its state per process, so every test uses fresh instance uuids and
 names and destroys what it created.
 """
+import json
 import os
 import queue
 import random
@@ -12,6 +13,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import libvirt
+import netaddr
 import pytest
 
 from mininova import conf
@@ -366,10 +368,17 @@ def _size_gb(path):
 
 
 def test_get_available_resource(drv, tmp_path):
-    assert drv.get_available_resource() == {
+    resources = drv.get_available_resource()
+    cpu_info = json.loads(resources.pop("cpu_info"))
+    assert netaddr.valid_ipv4(resources.pop("host_ip"))
+    assert resources == {
         "vcpus": 16, "memory_mb": 3072, "local_gb": _size_gb(tmp_path),
         "hypervisor_type": "TEST", "hypervisor_version": 2, "hypervisor_hostname": "fake-host",
     }
+    # NOTE: the test driver's host: two NUMA cells of 8 single-threaded cores.
+    assert cpu_info["arch"] == "i686"
+    assert cpu_info["topology"] == {"cells": 2, "sockets": 2, "cores": 8, "threads": 1}
+    assert cpu_info["features"] == ["nonpae", "pae"]
 
 
 def test_local_gb_of_missing_state_path(drv, flags, tmp_path):

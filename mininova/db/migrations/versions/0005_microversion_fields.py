@@ -1,6 +1,6 @@
 """Fields that compute API microversions above 2.1 show: server description, lock,
 tags, hostname and extended attributes, flavor description, service and hypervisor
-UUIDs, forced_down, CPU info, and action event details.
+UUIDs, forced_down, host IP and CPU info, and action event details.
 
 Revision ID: 0005
 Revises: 0004
@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.create_unique_constraint("uniq_services0uuid", ["uuid"])
     with op.batch_alter_table("compute_nodes") as batch_op:
         batch_op.add_column(sa.Column("uuid", sa.String(36), nullable=True))
+        batch_op.add_column(sa.Column("host_ip", sa.String(39), nullable=True))
         batch_op.add_column(sa.Column("cpu_info", sa.Text(), nullable=True))
     _fill_uuids("compute_nodes")
     with op.batch_alter_table("compute_nodes") as batch_op:

@@ -1,0 +1,151 @@
+"""The OpenAPI description the running API serves, and real answers judged by it.
+
+GET /openapi.json answers without a token with the shipped file, a valid OpenAPI 3.1
+document; then real responses of the running system (a booted server, flavors, services,
+images, errors) must have a status code the description lists for their operation and a
+body its schema accepts, at the oldest and the newest microversion served. Every response
+schema written by hand (api/openapi_responses.py) is exercised here.
+"""
+import json
+import re
+import uuid
+
+import jsonschema
+import openapi_spec_validator
+import pytest
+import referencing
+import referencing.jsonschema
+import requests
+
+from mininova.api import openapi
+from mininova.api import openapi_responses
+
+_DOC_URI = "urn:mininova:openapi"
+_FIELD = re.compile(r"{(\w+)}")
+
+
+def _session() -> requests.Session:
+    """Requests without a token (the ApiClient always sends one)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+@pytest.fixture(scope="module")
+def document(mininova) -> dict:
+    resp = _session().get(mininova.api_url + openapi.PATH, timeout=30)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["Content-Type"].startswith("application/json")
+    assert resp.content == openapi._committed_path().read_bytes()
+    return resp.json()
+
+
+class Judge:
+    """Checks real responses against the operations of the served description."""
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.registry = referencing.Registry().with_resource(
+            _DOC_URI, referencing.Resource.from_contents(
+                document, default_specification=referencing.jsonschema.DRAFT202012))
+        self.seen: set[tuple[str, str]] = set()
+
+    def check(self, template: str, method: str, resp: requests.Response, **fields) -> dict:
+        """Judge ``resp`` to ``method`` on ``template`` (filled in with ``fields``)."""
+        where = f"{method} {template} -> {resp.status_code} {resp.text[:300]}"
+        assert _FIELD.sub(lambda m: str(fields[m.group(1)]), template) in resp.url, where
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        code = str(resp.status_code)
+        if resp.status_code < 400:
+            assert code in responses, f"{where}: status not described ({list(responses)})"
+        pointer = ["paths", template, method.lower(), "responses",
+                   code if code in responses else "default"]
+        response = responses.get(code) or responses["default"]
+        if "$ref" in response:
+            pointer = response["$ref"].lstrip("#/").split("/")
+            response = self.registry.resolver().lookup(
+                f"{_DOC_URI}{response['$ref']}").contents
+        if "content" not in response:
+            assert not resp.content, f"{where}: a body where none is described"
+            return {}
+        assert "application/json" in response["content"], where
+        schema_pointer = "/".join(p.replace("~", "~0").replace("/", "~1") for p in
+                                  [*pointer, "content", "application/json", "schema"])
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"{_DOC_URI}#/{schema_pointer}"}, registry=self.registry)
+        body = resp.json()
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+        assert not errors, f"{where}: {errors[0].message} at {list(errors[0].absolute_path)}"
+        self.seen.add((template, method))
+        return body
+
+
+def _version(version: str) -> dict:
+    return {"OpenStack-API-Version": f"compute {version}"}
+
+
+def test_served_document_is_valid_openapi(document):
+    openapi_spec_validator.validate(document)
+    assert (openapi.PATH, "GET") in {
+        (p, m.upper()) for p, item in document["paths"].items() for m in item}
+
+
+def test_real_answers_match_the_description(api, servers, mininova, document):
+    judge = Judge(document)
+    created = api.create_server("openapi", "1", mininova.image_id)
+    judge.check("/v2.1/servers", "POST", created)
+    server_id = created.json()["server"]["id"]
+    servers.track(server_id)
+    api.wait_for_status(server_id, "ACTIVE")
+    image_id = mininova.image_id
+    gets = [
+        ("/", {}), ("/v2.1", {}), ("/v2.1/servers", {}), ("/v2.1/servers/detail", {}),
+        ("/v2.1/servers/{server_id}", {"server_id": server_id}),
+        ("/v2.1/servers/{server_id}/os-instance-actions", {"server_id": server_id}),
+        ("/v2.1/flavors", {}), ("/v2.1/flavors/detail", {}),
+        ("/v2.1/flavors/{flavor_id}", {"flavor_id": "1"}),
+        ("/v2.1/os-services", {}), ("/v2.1/os-hypervisors", {}), ("/v2.1/limits", {}),
+        ("/image/v2/images", {}), ("/image/v2/images/{image_id}", {"image_id": image_id}),
+        (openapi.PATH, {}),
+    ]
+    for version in ("2.1", "latest"):
+        for template, fields in gets:
+            path = _FIELD.sub(lambda m, f=fields: f[m.group(1)], template)
+            resp = api.get(path, headers=_version(version))
+            assert resp.status_code == 200, f"GET {path} at {version}: {resp.text[:300]}"
+            judge.check(template, "GET", resp, **fields)
+    listed = judge.check("/v2.1/servers/detail", "GET", api.get("/v2.1/servers/detail"))
+    assert server_id in [s["id"] for s in listed["servers"]]
+    # Every response schema written by hand met a real response.
+    assert set(openapi_responses.RESPONSES) <= judge.seen, (
+        set(openapi_responses.RESPONSES) - judge.seen)
+
+
+def test_errors_are_the_described_nova_faults(api, mininova, document):
+    judge = Judge(document)
+    missing = str(uuid.uuid4())
+    cases = [
+        ("/v2.1/servers/{server_id}", "GET", api.get(f"/v2.1/servers/{missing}"),
+         {"server_id": missing}, 404),
+        ("/v2.1/servers", "GET", _session().get(mininova.api_url + "/v2.1/servers",
+                                                 timeout=30), {}, 401),
+        ("/v2.1/servers", "POST", api.post("/v2.1/servers", {"server": {"name": "x"}}),
+         {}, 400),
+        ("/v2.1/servers", "GET", api.get("/v2.1/servers", headers=_version("2.999")),
+         {}, 406),
+        ("/v2.1/flavors/{flavor_id}", "GET", api.get("/v2.1/flavors/no-such-flavor"),
+         {"flavor_id": "no-such-flavor"}, 404),
+        ("/image/v2/images/{image_id}", "GET", api.get(f"/image/v2/images/{missing}"),
+         {"image_id": missing}, 404),
+    ]
+    for template, method, resp, fields, code in cases:
+        assert resp.status_code == code, f"{method} {template}: {resp.status_code} {resp.text}"
+        body = judge.check(template, method, resp, **fields)
+        ((name, fault),) = body.items()
+        assert fault["code"] == code, body
+    # A method no responder implements: 405, described by no operation, still a fault.
+    resp = api.delete("/v2.1/servers")
+    assert resp.status_code == 405
+    assert "delete" not in document["paths"]["/v2.1/servers"]
+    fault_schema = document["components"]["schemas"]["Fault"]
+    jsonschema.Draft202012Validator(fault_schema).validate(json.loads(resp.text))
