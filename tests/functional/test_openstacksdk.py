@@ -2,12 +2,12 @@
 the README's clouds.yaml entry (``admin_token`` and the endpoint overrides):
 ``openstack.connect(cloud="mininova")`` and the compute and image proxies a script uses.
 """
-import hashlib
 import os
 
 import pytest
 
 from tests.functional import stock_cli
+from tests.functional import stock_sdk
 
 openstack = pytest.importorskip("openstack")
 
@@ -18,8 +18,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::PendingDeprecationWarning:openstack"),
     pytest.mark.filterwarnings("ignore:The field 'maxPersonality:DeprecationWarning"),
 ]
-
-WAIT = {"interval": 0.2, "wait": 60}
 
 
 @pytest.fixture(scope="module")
@@ -37,73 +35,8 @@ def conn(mininova, tmp_path_factory):
 
 
 def test_image_upload_and_server_lifecycle(conn, servers, mininova):
-    data = os.urandom(4096)
-    image = conn.image.create_image("sdk-image", data=data, disk_format="raw",
-                                    container_format="bare")
-    uploaded = conn.image.get_image(image.id)  # create_image returns the queued record
-    assert (uploaded.status, uploaded.size) == ("active", len(data))
-    assert uploaded.checksum == hashlib.md5(data, usedforsecurity=False).hexdigest()
-    assert image.id in {img.id for img in conn.image.images()}
-    assert [img.id for img in conn.image.images(name="sdk-image")] == [image.id]
-    stored = mininova.base_dir / "state" / "images" / image.id
-    assert stored.read_bytes() == data
-
-    flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
-    # NOTE: the SDK speaks 2.100, where (as in Nova, from 2.37) networks is required.
-    server = conn.compute.create_server(name="sdk-vm", flavor_id=flavor.id,
-                                        image_id=image.id, networks="none")
-    servers.track(server.id)
-    server = conn.compute.wait_for_server(server, status="ACTIVE", **WAIT)
-    assert server.compute_host in mininova.compute_hosts
-    assert server.image.id == image.id
-
-    conn.compute.stop_server(server)
-    server = conn.compute.wait_for_server(server, status="SHUTOFF", **WAIT)
-    assert server.power_state == 4  # shutdown
-    conn.compute.start_server(server)
-    server = conn.compute.wait_for_server(server, status="ACTIVE", **WAIT)
-    for reboot_type in ("SOFT", "HARD"):
-        conn.compute.reboot_server(server, reboot_type)
-        # NOTE: the API moved the task state before it answered: REBOOT, then ACTIVE.
-        assert conn.compute.get_server(server).status in ("REBOOT", "HARD_REBOOT", "ACTIVE")
-        server = conn.compute.wait_for_server(server, status="ACTIVE", **WAIT)
-    assert server.power_state == 1  # running
-
-    stock_cli.write_console_log(mininova, server.id, "sdk line 1\nsdk line 2\n")
-    assert conn.compute.get_server_console_output(server)["output"] == (
-        "sdk line 1\nsdk line 2\n")
-    tail = conn.compute.get_server_console_output(server, length=1)["output"]
-    assert "sdk line 2" in tail and "sdk line 1" not in tail
-    actions = [a.action for a in conn.compute.server_actions(server)]
-    assert actions == ["reboot", "reboot", "start", "stop", "create"]
-
-    conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, **WAIT)
-    assert conn.compute.find_server(server.id) is None
-    conn.image.delete_image(image)
-    assert image.id not in {img.id for img in conn.image.images()}
-    assert not stored.exists()
+    stock_sdk.image_upload_and_server_lifecycle(conn, servers, mininova)
 
 
 def test_flavors_services_hypervisors_and_limits(conn, mininova):
-    flavors = {f.name: f for f in conn.compute.flavors()}
-    assert {name for name, *_ in mininova.flavors} <= set(flavors)
-    tiny = flavors["m1.tiny"]
-    assert (tiny.id, tiny.ram, tiny.vcpus, tiny.disk) == ("1", 512, 1, 1)
-
-    services = list(conn.compute.services())
-    assert {(s.binary, s.host) for s in services} >= {
-        ("mininova-compute", host) for host in mininova.compute_hosts}
-    assert {s.state for s in services} == {"up"}
-    assert {s.status for s in services} == {"enabled"}
-
-    hypervisors = {h.name: h for h in conn.compute.hypervisors(details=True)}
-    assert set(mininova.compute_hosts) <= set(hypervisors)
-    assert {hypervisors[h].state for h in mininova.compute_hosts} == {"up"}
-
-    absolute = conn.compute.get_limits().absolute
-    expected = conn.compute.get("/limits").json()["limits"]["absolute"]
-    assert (absolute.instances, absolute.total_cores, absolute.total_ram) == (
-        expected["maxTotalInstances"], expected["maxTotalCores"],
-        expected["maxTotalRAMSize"])
-    assert absolute.instances > 0
+    stock_sdk.flavors_services_hypervisors_and_limits(conn, mininova)
