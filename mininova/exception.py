@@ -45,6 +45,10 @@ class FlavorNotFound(NotFound):
     msg_fmt = "Flavor %(flavor_id)s could not be found."
 
 
+class FlavorExtraSpecsNotFound(NotFound):
+    msg_fmt = "Flavor %(flavor_id)s has no extra specs with key %(extra_specs_key)s."
+
+
 class ImageNotFound(NotFound):
     msg_fmt = "Image %(image_id)s could not be found."
 
@@ -101,6 +105,11 @@ class UnexpectedTaskStateError(Conflict):
 
 class FlavorExists(Conflict):
     msg_fmt = "Flavor with name or id %(name)s already exists."
+
+
+class FlavorExtraSpecUpdateCreateFailed(Conflict):
+    msg_fmt = ("Flavor %(id)s extra spec cannot be updated or created after %(retries)d "
+               "retries.")
 
 
 class ImageExists(Conflict):

@@ -1,5 +1,6 @@
 """/v2.1/flavors: list, detail, show; create, update (2.55) and delete (os-flavor-manage,
-admin only)."""
+admin only). A flavor's extra specs have their own resource (api/flavors_extraspecs.py)."""
+import functools
 import uuid
 
 import falcon
@@ -12,11 +13,19 @@ from mininova.api.schemas import flavors as schemas
 from mininova.api.views import flavors as views
 
 
+def _shows_extra_specs(req: falcon.Request) -> bool:
+    """Whether flavor bodies carry extra_specs (2.61): only for who may list them."""
+    return (api_version.at_least(req, "2.61") and
+            req.context.ctxt.can("os_compute_api:os-flavor-extra-specs:index",
+                                 fatal=False))
+
+
 class FlavorCollection:
     detail = False
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        render = views.show if self.detail else views.basic
+        render = (functools.partial(views.show, extra_specs=_shows_extra_specs(req))
+                  if self.detail else views.basic)
         flavors = objects.FlavorList.get_all(req.context.ctxt)
         resp.media = {"flavors": [render(req, f) for f in flavors if not f.disabled]}
 
@@ -37,7 +46,7 @@ class FlavorCollection:
             is_public=body.get("os-flavor-access:is_public", True),
             description=body.get("description"))
         flavor.create()
-        resp.media = {"flavor": views.show(req, flavor)}
+        resp.media = {"flavor": views.show(req, flavor, _shows_extra_specs(req))}
 
 
 class FlavorDetail(FlavorCollection):
@@ -47,7 +56,7 @@ class FlavorDetail(FlavorCollection):
 class FlavorItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         flavor = objects.Flavor.get_by_flavor_id(req.context.ctxt, flavor_id)
-        resp.media = {"flavor": views.show(req, flavor)}
+        resp.media = {"flavor": views.show(req, flavor, _shows_extra_specs(req))}
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         """2.55: change a flavor's description (nothing else of a flavor may change)."""
@@ -62,18 +71,10 @@ class FlavorItem:
         flavor = objects.Flavor.get_by_flavor_id(ctxt, flavor_id)
         flavor.description = req.context.body["flavor"]["description"]
         flavor.save()
-        resp.media = {"flavor": views.show(req, flavor)}
+        resp.media = {"flavor": views.show(req, flavor, _shows_extra_specs(req))}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-flavor-manage:delete")
         objects.Flavor.get_by_flavor_id(ctxt, flavor_id).destroy()
         resp.status = falcon.HTTP_202
-
-
-class FlavorExtraSpecs:
-    """GET /flavors/{id}/os-extra_specs: mininova flavors have none (``flavor show`` asks)."""
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, flavor_id: str) -> None:
-        objects.Flavor.get_by_flavor_id(req.context.ctxt, flavor_id)
-        resp.media = {"extra_specs": {}}

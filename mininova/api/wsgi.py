@@ -15,6 +15,7 @@ from mininova.api import aggregates
 from mininova.api import auth
 from mininova.api import faults
 from mininova.api import flavors
+from mininova.api import flavors_extraspecs
 from mininova.api import hypervisors
 from mininova.api import identity
 from mininova.api import image_v2
@@ -56,7 +57,9 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
-        "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors.FlavorExtraSpecs(),
+        "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors_extraspecs.FlavorExtraSpecs(),
+        "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}":
+            flavors_extraspecs.FlavorExtraSpec(),
         "/v2.1/images": images.ImageCollection(),
         "/v2.1/images/detail": images.ImageDetail(),
         "/v2.1/images/{image_id}": images.ImageItem(),

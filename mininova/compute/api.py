@@ -151,7 +151,8 @@ class API:
 
         The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
         the image's kernel_id/ramdisk_id properties, the root device name, and the
-        hostname (asked for from 2.90, else made from the name as Nova does).
+        hostname (asked for from 2.90, else made from the name as Nova does). The
+        flavor's extra specs are copied as its sizes are, for the embedded flavor (2.47).
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -183,7 +184,7 @@ class API:
             kernel_id=image.properties.get("kernel_id"),
             ramdisk_id=image.properties.get("ramdisk_id"),
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
-            scheduler_hints=scheduler_hints)
+            scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs))
         instance.create()
         if tags:
             objects.TagList.create(context, instance.uuid, tags)

@@ -41,6 +41,22 @@ class Flavor(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
+    # NOTE: loaded with the flavor in one more query per request (never one per flavor);
+    # the rows go with the flavor when it is deleted.
+    extra_specs: Mapped[list["FlavorExtraSpec"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+
+
+class FlavorExtraSpec(Base):
+    """One key of a flavor's extra specs (os-extra_specs): free-form strings to mininova."""
+
+    __tablename__ = "flavor_extra_specs"
+    __table_args__ = (UniqueConstraint("flavor_id", "key",
+                                       name="uniq_flavor_extra_specs0flavor_id0key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flavor_id: Mapped[int] = mapped_column(ForeignKey("flavors.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
 
 
 class Image(Base):
@@ -108,6 +124,9 @@ class Instance(Base):
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     # NOTE: JSON text of the create request's os:scheduler_hints (shown from 2.100).
     scheduler_hints: Mapped[str | None] = mapped_column(Text)
+    # NOTE: JSON text of the flavor's extra specs when the server was created: the
+    # embedded flavor (2.47) shows them even after the flavor changes or goes away.
+    flavor_extra_specs: Mapped[str | None] = mapped_column(Text)
 
 
 class InstanceTag(Base):

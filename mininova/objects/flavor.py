@@ -1,4 +1,11 @@
-"""Flavor: the size of an instance (memory, vCPUs, disk)."""
+"""Flavor: the size of an instance (memory, vCPUs, disk), and its extra specs.
+
+Extra specs are stored and shown (os-extra_specs, flavor bodies from 2.61, a server's
+embedded flavor from 2.47) but nothing acts on them: mininova's scheduler and libvirt
+driver have none of Nova's extra-spec-driven features (CPU pinning, NUMA, hugepages,
+traits, resources:*, quota:*), and Nova's 2.86 validation of the known namespaces is
+not done either: any key and value the API schema allows is kept as it is.
+"""
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
@@ -9,7 +16,7 @@ from mininova.objects import base
 @base.MininovaObjectRegistry.register
 class Flavor(base.MininovaObject):
     # Version 1.0: Initial version
-    # Version 1.1: description (compute API 2.55)
+    # Version 1.1: description (compute API 2.55), extra_specs (2.61)
     VERSION = "1.1"
 
     fields = {
@@ -24,6 +31,7 @@ class Flavor(base.MininovaObject):
         "disabled": fields.BooleanField(),
         "is_public": fields.BooleanField(),
         "description": fields.StringField(nullable=True),
+        "extra_specs": fields.DictOfStringsField(),
         "created_at": fields.DateTimeField(nullable=True),
         "updated_at": fields.DateTimeField(nullable=True),
     }
@@ -32,6 +40,14 @@ class Flavor(base.MininovaObject):
         super().obj_make_compatible(primitive, target_version)
         if versionutils.convert_version_to_tuple(target_version) < (1, 1):
             primitive.pop("description", None)
+            primitive.pop("extra_specs", None)
+
+    def _set_from_db(self, db_row, fields=None) -> "Flavor":
+        plain = [name for name in self.fields if name != "extra_specs"]
+        super()._set_from_db(db_row, plain)
+        self.extra_specs = {spec.key: spec.value for spec in db_row.extra_specs}
+        self.obj_reset_changes()
+        return self
 
     @classmethod
     def get_by_flavor_id(cls, context, flavorid: str) -> "Flavor":
@@ -49,6 +65,19 @@ class Flavor(base.MininovaObject):
         if "description" in changes:
             self._set_from_db(db_api.flavor_update(self.flavorid,
                                                    {"description": changes["description"]}))
+
+    def save_extra_specs(self, to_add: dict[str, str] | None = None,
+                         to_delete: list[str] | None = None) -> None:
+        """Add or overwrite the keys of ``to_add``, then remove those of ``to_delete``
+        (FlavorExtraSpecsNotFound when one is not there)."""
+        specs = dict(self.extra_specs)
+        if to_add:
+            specs = db_api.flavor_extra_specs_update_or_create(self.flavorid, to_add)
+        for key in to_delete or ():
+            db_api.flavor_extra_specs_delete(self.flavorid, key)
+            specs.pop(key, None)
+        self.extra_specs = specs
+        self.obj_reset_changes(["extra_specs"])
 
     def destroy(self) -> None:
         db_api.flavor_destroy(self.flavorid)

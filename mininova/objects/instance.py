@@ -11,7 +11,9 @@ from mininova.objects import base
 _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname",
                "user_data", "reservation_id", "launch_index", "kernel_id", "ramdisk_id",
                "root_device_name", "ephemeral_gb", "swap", "availability_zone",
-               "scheduler_hints")
+               "scheduler_hints", "flavor_extra_specs")
+# Fields stored as JSON text.
+_JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 
 
 class _JsonType(fields.FieldType):
@@ -30,7 +32,8 @@ class JsonField(fields.AutoTypedField):
 class Instance(base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: description, lock, hostname, extended attributes, ephemeral_gb, swap,
-    #              availability_zone, scheduler_hints (compute API 2.3 - 2.100)
+    #              availability_zone, scheduler_hints, flavor_extra_specs
+    #              (compute API 2.3 - 2.100)
     VERSION = "1.1"
 
     fields = {
@@ -71,6 +74,9 @@ class Instance(base.MininovaObject):
         "swap": fields.IntegerField(),
         "availability_zone": fields.StringField(nullable=True),
         "scheduler_hints": JsonField(nullable=True),
+        # NOTE: the flavor's extra specs at create: the embedded flavor (2.47) shows
+        # them as they were, like the flavor's sizes copied above.
+        "flavor_extra_specs": fields.DictOfStringsField(),
     }
 
     @property
@@ -85,17 +91,21 @@ class Instance(base.MininovaObject):
                 primitive.pop(name, None)
 
     def _set_from_db(self, db_row, fields=None) -> "Instance":
-        plain = [name for name in self.fields if name != "scheduler_hints"]
+        plain = [name for name in self.fields if name not in _JSON_FIELDS]
         super()._set_from_db(db_row, plain)
         hints = db_row.scheduler_hints
         self.scheduler_hints = json.loads(hints) if hints else None
+        # NOTE: servers created before migration 0005 kept no copy: none then.
+        specs = db_row.flavor_extra_specs
+        self.flavor_extra_specs = json.loads(specs) if specs else {}
         self.obj_reset_changes()
         return self
 
     @staticmethod
     def _db_values(values: dict) -> dict:
-        if values.get("scheduler_hints") is not None:
-            values["scheduler_hints"] = json.dumps(values["scheduler_hints"])
+        for name in _JSON_FIELDS:
+            if values.get(name) is not None:
+                values[name] = json.dumps(values[name])
         return values
 
     @classmethod

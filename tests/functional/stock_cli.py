@@ -220,7 +220,8 @@ def _denied(result: subprocess.CompletedProcess) -> bool:
 
 
 def flavors_services_and_hypervisors(cloud: StockCloud) -> None:
-    """The admin views, and a member refused (403) on the admin-only ones."""
+    """The admin views (flavor extra specs included), and a member refused (403) on the
+    admin-only ones."""
     cli, mininova = cloud.cli, cloud.mininova
     member = cloud.new_member("cli-viewer")
     flavors = {row["Name"]: row for row in cli.json("flavor", "list")}
@@ -236,6 +237,19 @@ def flavors_services_and_hypervisors(cloud: StockCloud) -> None:
     assert (created["id"], created["name"], created["ram"], created["vcpus"]) == (
         flavor_id, flavor_name, 256, 2)
     assert cli.json("flavor", "show", flavor_name)["disk"] == 3
+    # Extra specs ("properties"): set, shown to everyone, unset; only an admin writes them.
+    cli.run("flavor", "set", "--property", "hw:cpu_policy=dedicated", "--property",
+            "mininova:note=from cli", flavor_name)
+    specs = {"hw:cpu_policy": "dedicated", "mininova:note": "from cli"}
+    assert cli.json("flavor", "show", flavor_name)["properties"] == specs
+    assert cli.json("flavor", "show", flavor_id, who=member)["properties"] == specs
+    assert _denied(cli.run("flavor", "set", "--property", "hw:cpu_policy=shared",
+                           flavor_id, who=member, check=False))
+    assert _denied(cli.run("flavor", "unset", "--property", "hw:cpu_policy", flavor_id,
+                           who=member, check=False))
+    cli.run("flavor", "unset", "--property", "hw:cpu_policy", flavor_name)
+    assert cli.json("flavor", "show", flavor_name)["properties"] == {
+        "mininova:note": "from cli"}
     # Only an admin manages flavors.
     assert _denied(cli.run("flavor", "delete", flavor_id, who=member, check=False))
     assert _denied(cli.run("flavor", "create", "--ram", "1", "--disk", "1", "--vcpus", "1",

@@ -206,6 +206,6 @@ def _flavor(req: falcon.Request, instance, extras: Extras) -> dict:
               "ephemeral": instance.ephemeral_gb, "swap": instance.swap,
               "original_name": instance.flavor_name}
     if extras.extra_specs:
-        # NOTE: mininova flavors have no extra specs.
-        flavor["extra_specs"] = {}
+        # NOTE: the copy taken at create, as Nova's flavor snapshot in the instance.
+        flavor["extra_specs"] = dict(instance.flavor_extra_specs)
     return flavor

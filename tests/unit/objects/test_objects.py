@@ -7,11 +7,11 @@ from mininova.objects import base
 EXPECTED = {
     "ComputeNode": "1.1-b3a329df68803b03c2711c5adba749c2",
     "ComputeNodeList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Flavor": "1.1-eaa4f93f1e9eb5551627bc1d0d72abcc",
+    "Flavor": "1.1-147be3da55aecd1c81ba70efaf32051e",
     "FlavorList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Instance": "1.1-ec2e60ddb8f6e3bf6fd18aa07ecf5d15",
+    "Instance": "1.1-7ed7c3d852f19ccf5d656f2653697c35",
     "InstanceAction": "1.1-01da3816b06e49bc5bc9129f89705a95",
     "InstanceActionEvent": "1.1-49a886c93aec98cbe4e5a2598585f437",
     "InstanceActionEventList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",

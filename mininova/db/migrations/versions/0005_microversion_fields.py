@@ -1,6 +1,7 @@
 """Fields that compute API microversions above 2.1 show: server description, lock,
-tags, hostname and extended attributes, flavor description, service and hypervisor
-UUIDs, forced_down, host IP and CPU info, and action event details.
+tags, hostname and extended attributes, flavor description and extra specs (with the
+servers' copy of them), service and hypervisor UUIDs, forced_down, host IP and CPU
+info, and action event details.
 
 Revision ID: 0005
 Revises: 0004
@@ -46,6 +47,7 @@ def upgrade() -> None:
                                       server_default="0"))
         batch_op.add_column(sa.Column("availability_zone", sa.String(255), nullable=True))
         batch_op.add_column(sa.Column("scheduler_hints", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("flavor_extra_specs", sa.Text(), nullable=True))
     op.create_table(
         "instance_tags",
         sa.Column("instance_uuid", sa.String(36), nullable=False),
@@ -57,6 +59,19 @@ def upgrade() -> None:
     op.create_index("instance_tags_tag_idx", "instance_tags", ["tag"])
     with op.batch_alter_table("flavors") as batch_op:
         batch_op.add_column(sa.Column("description", sa.Text(), nullable=True))
+    op.create_table(
+        "flavor_extra_specs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("flavor_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("value", sa.String(255), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(["flavor_id"], ["flavors.id"], ondelete="CASCADE"),
+        sa.UniqueConstraint("flavor_id", "key",
+                            name="uniq_flavor_extra_specs0flavor_id0key"),
+    )
     with op.batch_alter_table("services") as batch_op:
         batch_op.add_column(sa.Column("uuid", sa.String(36), nullable=True))
         batch_op.add_column(sa.Column("forced_down", sa.Boolean(), nullable=False,
