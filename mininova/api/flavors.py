@@ -20,7 +20,9 @@ def _shows_extra_specs(req: falcon.Request) -> bool:
                                  fatal=False))
 
 
-class FlavorCollection:
+class _FlavorList:
+    """GET /flavors and /flavors/detail share the listing; only the view differs."""
+
     detail = False
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -28,6 +30,9 @@ class FlavorCollection:
                   if self.detail else views.basic)
         flavors = objects.FlavorList.get_all(req.context.ctxt)
         resp.media = {"flavors": [render(req, f) for f in flavors if not f.disabled]}
+
+
+class FlavorCollection(_FlavorList):
 
     @falcon.before(validation.versioned_schema(("2.1", schemas.create),
                                                ("2.55", schemas.create_v255)))
@@ -49,7 +54,9 @@ class FlavorCollection:
         resp.media = {"flavor": views.show(req, flavor, _shows_extra_specs(req))}
 
 
-class FlavorDetail(FlavorCollection):
+class FlavorDetail(_FlavorList):
+    """GET only: POST /flavors/detail is a 405, as in Nova."""
+
     detail = True
 
 

@@ -51,15 +51,15 @@ class ProjectCollection:
     """GET /identity/v3/projects?name=P: the project P, when the caller may see it."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        name = req.get_param("name")
-        if not name:
+        name = req.get_param("name", default=None)
+        if name is None:
             raise falcon.HTTPNotImplemented(description=(
                 "mininova's noauth2 Identity subset has no project registry to list: "
                 "filter by name (?name=) or GET /identity/v3/projects/{project_id}."))
         domain = req.get_param("domain_id")
         ctxt = req.context.ctxt
-        found = ([name] if _visible(ctxt, name) and domain in (None, views.DEFAULT_DOMAIN)
-                 else [])
+        found = ([name] if name and _visible(ctxt, name)
+                 and domain in (None, views.DEFAULT_DOMAIN) else [])
         resp.media = views.project_list(req.prefix, found, req.query_string)
 
 

@@ -272,6 +272,11 @@ def instance_tag_add(uuid: str, value: str, max_count: int) -> bool:
             raise exception.Invalid(message=f"The number of tags exceeded the per-server "
                                             f"limit {max_count}")
         sess.add(models.InstanceTag(instance_uuid=uuid, tag=value))
+        try:
+            sess.flush()
+        except sa.exc.IntegrityError:
+            # NOTE: a concurrent request added the same tag first: it is there, as asked.
+            return False
     return True
 
 
@@ -318,6 +323,11 @@ def flavor_create(values: dict) -> models.Flavor:
         row = models.Flavor(**values, extra_specs=[
             models.FlavorExtraSpec(key=key, value=value) for key, value in specs.items()])
         sess.add(row)
+        try:
+            sess.flush()
+        except sa.exc.IntegrityError as exc:
+            # NOTE: a concurrent create of the same name or id won between check and insert.
+            raise exception.FlavorExists(name=values["name"]) from exc
     return row
 
 
@@ -738,15 +748,20 @@ def quota_get_all_by_project(project_id: str) -> dict[str, int]:
 
 
 def quota_set(project_id: str, resource: str, hard_limit: int) -> None:
+    """Insert or update one limit; two concurrent first sets both succeed (last wins)."""
+    quota = models.Quota
+    where = (quota.project_id == project_id, quota.resource == resource)
     with session() as sess:
-        row = sess.scalars(sa.select(models.Quota).where(
-            models.Quota.project_id == project_id,
-            models.Quota.resource == resource)).first()
-        if row is None:
-            sess.add(models.Quota(project_id=project_id, resource=resource,
-                                  hard_limit=hard_limit))
-        else:
-            row.hard_limit = hard_limit
+        if sess.execute(sa.update(quota).where(*where)
+                        .values(hard_limit=hard_limit)).rowcount:
+            return
+    try:
+        with session() as sess:
+            sess.add(quota(project_id=project_id, resource=resource, hard_limit=hard_limit))
+    except sa.exc.IntegrityError:
+        # NOTE: a concurrent request inserted the row between the update and the insert.
+        with session() as sess:
+            sess.execute(sa.update(quota).where(*where).values(hard_limit=hard_limit))
 
 
 def project_usage(project_id: str) -> dict[str, int]:

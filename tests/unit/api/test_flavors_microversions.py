@@ -96,3 +96,32 @@ def test_no_swap_is_empty_string_then_zero_at_275(client):
     client.simulate_post("/v2.1/flavors", headers=_at("2.1"), json={"flavor": {
         "name": "m1.swap", "id": "3", "ram": 512, "vcpus": 1, "disk": 1, "swap": 256}})
     assert _show(client, "2.74", "3")["swap"] == _show(client, "2.75", "3")["swap"] == 256
+
+
+def test_post_to_flavors_detail_is_405(client):
+    resp = client.simulate_post("/v2.1/flavors/detail", headers=ADMIN, json={
+        "flavor": {"name": "x", "ram": 1, "vcpus": 1, "disk": 1}})
+    assert resp.status_code == 405
+    assert "x" not in {f["name"] for f in client.simulate_get(
+        "/v2.1/flavors", headers=ADMIN).json["flavors"]}
+
+
+def test_a_create_that_loses_the_race_is_409_not_500(client, monkeypatch):
+    """Two creates of one name: the loser's insert hits the unique index -> 409."""
+    from mininova.db import api as db_api
+
+    body = {"flavor": {"name": "twin", "ram": 1, "vcpus": 1, "disk": 1}}
+    assert client.simulate_post("/v2.1/flavors", headers=ADMIN, json=body).status_code == 200
+    real_scalars = db_api.sa.orm.Session.scalars
+
+    def no_clash_seen(self, statement, *args, **kwargs):
+        # NOTE: the check-then-insert window: the first query finds nothing.
+        if "flavors" in str(statement) and "INSERT" not in str(statement):
+            monkeypatch.setattr(db_api.sa.orm.Session, "scalars", real_scalars)
+            return real_scalars(self, statement.where(db_api.sa.false()), *args, **kwargs)
+        return real_scalars(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(db_api.sa.orm.Session, "scalars", no_clash_seen)
+    resp = client.simulate_post("/v2.1/flavors", headers=ADMIN, json=body)
+    assert resp.status_code == 409, resp.text
+    assert "conflictingRequest" in resp.json

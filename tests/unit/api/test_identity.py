@@ -42,6 +42,8 @@ def test_admin_finds_any_project_by_id_and_by_name(client):
     other_domain = client.simulate_get("/identity/v3/projects", headers=ADMIN,
                                        params={"name": "demo", "domain_id": "d2"})
     assert other_domain.json["projects"] == []
+    blank = client.simulate_get("/identity/v3/projects?name=", headers=ADMIN)
+    assert blank.status_code == 200 and blank.json["projects"] == []
 
 
 def test_member_sees_only_its_own_project(client):
