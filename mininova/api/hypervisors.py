@@ -14,6 +14,7 @@ from mininova import conf
 from mininova import exception
 from mininova import objects
 from mininova.api import api_version
+from mininova.api.schemas import MAX_INT
 from mininova.api.views import hypervisors as views
 from mininova.db import api as db_api
 
@@ -52,7 +53,9 @@ def _page(req: falcon.Request) -> tuple[int | None, str | None]:
     if limit is not None and not limit.isdigit():
         raise exception.ValidationError(field="limit", value=limit,
                                         reason="must be a non-negative integer")
-    return (int(limit) if limit is not None else None), req.get_param("marker")
+    # NOTE: as Nova does, a page is at most [api] max_limit long.
+    limit = min(int(limit), CONF.api.max_limit) if limit is not None else None
+    return limit, req.get_param("marker")
 
 
 class _Listing:
@@ -111,7 +114,7 @@ def _get_node(req: falcon.Request, ctxt, hypervisor_id: str):
         if not uuidutils.is_uuid_like(hypervisor_id):
             raise exception.Invalid(message=f"Invalid uuid {hypervisor_id}")
         return objects.ComputeNode.get_by_uuid(ctxt, hypervisor_id)
-    if not hypervisor_id.isdigit():
+    if not hypervisor_id.isdigit() or int(hypervisor_id) > MAX_INT:
         raise _not_found(hypervisor_id)
     return objects.ComputeNode.get_by_id(ctxt, int(hypervisor_id))
 

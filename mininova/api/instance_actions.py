@@ -7,11 +7,14 @@ changes-before from 2.66).
 import falcon
 from oslo_utils import timeutils
 
+from mininova import conf
 from mininova import exception
 from mininova import objects
 from mininova.api import api_version
 from mininova.api.views import instance_actions as views
 from mininova.db import api as db_api
+
+CONF = conf.CONF
 
 
 def _instance(req: falcon.Request, compute_api, server_id: str):
@@ -56,7 +59,7 @@ def _filters(req: falcon.Request) -> dict:
     if since is not None and before is not None and before < since:
         raise exception.Invalid(message="The value of changes-since must be less than or "
                                         "equal to changes-before.")
-    return {"limit": int(limit) if limit is not None else None,
+    return {"limit": min(int(limit), CONF.api.max_limit) if limit is not None else None,
             "marker": req.get_param("marker"), "changes_since": since,
             "changes_before": before}
 

@@ -7,10 +7,35 @@ from jsonschema import validators
 from mininova import exception
 from mininova.api import api_version
 
+_EXTENDED: dict = {}
+
+
+def _bound_numeric_strings(base_check):
+    """``minimum``/``maximum`` for the numeric strings that ``["integer", "string"]``
+    fields accept too (Nova's habit): "99999999999" is as out of range as 99999999999."""
+
+    def bound(validator, limit, instance, schema):
+        if isinstance(instance, str):
+            try:
+                instance = int(instance)
+            except ValueError:
+                return  # NOTE: not a number: the field's pattern reports it.
+        yield from base_check(validator, limit, instance, schema)
+
+    return bound
+
+
+def _validator_class(schema: dict):
+    base = validators.validator_for(schema)
+    if base not in _EXTENDED:
+        _EXTENDED[base] = validators.extend(base, {
+            key: _bound_numeric_strings(base.VALIDATORS[key]) for key in ("minimum", "maximum")})
+    return _EXTENDED[base]
+
 
 def check(schema: dict, body, field: str = "body") -> None:
     """Raise ValidationError (400) naming the first offending field."""
-    validator = validators.validator_for(schema)(schema)
+    validator = _validator_class(schema)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
     if error is None:
         return

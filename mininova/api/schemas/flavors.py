@@ -1,8 +1,12 @@
 """Request bodies of /flavors (os-flavor-manage)."""
 import copy
 
-_non_negative = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 0}
-_positive = {"type": ["integer", "string"], "pattern": "^[0-9]*[1-9][0-9]*$", "minimum": 1}
+from mininova.api.schemas import MAX_INT
+
+_non_negative = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 0,
+                 "maximum": MAX_INT}
+_positive = {"type": ["integer", "string"], "pattern": "^[0-9]*[1-9][0-9]*$", "minimum": 1,
+             "maximum": MAX_INT}
 # NOTE: printable text; tabs and line breaks allowed, other control characters not.
 _description = {"type": ["string", "null"], "minLength": 0, "maxLength": 65535,
                 "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}

@@ -1,4 +1,5 @@
 """Request bodies of the Image API v2 subset (/image/v2/images)."""
+from mininova.api.schemas import MAX_INT
 
 DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso",
                 "ploop"]
@@ -20,8 +21,8 @@ create = {
         "disk_format": {"type": ["string", "null"], "enum": [None, *DISK_FORMATS]},
         "container_format": {"type": ["string", "null"], "enum": [None, *CONTAINER_FORMATS]},
         "visibility": {"type": "string", "enum": VISIBILITIES},
-        "min_disk": {"type": "integer", "minimum": 0},
-        "min_ram": {"type": "integer", "minimum": 0},
+        "min_disk": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+        "min_ram": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
         "protected": {"type": "boolean", "enum": [False]},
         "os_hidden": {"type": "boolean", "enum": [False]},
         "tags": {"type": "array", "maxItems": 0},

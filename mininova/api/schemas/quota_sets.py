@@ -1,6 +1,8 @@
 """Request body of PUT /os-quota-sets/{project_id}."""
+from mininova.api.schemas import MAX_INT
 
-_limit = {"type": ["integer", "string"], "pattern": "^-?[0-9]+$", "minimum": -1}
+_limit = {"type": ["integer", "string"], "pattern": "^-?[0-9]+$", "minimum": -1,
+          "maximum": MAX_INT}
 
 update = {
     "type": "object",

@@ -125,3 +125,11 @@ def test_a_create_that_loses_the_race_is_409_not_500(client, monkeypatch):
     resp = client.simulate_post("/v2.1/flavors", headers=ADMIN, json=body)
     assert resp.status_code == 409, resp.text
     assert "conflictingRequest" in resp.json
+
+
+@pytest.mark.parametrize("ram", [2**31, "2147483648"])
+def test_sizes_past_the_database_integer_are_400(client, ram):
+    resp = client.simulate_post("/v2.1/flavors", headers=ADMIN, json={
+        "flavor": {"name": "huge", "ram": ram, "vcpus": 1, "disk": 1}})
+    assert resp.status_code == 400, resp.text
+    assert "2147483647" in resp.json["badRequest"]["message"]

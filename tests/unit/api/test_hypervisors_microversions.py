@@ -185,3 +185,12 @@ def test_uptime_of_a_down_host_is_a_400(client, admin_ctxt):
     node = objects.ComputeNodeList.get_all(None)[0]
     resp = client.simulate_get(f"/v2.1/os-hypervisors/{node.id}/uptime", headers=_at("2.1"))
     assert resp.status_code == 400 and "badRequest" in resp.json
+
+
+def test_out_of_range_ids_and_limits_are_client_errors(client):
+    """Numbers past what the database holds are a 404 or a clamped page, never a 500."""
+    huge = "99999999999999999999"
+    assert client.simulate_get(f"/v2.1/os-hypervisors/{huge}",
+                               headers=_at("2.1")).status_code == 404
+    listed = _get(client, "/v2.1/os-hypervisors", "2.33", query=f"limit={huge}")
+    assert len(listed["hypervisors"]) == 3

@@ -151,3 +151,9 @@ def test_owner_deletes_and_the_file_goes(client, store_path):
     assert not (store_path / image["id"]).exists()
     assert client.simulate_get(f"/image/v2/images/{image['id']}",
                                headers=ALICE).status_code == 404
+
+
+def test_min_ram_past_the_database_integer_is_400(client):
+    resp = client.simulate_post("/image/v2/images", headers=ADMIN, json={
+        "name": "big", "disk_format": "raw", "container_format": "bare", "min_ram": 2**31})
+    assert resp.status_code == 400, resp.text

@@ -85,3 +85,13 @@ def test_limits_are_the_callers_own_and_another_projects_for_an_admin(client):
                                headers=ALICE).status_code == 200
     denied = client.simulate_get("/v2.1/limits", params={"tenant_id": "p2"}, headers=ALICE)
     assert denied.status_code == 403 and "forbidden" in denied.json
+
+
+@pytest.mark.parametrize("value", [2**31, "2147483648", "99999999999999999999"])
+def test_limits_past_the_database_integer_are_400(client, value):
+    resp = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
+                               json={"quota_set": {"instances": value}})
+    assert resp.status_code == 400, resp.text
+    assert "2147483647" in resp.json["badRequest"]["message"]
+    assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"instances": "2147483647"}}).status_code == 200
