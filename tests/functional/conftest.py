@@ -383,9 +383,17 @@ _SERVER_DBS = {
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A fresh database URL for the backend MININOVA_TEST_DB names (default sqlite)."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database on MININOVA_TEST_DB's backend, dropped on exit (SQLite: a
+    file in ``tmp_dir``)."""
     backend = os.environ.get("MININOVA_TEST_DB", "sqlite").strip().lower()
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'mininova.sqlite'}"
+        yield f"sqlite:///{tmp_dir / 'mininova.sqlite'}"
         return
     if backend not in _SERVER_DBS:
         pytest.fail(f"MININOVA_TEST_DB={backend!r}: expected sqlite, postgresql or mysql")

@@ -1,0 +1,53 @@
+"""schemathesis fuzzes a running mininova from the OpenAPI description it serves: for
+every operation it sends generated valid and invalid requests (bodies, query and path
+parameters, headers), and no answer may be a 5xx. Bad input is the client's error, so
+it must come back as a 4xx fault, whatever the database underneath.
+
+The fuzzed system is a private one (its own database on the suite's backend and its own
+RabbitMQ vhost), as the generated requests create flavors, disable services and set
+quotas. The seed is fixed, so a run is repeatable; a failure prints the curl line that
+reproduces it. GET /identity/v3/projects without ``name`` is left out: its 501 says, by
+design, that noauth2 has no project registry to list.
+"""
+import subprocess
+
+import pytest
+
+from tests.functional.conftest import ADMIN_TOKEN
+from tests.functional.conftest import RABBIT_HOST
+from tests.functional.conftest import RABBIT_PORT
+from tests.functional.conftest import ServiceSet
+from tests.functional.conftest import _find_script
+from tests.functional.conftest import fresh_database
+from tests.functional.conftest import private_rabbit_vhost
+from tests.functional.conftest import start_mininova
+
+SEED = "20261125"
+EXAMPLES = "12"
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fuzzed")
+    (base / "logs").mkdir()
+    services = ServiceSet(base / "logs")
+    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
+        try:
+            yield start_mininova(
+                services, base, db_url=db_url, compute_hosts=("fuzz1",),
+                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
+        finally:
+            services.stop()
+
+
+def test_no_generated_request_gets_a_server_error(target):
+    command = [
+        _find_script("schemathesis"), "run", f"{target.api_url}/openapi.json",
+        "--header", f"X-Auth-Token: {ADMIN_TOKEN}", "--checks", "not_a_server_error",
+        "--max-examples", EXAMPLES, "--seed", SEED, "--workers", "1",
+        "--request-timeout", "20", "--exclude-path", "/identity/v3/projects",
+        "--no-color"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (
+        f"schemathesis found server errors (rc={result.returncode}):\n{result.stdout[-6000:]}"
+        f"\n{result.stderr[-2000:]}")
