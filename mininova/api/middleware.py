@@ -7,6 +7,7 @@ from mininova import conf
 from mininova import policy
 from mininova.api import api_version
 from mininova.api import auth
+from mininova.api import validation
 
 # The Image API v2 and Identity v3 subsets have no compute microversions.
 _NON_COMPUTE_ROOTS = ("/image", "/identity")
@@ -27,6 +28,9 @@ class RequestContextMiddleware:
         request_id = "req-" + str(uuid.uuid4())
         req.context.request_id = request_id
         resp.set_header("X-Openstack-Request-Id", request_id)
+        # NOTE: path and query values reach database filters, like body strings do.
+        validation.check_storable(req.path, "URL path")
+        validation.check_storable(list(req.params.values()), "query string")
         req.context.ctxt = auth.build_context(self.auth_strategy, req, request_id)
         req.context.ctxt.enforcer = self.enforcer
 

@@ -44,15 +44,38 @@ def check(schema: dict, body, field: str = "body") -> None:
     raise exception.ValidationError(field=field, value=error.instance, reason=error.message)
 
 
+def check_storable(value, where: str = "body") -> None:
+    """400 for a string (a key too) that no database here can store: one holding a NUL
+    character (PostgreSQL refuses it) or an unpaired surrogate (not encodable as UTF-8)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key, where)
+            check_storable(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            check_storable(item, where)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise exception.Invalid(message=f"Invalid string in the {where}: it holds an "
+                                            f"unpaired surrogate.") from exc
+        if "\x00" in value:
+            raise exception.Invalid(message=f"Invalid string in the {where}: it holds a "
+                                            f"NUL character.")
+
+
 def _json_body(req):
     """The body as JSON whatever the Content-Type says (curl users often omit it)."""
     raw = req.bounded_stream.read()
     if not raw:
         raise exception.Invalid(message="The request body is empty; a JSON body is needed.")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise exception.Invalid(message=f"Malformed request body: {exc}") from exc
+    check_storable(body)
+    return body
 
 
 def schema(body_schema: dict):

@@ -5,8 +5,10 @@ it must come back as a 4xx fault, whatever the database underneath.
 
 The fuzzed system is a private one (its own database on the suite's backend and its own
 RabbitMQ vhost), as the generated requests create flavors, disable services and set
-quotas. The seed is fixed, so a run is repeatable; a failure prints the curl line that
-reproduces it. GET /identity/v3/projects without ``name`` is left out: its 501 says, by
+quotas. Generation is deterministic with a fixed seed, so a run is repeatable; a failure
+prints the curl line that reproduces it. schemathesis's stateful phase (chains of calls
+following the ids that answers return) depends on those ids, so it is not run here; run
+by hand it found the PostgreSQL NUL-character 500 that is now a 400. GET /identity/v3/projects without ``name`` is left out: its 501 says, by
 design, that noauth2 has no project registry to list.
 """
 import subprocess
@@ -40,14 +42,16 @@ def target(tmp_path_factory):
             services.stop()
 
 
-def test_no_generated_request_gets_a_server_error(target):
+def test_no_generated_request_gets_a_server_error(target, tmp_path):
     command = [
         _find_script("schemathesis"), "run", f"{target.api_url}/openapi.json",
         "--header", f"X-Auth-Token: {ADMIN_TOKEN}", "--checks", "not_a_server_error",
         "--max-examples", EXAMPLES, "--seed", SEED, "--workers", "1",
         "--request-timeout", "20", "--exclude-path", "/identity/v3/projects",
-        "--no-color"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        "--phases", "examples,coverage,fuzzing", "--generation-deterministic", "--no-color"]
+    # NOTE: run in tmp_path: schemathesis keeps a .schemathesis/ cache in its cwd.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            cwd=tmp_path)
     assert result.returncode == 0, (
         f"schemathesis found server errors (rc={result.returncode}):\n{result.stdout[-6000:]}"
         f"\n{result.stderr[-2000:]}")

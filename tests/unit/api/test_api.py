@@ -182,3 +182,20 @@ def test_a_policy_file_overrides_the_defaults(db, tmp_path, flags):
     client = testing.TestClient(wsgi.create_app(CONF, transport))
     resp = client.simulate_get("/v2.1/os-services", headers={"X-Auth-Token": "bob:p2"})
     assert resp.status_code == 200
+
+
+@pytest.mark.parametrize("method, path, kwargs", [
+    ("GET", "/v2.1/servers", {"query_string": "name=a%00b"}),
+    ("GET", "/v2.1/servers/ab%00cd", {}),
+    ("POST", "/v2.1/flavors", {"body": '{"flavor": {"name": "a\\u0000b", "ram": 1, '
+                                       '"vcpus": 1, "disk": 1}}'}),
+    ("POST", "/v2.1/flavors", {"body": '{"flavor": {"name": "a\\udb57b", "ram": 1, '
+                                       '"vcpus": 1, "disk": 1}}'}),
+])
+def test_strings_no_database_can_store_are_400(client, method, path, kwargs):
+    """A NUL character or an unpaired surrogate anywhere in the input is the client's
+    error (PostgreSQL and UTF-8 refuse them), not a 500 from the database."""
+    resp = client.simulate_request(method, path, headers=ADMIN, **kwargs)
+    assert resp.status_code == 400, resp.text
+    assert "Invalid string" in resp.json["badRequest"]["message"]
+    assert resp.headers["X-Openstack-Request-Id"].startswith("req-")
