@@ -8,8 +8,9 @@ RabbitMQ vhost), as the generated requests create flavors, disable services and 
 quotas. Generation is deterministic with a fixed seed, so a run is repeatable; a failure
 prints the curl line that reproduces it. schemathesis's stateful phase (chains of calls
 following the ids that answers return) depends on those ids, so it is not run here; run
-by hand it found the PostgreSQL NUL-character 500 that is now a 400. GET /identity/v3/projects without ``name`` is left out: its 501 says, by
-design, that noauth2 has no project registry to list.
+by hand it found the PostgreSQL NUL-character 500 that is now a 400. GET
+/identity/v3/projects without ``name`` is left out: its 501 says, by design, that
+noauth2 has no project registry to list.
 """
 import subprocess
 
