@@ -3,7 +3,7 @@ themselves, so nothing is reserved and nothing can leak: a deleted or failed bui
 simply stops counting."""
 from mininova import conf
 from mininova import exception
-from mininova.db import api as db_api
+from mininova.db import quotas as db_quotas
 
 CONF = conf.CONF
 RESOURCES = ("instances", "cores", "ram")
@@ -17,12 +17,12 @@ class QuotaExceeded(exception.Forbidden):
 def get_limits(project_id: str) -> dict[str, int]:
     """The project's hard limits: its own rows over the [quota] defaults (-1: none)."""
     limits = {resource: getattr(CONF.quota, resource) for resource in RESOURCES}
-    limits.update(db_api.quota_get_all_by_project(project_id))
+    limits.update(db_quotas.quota_get_all_by_project(project_id))
     return limits
 
 
 def get_usage(project_id: str) -> dict[str, int]:
-    return db_api.project_usage(project_id)
+    return db_quotas.project_usage(project_id)
 
 
 def check(project_id: str, deltas: dict[str, int], already_counted: bool = False) -> None:
@@ -45,4 +45,4 @@ def check(project_id: str, deltas: dict[str, int], already_counted: bool = False
 
 def update(project_id: str, values: dict[str, int]) -> None:
     for resource, hard_limit in values.items():
-        db_api.quota_set(project_id, resource, hard_limit)
+        db_quotas.quota_set(project_id, resource, hard_limit)

@@ -16,7 +16,8 @@ from mininova import objects
 from mininova.api import api_version
 from mininova.api.schemas import MAX_INT
 from mininova.api.views import hypervisors as views
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
+from mininova.db import services as db_services
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -94,11 +95,11 @@ class HypervisorDetail(_Listing):
 def _render(req: falcon.Request, ctxt, nodes, detail: bool, with_servers: bool) -> dict:
     services = _services(ctxt)
     # NOTE: the scheduler's view of usage: what live instances claim per host.
-    usage = db_api.host_usage() if detail else {}
+    usage = db_instances.host_usage() if detail else {}
     body = []
     for node in nodes:
         svc = services.get(node.host)
-        servers = db_api.instances_on_host(node.host) if with_servers else None
+        servers = db_services.instances_on_host(node.host) if with_servers else None
         if detail:
             body.append(views.show(req, node, svc, _is_up(svc), usage.get(node.host),
                                    servers))
@@ -127,8 +128,8 @@ class HypervisorItem:
         ctxt = req.context.ctxt
         node = _get_node(req, ctxt, hypervisor_id)
         svc = _services(ctxt).get(node.host)
-        servers = db_api.instances_on_host(node.host) if _with_servers(req) else None
-        body = views.show(req, node, svc, _is_up(svc), db_api.host_usage().get(node.host),
+        servers = db_services.instances_on_host(node.host) if _with_servers(req) else None
+        body = views.show(req, node, svc, _is_up(svc), db_instances.host_usage().get(node.host),
                           servers)
         if api_version.at_least(req, "2.88"):
             body["uptime"] = self._uptime_or_none(ctxt, node, svc)
@@ -173,7 +174,7 @@ class HypervisorStatistics:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-hypervisors:list")
         nodes = objects.ComputeNodeList.get_all(ctxt)
-        resp.media = {"hypervisor_statistics": views.statistics(nodes, db_api.host_usage())}
+        resp.media = {"hypervisor_statistics": views.statistics(nodes, db_instances.host_usage())}
 
 
 class HypervisorSearch:
@@ -196,5 +197,5 @@ class HypervisorSearch:
         services = _services(ctxt)
         resp.media = {"hypervisors": [views.basic(
             req, node, services.get(node.host), _is_up(services.get(node.host)),
-            db_api.instances_on_host(node.host) if self.with_servers else None)
+            db_services.instances_on_host(node.host) if self.with_servers else None)
             for node in nodes]}

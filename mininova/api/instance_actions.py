@@ -12,7 +12,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import api_version
 from mininova.api.views import instance_actions as views
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 
@@ -25,7 +25,7 @@ def _instance(req: falcon.Request, compute_api, server_id: str):
     except exception.InstanceNotFound:
         if api_version.below(req, "2.21"):
             raise
-    row = db_api.instance_get_by_uuid(server_id, read_deleted=True)
+    row = db_instances.instance_get_by_uuid(server_id, read_deleted=True)
     if not ctxt.is_admin and row.project_id != ctxt.project_id:
         raise exception.InstanceNotFound(instance_id=server_id)
     return row

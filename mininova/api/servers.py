@@ -17,7 +17,7 @@ from mininova.api import server_filters
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 
@@ -74,10 +74,10 @@ class _ServerList:
             return
         sort_key = req.get_param("sort_key") or "created_at"
         sort_dir = req.get_param("sort_dir") or "desc"
-        if sort_key not in db_api.SORT_KEYS or sort_dir not in ("asc", "desc"):
+        if sort_key not in db_instances.SORT_KEYS or sort_dir not in ("asc", "desc"):
             raise exception.Invalid(reason=f"Invalid sort_key {sort_key!r} or sort_dir "
                                            f"{sort_dir!r}; sort_key is one of "
-                                           f"{', '.join(db_api.SORT_KEYS)}.")
+                                           f"{', '.join(db_instances.SORT_KEYS)}.")
         limit = min(req.get_param_as_int("limit", min_value=0) or CONF.api.max_limit,
                     CONF.api.max_limit)
         instances = self.compute_api.get_all(ctxt, filters, limit=limit,

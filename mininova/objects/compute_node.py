@@ -4,7 +4,7 @@ import json
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import services as db_services
 from mininova.objects import base
 
 _REPORTED = ("hypervisor_hostname", "hypervisor_type", "hypervisor_version", "vcpus",
@@ -46,16 +46,16 @@ class ComputeNode(base.MininovaObject):
         """Create or refresh ``host``'s row from the driver's resource view."""
         values = {key: resources[key] for key in _REPORTED}
         values.update({key: resources[key] for key in _OPTIONAL if key in resources})
-        row = db_api.compute_node_update_or_create(host, values)
+        row = db_services.compute_node_update_or_create(host, values)
         return cls._from_db(context, row)
 
     @classmethod
     def get_by_id(cls, context, node_id: int) -> "ComputeNode":
-        return cls._from_db(context, db_api.compute_node_get(node_id=node_id))
+        return cls._from_db(context, db_services.compute_node_get(node_id=node_id))
 
     @classmethod
     def get_by_uuid(cls, context, node_uuid: str) -> "ComputeNode":
-        return cls._from_db(context, db_api.compute_node_get(node_uuid=node_uuid))
+        return cls._from_db(context, db_services.compute_node_get(node_uuid=node_uuid))
 
     def cpu_info_dict(self) -> dict:
         """The host CPU as reported (empty before the first report that had one)."""
@@ -73,6 +73,6 @@ class ComputeNodeList(base.ObjectListBase, base.MininovaObject):
     def get_all(cls, context, hostname_pattern: str | None = None, limit: int | None = None,
                 marker: str | None = None,
                 marker_is_uuid: bool = False) -> "ComputeNodeList":
-        rows = db_api.compute_node_get_all(hostname_pattern, limit=limit, marker=marker,
+        rows = db_services.compute_node_get_all(hostname_pattern, limit=limit, marker=marker,
                                            marker_is_uuid=marker_is_uuid)
         return cls(context, objects=[ComputeNode._from_db(context, row) for row in rows])

@@ -9,7 +9,7 @@ not done either: any key and value the API schema allows is kept as it is.
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import flavors as db_flavors
 from mininova.objects import base
 
 
@@ -51,19 +51,19 @@ class Flavor(base.MininovaObject):
 
     @classmethod
     def get_by_flavor_id(cls, context, flavorid: str) -> "Flavor":
-        return cls._from_db(context, db_api.flavor_get_by_flavor_id(flavorid))
+        return cls._from_db(context, db_flavors.flavor_get_by_flavor_id(flavorid))
 
     def create(self) -> None:
         values = self.obj_get_changes()
         values.setdefault("ephemeral_gb", 0)
         values.setdefault("swap", 0)
-        self._set_from_db(db_api.flavor_create(values))
+        self._set_from_db(db_flavors.flavor_create(values))
 
     def save(self) -> None:
         """Write the one thing a flavor may change after creation: its description."""
         changes = self.obj_get_changes()
         if "description" in changes:
-            self._set_from_db(db_api.flavor_update(self.flavorid,
+            self._set_from_db(db_flavors.flavor_update(self.flavorid,
                                                    {"description": changes["description"]}))
 
     def save_extra_specs(self, to_add: dict[str, str] | None = None,
@@ -72,15 +72,15 @@ class Flavor(base.MininovaObject):
         (FlavorExtraSpecsNotFound when one is not there)."""
         specs = dict(self.extra_specs)
         if to_add:
-            specs = db_api.flavor_extra_specs_update_or_create(self.flavorid, to_add)
+            specs = db_flavors.flavor_extra_specs_update_or_create(self.flavorid, to_add)
         for key in to_delete or ():
-            db_api.flavor_extra_specs_delete(self.flavorid, key)
+            db_flavors.flavor_extra_specs_delete(self.flavorid, key)
             specs.pop(key, None)
         self.extra_specs = specs
         self.obj_reset_changes(["extra_specs"])
 
     def destroy(self) -> None:
-        db_api.flavor_destroy(self.flavorid)
+        db_flavors.flavor_destroy(self.flavorid)
 
 
 @base.MininovaObjectRegistry.register
@@ -93,4 +93,4 @@ class FlavorList(base.ObjectListBase, base.MininovaObject):
     @classmethod
     def get_all(cls, context) -> "FlavorList":
         return cls(context, objects=[Flavor._from_db(context, row)
-                                     for row in db_api.flavor_get_all()])
+                                     for row in db_flavors.flavor_get_all()])

@@ -3,7 +3,7 @@ import json
 
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import images as db_images
 from mininova.objects import base
 
 
@@ -57,13 +57,13 @@ class Image(base.MininovaObject):
     @classmethod
     @base.remotable
     def get_by_id(cls, context, image_id: str) -> "Image":
-        return cls._from_db(context, db_api.image_get(image_id))
+        return cls._from_db(context, db_images.image_get(image_id))
 
     def create(self) -> None:
         values = self.obj_get_changes()
         values.setdefault("properties", {})
         values.setdefault("visibility", "public")
-        self._set_from_db(db_api.image_create(self._db_values(values)))
+        self._set_from_db(db_images.image_create(self._db_values(values)))
 
     def save(self, expected_status: list[str] | None = None) -> None:
         """Write the changed fields (API side only: it owns the image store).
@@ -72,11 +72,11 @@ class Image(base.MininovaObject):
         """
         values = self.obj_get_changes()
         if values:
-            self._set_from_db(db_api.image_update(self.id, self._db_values(values),
+            self._set_from_db(db_images.image_update(self.id, self._db_values(values),
                                                   expected_status))
 
     def destroy(self) -> None:
-        db_api.image_destroy(self.id)
+        db_images.image_destroy(self.id)
 
 
 @base.MininovaObjectRegistry.register
@@ -88,12 +88,12 @@ class ImageList(base.ObjectListBase, base.MininovaObject):
     @classmethod
     def get_all(cls, context) -> "ImageList":
         return cls(context, objects=[Image._from_db(context, row)
-                                     for row in db_api.image_get_all()])
+                                     for row in db_images.image_get_all()])
 
     @classmethod
     def get_page(cls, context, filters: dict, limit: int | None = None,
                  marker: str | None = None) -> "ImageList":
         """The images ``context`` may see, newest first (Glance's default order)."""
         visible_to = None if context.is_admin else context.project_id
-        rows = db_api.image_get_page(filters, visible_to, limit=limit, marker=marker)
+        rows = db_images.image_get_page(filters, visible_to, limit=limit, marker=marker)
         return cls(context, objects=[Image._from_db(context, row) for row in rows])

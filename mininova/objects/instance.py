@@ -4,7 +4,7 @@ import json
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 from mininova.objects import base
 
 # Fields added in 1.1: what compute API microversions 2.3 to 2.100 show of a server.
@@ -111,11 +111,11 @@ class Instance(base.MininovaObject):
     @classmethod
     @base.remotable
     def get_by_uuid(cls, context, uuid: str) -> "Instance":
-        return cls._from_db(context, db_api.instance_get_by_uuid(uuid))
+        return cls._from_db(context, db_instances.instance_get_by_uuid(uuid))
 
     def create(self) -> None:
         """Insert the instance (API side only: creation never comes from a compute host)."""
-        self._set_from_db(db_api.instance_create(self._db_values(self.obj_get_changes())))
+        self._set_from_db(db_instances.instance_create(self._db_values(self.obj_get_changes())))
 
     @base.remotable
     def save(self, expected_task_state: list | None = None,
@@ -130,13 +130,13 @@ class Instance(base.MininovaObject):
             updates.pop(key, None)
         if not updates and expected_task_state is None and expected_vm_state is None:
             return
-        self._set_from_db(db_api.instance_update(self.uuid, self._db_values(updates),
+        self._set_from_db(db_instances.instance_update(self.uuid, self._db_values(updates),
                                                  expected_task_state, expected_vm_state))
 
     @base.remotable
     def destroy(self) -> None:
         """Soft-delete the row (and drop its tags); the instance disappears from the API."""
-        self._set_from_db(db_api.instance_destroy(self.uuid))
+        self._set_from_db(db_instances.instance_destroy(self.uuid))
 
 
 @base.MininovaObjectRegistry.register
@@ -149,14 +149,14 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     @classmethod
     @base.remotable
     def get_by_host(cls, context, host: str) -> "InstanceList":
-        rows = db_api.instance_get_all({"host": host}, sort_dir="asc")
+        rows = db_instances.instance_get_all({"host": host}, sort_dir="asc")
         return cls(context, objects=[Instance._from_db(context, row) for row in rows])
 
     @classmethod
     def get_by_filters(cls, context, filters: dict, limit: int | None = None,
                        marker: str | None = None, sort_key: str = "created_at",
                        sort_dir: str = "desc") -> "InstanceList":
-        """See db_api.instance_get_all for the filters."""
-        rows = db_api.instance_get_all(filters, limit=limit, marker=marker,
+        """See db_instances.instance_get_all for the filters."""
+        rows = db_instances.instance_get_all(filters, limit=limit, marker=marker,
                                        sort_key=sort_key, sort_dir=sort_dir)
         return cls(context, objects=[Instance._from_db(context, row) for row in rows])

@@ -5,6 +5,7 @@ from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova import exception
+from mininova.db import actions as db_actions
 from mininova.db import api as db_api
 from mininova.objects import base
 
@@ -37,7 +38,7 @@ class InstanceAction(base.MininovaObject):
     def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
         """Record that ``context``'s request asked for ``action`` (API side)."""
         now = db_api.utcnow()
-        row = db_api.action_start({
+        row = db_actions.action_start({
             "action": action, "instance_uuid": instance_uuid,
             "request_id": context.request_id, "user_id": context.user_id,
             "project_id": context.project_id, "start_time": now, "updated_at": now})
@@ -46,7 +47,7 @@ class InstanceAction(base.MininovaObject):
     @classmethod
     def get_by_request_id(cls, context, instance_uuid: str,
                           request_id: str) -> "InstanceAction":
-        return cls._from_db(context, db_api.action_get_by_request_id(instance_uuid,
+        return cls._from_db(context, db_actions.action_get_by_request_id(instance_uuid,
                                                                       request_id))
 
 
@@ -62,7 +63,7 @@ class InstanceActionList(base.ObjectListBase, base.MininovaObject):
                              marker: str | None = None, changes_since=None,
                              changes_before=None) -> "InstanceActionList":
         """Newest first, paged by ``marker`` (a request id) and bounded by updated_at."""
-        rows = db_api.actions_get(instance_uuid, limit=limit, marker=marker,
+        rows = db_actions.actions_get(instance_uuid, limit=limit, marker=marker,
                                   changes_since=changes_since,
                                   changes_before=changes_before)
         return cls(context, objects=[InstanceAction._from_db(context, row) for row in rows])
@@ -95,7 +96,7 @@ class InstanceActionEvent(base.MininovaObject):
     @base.remotable
     def event_start(cls, context, instance_uuid: str, event_name: str,
                     host: str | None = None) -> None:
-        db_api.action_event_start(instance_uuid, context.request_id, {
+        db_actions.action_event_start(instance_uuid, context.request_id, {
             "event": event_name, "start_time": db_api.utcnow(), "host": host})
 
     @classmethod
@@ -106,7 +107,7 @@ class InstanceActionEvent(base.MininovaObject):
         values = {"finish_time": db_api.utcnow(), "result": result, "traceback": traceback}
         if details is not None:
             values["details"] = details
-        db_api.action_event_finish(instance_uuid, context.request_id, event_name, values)
+        db_actions.action_event_finish(instance_uuid, context.request_id, event_name, values)
 
     @classmethod
     def event_finish_with_failure(cls, context, instance_uuid: str, event_name: str,
@@ -131,4 +132,4 @@ class InstanceActionEventList(base.ObjectListBase, base.MininovaObject):
     @classmethod
     def get_by_action(cls, context, action_id: int) -> "InstanceActionEventList":
         return cls(context, objects=[InstanceActionEvent._from_db(context, row)
-                                     for row in db_api.action_events_get(action_id)])
+                                     for row in db_actions.action_events_get(action_id)])

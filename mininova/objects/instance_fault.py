@@ -1,7 +1,7 @@
 """InstanceFault: why an instance went wrong, shown as ``fault`` in the API."""
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import actions as db_actions
 from mininova.objects import base
 
 
@@ -22,7 +22,7 @@ class InstanceFault(base.MininovaObject):
 
     @base.remotable
     def create(self) -> None:
-        self._set_from_db(db_api.instance_fault_create(self.obj_get_changes()))
+        self._set_from_db(db_actions.instance_fault_create(self.obj_get_changes()))
 
     @classmethod
     def from_exception(cls, context, instance_uuid: str, exc: BaseException,
@@ -36,4 +36,4 @@ class InstanceFault(base.MininovaObject):
     @classmethod
     def get_latest_for_instances(cls, context, uuids: list[str]) -> dict:
         return {uuid: cls._from_db(context, row)
-                for uuid, row in db_api.instance_fault_get_latest(uuids).items()}
+                for uuid, row in db_actions.instance_fault_get_latest(uuids).items()}

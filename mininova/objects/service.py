@@ -7,6 +7,7 @@ from oslo_versionedobjects import fields
 
 from mininova import exception
 from mininova.db import api as db_api
+from mininova.db import services as db_services
 from mininova.objects import base
 
 
@@ -41,29 +42,29 @@ class Service(base.MininovaObject):
     @base.remotable
     def register(cls, context, host: str, binary: str, topic: str) -> "Service":
         """Find or create this service's row (with its UUID) and mark it seen now."""
-        row = db_api.service_get_by_host_and_binary(host, binary)
+        row = db_services.service_get_by_host_and_binary(host, binary)
         if row is None:
-            row = db_api.service_create({"uuid": str(uuid.uuid4()), "host": host,
+            row = db_services.service_create({"uuid": str(uuid.uuid4()), "host": host,
                                          "binary": binary, "topic": topic,
                                          "last_seen_up": db_api.utcnow()})
         else:
             values = {"last_seen_up": db_api.utcnow()}
             if row.uuid is None:
                 values["uuid"] = str(uuid.uuid4())
-            row = db_api.service_update(row.id, values)
+            row = db_services.service_update(row.id, values)
         return cls._from_db(context, row)
 
     @classmethod
     def get_by_id(cls, context, service_id: int) -> "Service":
-        return cls._from_db(context, db_api.service_get(service_id))
+        return cls._from_db(context, db_services.service_get(service_id))
 
     @classmethod
     def get_by_uuid(cls, context, service_uuid: str) -> "Service":
-        return cls._from_db(context, db_api.service_get_by_uuid(service_uuid))
+        return cls._from_db(context, db_services.service_get_by_uuid(service_uuid))
 
     @classmethod
     def get_by_host_and_binary(cls, context, host: str, binary: str) -> "Service":
-        row = db_api.service_get_by_host_and_binary(host, binary)
+        row = db_services.service_get_by_host_and_binary(host, binary)
         if row is None:
             raise exception.HostBinaryNotFound(host=host, binary=binary)
         return cls._from_db(context, row)
@@ -71,7 +72,7 @@ class Service(base.MininovaObject):
     @base.remotable
     def heartbeat(self) -> None:
         """Say we are alive: bump report_count and last_seen_up."""
-        self._set_from_db(db_api.service_update(self.id, {
+        self._set_from_db(db_services.service_update(self.id, {
             "report_count": self.report_count + 1, "last_seen_up": db_api.utcnow()}))
 
     def save(self) -> None:
@@ -79,11 +80,11 @@ class Service(base.MininovaObject):
         changes = {key: value for key, value in self.obj_get_changes().items()
                    if key in ("disabled", "disabled_reason", "forced_down")}
         if changes:
-            self._set_from_db(db_api.service_update(self.id, changes))
+            self._set_from_db(db_services.service_update(self.id, changes))
 
     def destroy(self) -> None:
         """Delete the row (and the host's compute node, for a compute service)."""
-        db_api.service_destroy(self.id)
+        db_services.service_destroy(self.id)
 
     def is_up(self, down_time: int) -> bool:
         """Up while heartbeating, unless an operator forced it down (2.11 force-down)."""
@@ -104,4 +105,4 @@ class ServiceList(base.ObjectListBase, base.MininovaObject):
     def get_all(cls, context, binary: str | None = None,
                 host: str | None = None) -> "ServiceList":
         return cls(context, objects=[Service._from_db(context, row)
-                                     for row in db_api.service_get_all(binary, host)])
+                                     for row in db_services.service_get_all(binary, host)])

@@ -1,7 +1,7 @@
 """Tag: a server's free-form label (compute API 2.26), unique per server."""
 from oslo_versionedobjects import fields
 
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 from mininova.objects import base
 
 # Nova's limits: a server holds at most 50 tags of at most 60 characters.
@@ -22,16 +22,16 @@ class Tag(base.MininovaObject):
     @classmethod
     def add(cls, context, resource_id: str, tag: str) -> bool:
         """Tag the server; False when it already had the tag. Over the limit: 400."""
-        return db_api.instance_tag_add(resource_id, tag, MAX_TAG_COUNT)
+        return db_instances.instance_tag_add(resource_id, tag, MAX_TAG_COUNT)
 
     @classmethod
     def exists(cls, context, resource_id: str, tag: str) -> bool:
-        return db_api.instance_tag_exists(resource_id, tag)
+        return db_instances.instance_tag_exists(resource_id, tag)
 
     @classmethod
     def destroy(cls, context, resource_id: str, tag: str) -> None:
         """Remove one tag; TagNotFound (404) when the server does not have it."""
-        db_api.instance_tag_delete(resource_id, tag)
+        db_instances.instance_tag_delete(resource_id, tag)
 
 
 @base.MininovaObjectRegistry.register
@@ -42,21 +42,21 @@ class TagList(base.ObjectListBase, base.MininovaObject):
 
     @classmethod
     def get_by_resource_id(cls, context, resource_id: str) -> "TagList":
-        tags = db_api.instance_tag_get_by_uuids([resource_id]).get(resource_id, [])
+        tags = db_instances.instance_tag_get_by_uuids([resource_id]).get(resource_id, [])
         return cls(context, objects=[Tag(context, resource_id=resource_id, tag=tag)
                                      for tag in tags])
 
     @classmethod
     def create(cls, context, resource_id: str, tags: list[str]) -> "TagList":
         """Replace all the server's tags with ``tags``."""
-        db_api.instance_tag_set(resource_id, tags)
+        db_instances.instance_tag_set(resource_id, tags)
         return cls.get_by_resource_id(context, resource_id)
 
     @classmethod
     def destroy(cls, context, resource_id: str) -> None:
-        db_api.instance_tag_set(resource_id, [])
+        db_instances.instance_tag_set(resource_id, [])
 
     @staticmethod
     def names_by_resource(context, resource_ids: list[str]) -> dict[str, list[str]]:
         """The tags of many servers in one query (for list views), sorted by name."""
-        return db_api.instance_tag_get_by_uuids(resource_ids)
+        return db_instances.instance_tag_get_by_uuids(resource_ids)

@@ -4,7 +4,7 @@ import dataclasses
 
 from mininova import conf
 from mininova import objects
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 
@@ -46,7 +46,7 @@ def get_host_states(context) -> list[HostState]:
     """One HostState per compute host that has reported its resources."""
     services = {svc.host: svc for svc in objects.ServiceList.get_all(context,
                                                                    "mininova-compute")}
-    usage = db_api.host_usage()
+    usage = db_instances.host_usage()
     states = []
     for node in objects.ComputeNodeList.get_all(context):
         svc = services.get(node.host)

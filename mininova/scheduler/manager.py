@@ -7,7 +7,7 @@ from oslo_log import log as logging
 from mininova import conf
 from mininova import exception
 from mininova import manager
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 from mininova.scheduler import filters as filters_mod
 from mininova.scheduler import host_manager
 from mininova.scheduler import weights
@@ -49,6 +49,6 @@ class SchedulerManager(manager.Manager):
                            f"{instance.vcpus} vCPU, {instance.root_gb} GB disk ({why}).")
             chosen = weights.sort_hosts(candidates,
                                         CONF.filter_scheduler.ram_weight_multiplier)[0]
-            db_api.instance_update(instance.uuid, {"host": chosen.host, "node": chosen.host})
+            db_instances.instance_update(instance.uuid, {"host": chosen.host, "node": chosen.host})
         LOG.info("Instance %s goes to %s", instance.uuid, chosen.host)
         return chosen.host

@@ -12,6 +12,7 @@ from mininova import context as mn_context
 from mininova import objects
 from mininova.api import wsgi
 from mininova.db import api as db_api
+from mininova.db import flavors as db_flavors
 from mininova.db import models
 
 CONF = conf.CONF
@@ -179,7 +180,7 @@ def test_who_may_not_list_them_sees_no_extra_specs_key(client, tmp_path, flags):
 
 def test_writers_colliding_on_a_new_key_end_in_409_after_retries(client):
     collision = sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
-    with mock.patch.object(db_api, "_flavor_row", side_effect=collision) as row:
+    with mock.patch.object(db_flavors, "_flavor_row", side_effect=collision) as row:
         message = _fault(_set(client, {"a": "1"}), 409)
     assert message == "Flavor 1 extra spec cannot be updated or created after 10 retries."
     assert row.call_count == 10

@@ -6,7 +6,7 @@ from falcon import testing
 from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -64,7 +64,7 @@ def test_hypervisors_show_nodes_services_and_usage(client, admin_ctxt):
     objects.ComputeNode.report(admin_ctxt, "compute1", {
         "hypervisor_hostname": "compute1", "hypervisor_type": "QEMU",
         "hypervisor_version": 8002000, "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
-    db_api.instance_create({
+    db_instances.instance_create({
         "uuid": "0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10", "display_name": "vm",
         "project_id": "p1", "user_id": "u", "image_ref": "i", "flavor_id": "1",
         "flavor_name": "f", "memory_mb": 512, "vcpus": 1, "root_gb": 5, "host": "compute1",

@@ -13,7 +13,8 @@ from mininova import exception
 from mininova import objects
 from mininova.api import wsgi
 from mininova.compute import rpcapi as compute_rpcapi
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
+from mininova.db import services as db_services
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -38,7 +39,7 @@ def client(db, admin_ctxt):
             "hypervisor_hostname": f"{host}.example.org", "hypervisor_type": "QEMU",
             "hypervisor_version": 8002000, "vcpus": 4, "memory_mb": 4096, "local_gb": 40,
             "cpu_info": json.dumps(CPU), "host_ip": "192.0.2.10"})
-    db_api.instance_create({
+    db_instances.instance_create({
         "uuid": VM, "display_name": "vm1", "project_id": "p1", "user_id": "u",
         "image_ref": "i", "flavor_id": "1", "flavor_name": "f", "memory_mb": 512,
         "vcpus": 1, "root_gb": 5, "host": "compute1", "vm_state": "active"})
@@ -99,7 +100,7 @@ def test_uuids_pattern_and_servers_from_253(client):
                                                          "compute2.example.org"]
     assert found[0]["servers"] == [{"uuid": VM, "name": "vm1"}]
     assert "servers" not in found[1]  # none there; listed as [] from 2.75
-    assert found[0]["service"]["id"] == db_api.service_get_by_host_and_binary(
+    assert found[0]["service"]["id"] == db_services.service_get_by_host_and_binary(
         "compute1", "mininova-compute").uuid
     at_275 = _get(client, "/v2.1/os-hypervisors", "2.75",
                   "hypervisor_hostname_pattern=compute2&with_servers=1")["hypervisors"]

@@ -15,6 +15,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import wsgi
 from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 from mininova.db import models
 
 CONF = conf.CONF
@@ -43,7 +44,7 @@ def _record(action: str, request_id: str, fail: bool = False) -> None:
 
 @pytest.fixture
 def client(db):
-    db_api.instance_create({
+    db_instances.instance_create({
         "uuid": VM, "display_name": "vm", "project_id": "p1", "user_id": "alice",
         "image_ref": "i", "flavor_id": "1", "flavor_name": "f", "memory_mb": 512,
         "vcpus": 1, "root_gb": 1, "host": "compute1", "vm_state": "active"})
@@ -67,7 +68,7 @@ def _show(client, version: str, request_id: str, headers: dict = ALICE) -> dict:
 
 
 def test_deleted_servers_actions_from_221(client):
-    db_api.instance_destroy(VM)
+    db_instances.instance_destroy(VM)
     assert client.simulate_get(ACTIONS, headers=_at("2.20")).status_code == 404
     actions = _list(client, "2.21")["instanceActions"]
     assert [a["action"] for a in actions] == ["reboot", "start", "stop", "create"]

@@ -6,7 +6,7 @@ from falcon import testing
 
 from mininova import conf
 from mininova.api import wsgi
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -21,7 +21,7 @@ def client(db, flags):
 
 
 def _instance(uuid: str, project_id: str = "p1") -> None:
-    db_api.instance_create({
+    db_instances.instance_create({
         "uuid": uuid, "display_name": "vm", "project_id": project_id, "user_id": "alice",
         "image_ref": "i", "flavor_id": "1", "flavor_name": "m1.tiny", "memory_mb": 512,
         "vcpus": 1, "root_gb": 1, "vm_state": "active"})

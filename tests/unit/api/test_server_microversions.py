@@ -14,7 +14,8 @@ from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
 from mininova.compute import api as compute_api
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
+from mininova.db import services as db_services
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -58,7 +59,7 @@ def _create(client, version="2.100", headers=MEMBER, hints=None, **server):
 
 def _activate(server_id: str, host: str | None = "compute1") -> None:
     """What a successful build leaves: ACTIVE on a host."""
-    db_api.instance_update(server_id, {"vm_state": "active", "task_state": None,
+    db_instances.instance_update(server_id, {"vm_state": "active", "task_state": None,
                                        "host": host, "node": host, "power_state": 1})
 
 
@@ -199,8 +200,8 @@ def test_unchanged_at_2_1(client, server):
 ])
 def test_host_status_follows_the_compute_service(client, server, service, expected):
     if service:
-        row = db_api.service_get_by_host_and_binary("compute1", "mininova-compute")
-        db_api.service_update(row.id, service)
+        row = db_services.service_get_by_host_and_binary("compute1", "mininova-compute")
+        db_services.service_update(row.id, service)
     assert _show(client, server, "2.16")["host_status"] == expected
 
 

@@ -7,7 +7,8 @@ from falcon import testing
 from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
-from mininova.db import api as db_api
+from mininova.db import instances as db_instances
+from mininova.db import services as db_services
 from mininova.scheduler import host_manager
 
 CONF = conf.CONF
@@ -51,7 +52,7 @@ def test_ids_and_forced_down_by_version(client):
     assert all(isinstance(s["id"], int) and s["forced_down"] is False for s in at_211)
     at_253 = _services(client, "2.53")
     uuids = {s["host"]: s["id"] for s in at_253}
-    assert uuids["compute1"] == db_api.service_get_by_host_and_binary(
+    assert uuids["compute1"] == db_services.service_get_by_host_and_binary(
         "compute1", "mininova-compute").uuid
 
 
@@ -158,7 +159,7 @@ def test_disabled_and_forced_down_hosts_get_no_instances(client, admin_ctxt):
 
 
 def test_delete_by_id_and_by_uuid(client):
-    db_api.instance_create({
+    db_instances.instance_create({
         "uuid": "0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10", "display_name": "vm",
         "project_id": "p1", "user_id": "u", "image_ref": "i", "flavor_id": "1",
         "flavor_name": "f", "memory_mb": 512, "vcpus": 1, "root_gb": 5, "host": "compute1",

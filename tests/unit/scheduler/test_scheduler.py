@@ -6,7 +6,7 @@ import pytest
 
 from mininova import exception
 from mininova import objects
-from mininova.db import api as db_api
+from mininova.db import services as db_services
 from mininova.scheduler import filters
 from mininova.scheduler import host_manager
 from mininova.scheduler import manager
@@ -56,7 +56,7 @@ def test_weigher_prefers_free_ram_then_fewer_instances():
 def _compute(ctxt, host, ram=2048, up=True):
     svc = objects.Service.register(ctxt, host, "mininova-compute", "compute")
     if not up:
-        db_api.service_update(svc.id, {"last_seen_up": datetime.datetime(2000, 1, 1)})
+        db_services.service_update(svc.id, {"last_seen_up": datetime.datetime(2000, 1, 1)})
     objects.ComputeNode.report(ctxt, host, {
         "hypervisor_hostname": host, "hypervisor_type": "TEST", "hypervisor_version": 2,
         "vcpus": 4, "memory_mb": ram, "local_gb": 20})

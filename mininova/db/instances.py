@@ -1,0 +1,227 @@
+"""Instances, their tags and the per-host usage the scheduler reads."""
+import sqlalchemy as sa
+
+from mininova import exception
+from mininova.db import api as db_api
+from mininova.db import models
+
+
+def instance_create(values: dict) -> models.Instance:
+    row = models.Instance(**values)
+    with db_api.session() as sess:
+        sess.add(row)
+    return row
+
+
+def instance_get_by_uuid(uuid: str, read_deleted: bool = False) -> models.Instance:
+    query = sa.select(models.Instance).where(models.Instance.uuid == uuid)
+    if not read_deleted:
+        query = query.where(models.Instance.deleted == 0)
+    with db_api.session() as sess:
+        row = sess.scalars(query).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=uuid)
+    return row
+
+
+SORT_KEYS = ("created_at", "updated_at", "launched_at", "display_name", "uuid", "host",
+             "vm_state", "task_state", "project_id", "user_id")
+
+
+def instance_get_all(filters: dict, limit: int | None = None, marker: str | None = None,
+                     sort_key: str = "created_at", sort_dir: str = "desc") -> list:
+    """Instances matching ``filters``, sorted, paged by ``marker`` (the last one seen).
+
+    Exact-match filters name columns; ``name`` is a regular expression on the display
+    name and ``regex`` maps more columns to regular expressions (dates as their stored
+    text); ``changes_since`` / ``changes_before`` bound the last change and also return
+    instances deleted in that window, as Nova does; ``deleted`` True lists only deleted
+    instances; ``tags`` (all of), ``tags_any``, ``not_tags`` (not all of) and
+    ``not_tags_any`` (none of) take lists of tags.
+    """
+    inst = models.Instance
+    filters = dict(filters)
+    changes_since = filters.pop("changes_since", None)
+    changes_before = filters.pop("changes_before", None)
+    regex = dict(filters.pop("regex", {}))
+    if "name" in filters:
+        regex["display_name"] = filters.pop("name")
+    query = sa.select(inst).where(*_tag_conditions(filters))
+    changed = sa.func.coalesce(inst.updated_at, inst.created_at)
+    if filters.pop("deleted", False):
+        query = query.where(inst.deleted != 0)
+    elif changes_since is None and changes_before is None:
+        query = query.where(inst.deleted == 0)
+    if changes_since is not None:
+        query = query.where(changed >= db_api.naive(changes_since))
+    if changes_before is not None:
+        query = query.where(changed <= db_api.naive(changes_before))
+    for key, pattern in regex.items():
+        column = getattr(inst, key)
+        if isinstance(column.type, sa.DateTime):
+            column = sa.cast(column, sa.String)
+        query = query.where(column.regexp_match(pattern))
+    for key, value in filters.items():
+        query = query.where(getattr(inst, key) == value)
+    column = getattr(inst, sort_key)
+    order = sa.desc if sort_dir == "desc" else sa.asc
+    query = query.order_by(order(column), order(inst.id))
+    with db_api.session() as sess:
+        if marker is not None:
+            mrow = sess.scalars(sa.select(inst).where(inst.uuid == marker)).first()
+            if mrow is None:
+                raise exception.Invalid(reason=f"marker [{marker}] not found")
+            mkey = getattr(mrow, sort_key)
+            after = column < mkey if sort_dir == "desc" else column > mkey
+            tie = sa.and_(column == mkey,
+                          inst.id < mrow.id if sort_dir == "desc" else inst.id > mrow.id)
+            query = query.where(sa.or_(after, tie))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(sess.scalars(query))
+
+
+def _tag_conditions(filters: dict) -> list:
+    """Pop the tag filters out of ``filters``; their WHERE conditions."""
+    inst, tag = models.Instance, models.InstanceTag
+
+    def has(value: str):
+        return sa.exists().where(tag.instance_uuid == inst.uuid, tag.tag == value)
+
+    def has_any(values: list[str]):
+        return sa.exists().where(tag.instance_uuid == inst.uuid, tag.tag.in_(values))
+
+    conds = []
+    if filters.get("tags"):
+        conds.append(sa.and_(*[has(value) for value in filters["tags"]]))
+    if filters.get("tags_any"):
+        conds.append(has_any(filters["tags_any"]))
+    if filters.get("not_tags"):
+        conds.append(sa.not_(sa.and_(*[has(value) for value in filters["not_tags"]])))
+    if filters.get("not_tags_any"):
+        conds.append(sa.not_(has_any(filters["not_tags_any"])))
+    for key in ("tags", "tags_any", "not_tags", "not_tags_any"):
+        filters.pop(key, None)
+    return conds
+
+
+def instance_update(uuid: str, values: dict, expected_task_state: list | None = None,
+                    expected_vm_state: list | None = None) -> models.Instance:
+    """Update one live instance atomically.
+
+    With ``expected_task_state`` (a list; ``None`` inside means "no task"), the update only
+    happens if the row's task_state is one of them at that instant, so of two concurrent
+    writers exactly one wins; the loser gets UnexpectedTaskStateError.
+    """
+    inst = models.Instance
+    values = {key: db_api.naive(value) for key, value in values.items()}
+    values["updated_at"] = db_api.utcnow()
+    stmt = sa.update(inst).where(inst.uuid == uuid, inst.deleted == 0)
+    for column, expected in ((inst.task_state, expected_task_state),
+                             (inst.vm_state, expected_vm_state)):
+        if expected is None:
+            continue
+        conds = [column.is_(None)] if None in expected else []
+        named = [e for e in expected if e is not None]
+        if named:
+            conds.append(column.in_(named))
+        stmt = stmt.where(sa.or_(*conds))
+    with db_api.session() as sess:
+        result = sess.execute(stmt.values(**values))
+        if result.rowcount == 1:
+            return sess.scalars(sa.select(inst).where(inst.uuid == uuid)).one()
+        row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=uuid)
+    if expected_task_state is not None:
+        raise exception.UnexpectedTaskStateError(
+            instance_uuid=uuid, expected=expected_task_state, actual=row.task_state)
+    raise exception.InstanceInvalidState(action="update", instance_uuid=uuid,
+                                         attr="vm_state", state=row.vm_state)
+
+
+def instance_destroy(uuid: str) -> models.Instance:
+    """Soft-delete: the row stays for the action history, marked deleted."""
+    inst = models.Instance
+    now = db_api.utcnow()
+    with db_api.session() as sess:
+        row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
+        if row is None:
+            raise exception.InstanceNotFound(instance_id=uuid)
+        row.deleted = row.id
+        row.deleted_at = now
+        row.terminated_at = now
+        row.vm_state = "deleted"
+        row.task_state = None
+        sess.execute(sa.delete(models.InstanceTag).where(
+            models.InstanceTag.instance_uuid == uuid))
+    return row
+
+
+def instance_tag_get_by_uuids(uuids: list[str]) -> dict[str, list[str]]:
+    """The tags of each instance (sorted), in one query."""
+    if not uuids:
+        return {}
+    tag = models.InstanceTag
+    found: dict[str, list[str]] = {}
+    with db_api.session() as sess:
+        for row in sess.scalars(sa.select(tag).where(tag.instance_uuid.in_(uuids))
+                                .order_by(tag.tag)):
+            found.setdefault(row.instance_uuid, []).append(row.tag)
+    return found
+
+
+def instance_tag_exists(uuid: str, value: str) -> bool:
+    tag = models.InstanceTag
+    with db_api.session() as sess:
+        return sess.scalars(sa.select(tag).where(tag.instance_uuid == uuid,
+                                                 tag.tag == value)).first() is not None
+
+
+def instance_tag_add(uuid: str, value: str, max_count: int) -> bool:
+    """Add one tag; False when the instance already has it. Over ``max_count``: 400."""
+    tag = models.InstanceTag
+    with db_api.session() as sess:
+        current = set(sess.scalars(sa.select(tag.tag).where(tag.instance_uuid == uuid)))
+        if value in current:
+            return False
+        if len(current) >= max_count:
+            raise exception.Invalid(message=f"The number of tags exceeded the per-server "
+                                            f"limit {max_count}")
+        sess.add(models.InstanceTag(instance_uuid=uuid, tag=value))
+        try:
+            sess.flush()
+        except sa.exc.IntegrityError:
+            # NOTE: a concurrent request added the same tag first: it is there, as asked.
+            return False
+    return True
+
+
+def instance_tag_set(uuid: str, values: list[str]) -> None:
+    """Replace every tag of the instance with ``values`` in one transaction."""
+    tag = models.InstanceTag
+    with db_api.session() as sess:
+        sess.execute(sa.delete(tag).where(tag.instance_uuid == uuid))
+        sess.add_all([models.InstanceTag(instance_uuid=uuid, tag=value)
+                      for value in dict.fromkeys(values)])
+
+
+def instance_tag_delete(uuid: str, value: str) -> None:
+    tag = models.InstanceTag
+    with db_api.session() as sess:
+        result = sess.execute(sa.delete(tag).where(tag.instance_uuid == uuid,
+                                                   tag.tag == value))
+    if result.rowcount == 0:
+        raise exception.TagNotFound(tag=value, instance_id=uuid)
+
+
+def host_usage() -> dict[str, dict]:
+    """Resources claimed per host by live instances: the scheduler's view of usage."""
+    inst = models.Instance
+    query = (sa.select(inst.host, sa.func.count(), sa.func.sum(inst.memory_mb),
+                       sa.func.sum(inst.vcpus), sa.func.sum(inst.root_gb))
+             .where(inst.deleted == 0, inst.host.is_not(None)).group_by(inst.host))
+    with db_api.session() as sess:
+        return {host: {"instances": n, "memory_mb": int(ram or 0), "vcpus": int(cpu or 0),
+                       "root_gb": int(disk or 0)}
+                for host, n, ram, cpu, disk in sess.execute(query)}

@@ -1,0 +1,43 @@
+"""Per-project quota limits and the usage counted against them."""
+import sqlalchemy as sa
+
+from mininova.db import api as db_api
+from mininova.db import models
+
+
+def quota_get_all_by_project(project_id: str) -> dict[str, int]:
+    """The project's own limits (resources without a row use the [quota] default)."""
+    with db_api.session() as sess:
+        rows = sess.scalars(sa.select(models.Quota).where(
+            models.Quota.project_id == project_id))
+        return {row.resource: row.hard_limit for row in rows}
+
+
+def quota_set(project_id: str, resource: str, hard_limit: int) -> None:
+    """Insert or update one limit; two concurrent first sets both succeed (last wins)."""
+    quota = models.Quota
+    where = (quota.project_id == project_id, quota.resource == resource)
+    with db_api.session() as sess:
+        if sess.execute(sa.update(quota).where(*where)
+                        .values(hard_limit=hard_limit)).rowcount:
+            return
+    try:
+        with db_api.session() as sess:
+            sess.add(quota(project_id=project_id, resource=resource, hard_limit=hard_limit))
+    except sa.exc.IntegrityError:
+        # NOTE: a concurrent request inserted the row between the update and the insert.
+        with db_api.session() as sess:
+            sess.execute(sa.update(quota).where(*where).values(hard_limit=hard_limit))
+
+
+def project_usage(project_id: str) -> dict[str, int]:
+    """What a project's live instances hold. A build that failed (ERROR and never
+    launched) holds nothing: its usage went back when it failed."""
+    inst = models.Instance
+    failed_build = sa.and_(inst.vm_state == "error", inst.launched_at.is_(None))
+    query = (sa.select(sa.func.count(), sa.func.sum(inst.vcpus), sa.func.sum(inst.memory_mb))
+             .where(inst.project_id == project_id, inst.deleted == 0,
+                    sa.not_(failed_build)))
+    with db_api.session() as sess:
+        count, cores, ram = sess.execute(query).one()
+    return {"instances": int(count or 0), "cores": int(cores or 0), "ram": int(ram or 0)}
