@@ -45,6 +45,8 @@ class Flavor(Base):
     # the rows go with the flavor when it is deleted.
     extra_specs: Mapped[list["FlavorExtraSpec"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan")
+    projects: Mapped[list["FlavorProject"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
 
 
 class FlavorExtraSpec(Base):
@@ -57,6 +59,17 @@ class FlavorExtraSpec(Base):
     flavor_id: Mapped[int] = mapped_column(ForeignKey("flavors.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
+
+
+class FlavorProject(Base):
+    """A project that may use a private flavor (os-flavor-access)."""
+
+    __tablename__ = "flavor_projects"
+    __table_args__ = (UniqueConstraint("flavor_id", "project_id",
+                                       name="uniq_flavor_projects0flavor_id0project_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flavor_id: Mapped[int] = mapped_column(ForeignKey("flavors.id", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(String(255))
 
 
 class Image(Base):
@@ -127,6 +140,39 @@ class Instance(Base):
     # NOTE: JSON text of the flavor's extra specs when the server was created: the
     # embedded flavor (2.47) shows them even after the flavor changes or goes away.
     flavor_extra_specs: Mapped[str | None] = mapped_column(Text)
+    # NOTE: the addresses a user says the server is reached at (Nova's accessIPv4/v6);
+    # stored and shown, never configured on the guest.
+    access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # NOTE: the key pair named at create (or rebuild), copied: deleting the key pair
+    # later does not change what the server was given.
+    key_name: Mapped[str | None] = mapped_column(String(255))
+    key_data: Mapped[str | None] = mapped_column(Text)
+
+
+class InstanceMetadata(Base):
+    """One key of a server's user metadata (/servers/{id}/metadata)."""
+
+    __tablename__ = "instance_metadata"
+    __table_args__ = (UniqueConstraint("instance_uuid", "key",
+                                       name="uniq_instance_metadata0instance_uuid0key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class KeyPair(Base):
+    """An SSH (or x509) public key, owned by one user (os-keypairs)."""
+
+    __tablename__ = "key_pairs"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uniq_key_pairs0user_id0name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    public_key: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(32), default="ssh", server_default="ssh")
 
 
 class InstanceTag(Base):
@@ -220,3 +266,33 @@ class Quota(Base):
     project_id: Mapped[str] = mapped_column(String(255))
     resource: Mapped[str] = mapped_column(String(255))
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaClass(Base):
+    """A limit of the quota class ``default`` (os-quota-class-sets): overrides the
+    [quota] option for every project without a limit of its own."""
+
+    __tablename__ = "quota_classes"
+    __table_args__ = (UniqueConstraint("class_name", "resource",
+                                       name="uniq_quota_classes0class_name0resource"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_name: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class TaskLog(Base):
+    """One run of a periodic audit on a host (os-instance-usage-audit-log)."""
+
+    __tablename__ = "task_log"
+    __table_args__ = (UniqueConstraint("task_name", "host", "period_beginning",
+                                       "period_ending", name="uniq_task_log0task0host0period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    period_beginning: Mapped[datetime.datetime] = mapped_column(DateTime)
+    period_ending: Mapped[datetime.datetime] = mapped_column(DateTime)
+    message: Mapped[str] = mapped_column(String(255), default="")
+    task_items: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)

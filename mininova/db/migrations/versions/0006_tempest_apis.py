@@ -1,0 +1,103 @@
+"""What the Compute API's remaining user-facing resources store: server metadata, access
+IPs and key names, key pairs, flavor access for private flavors, quota class limits and
+the instance usage audit log.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def _times() -> list[sa.Column]:
+    return [sa.Column("created_at", sa.DateTime(), nullable=False),
+            sa.Column("updated_at", sa.DateTime(), nullable=True)]
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("instances") as batch_op:
+        batch_op.add_column(sa.Column("access_ip_v4", sa.String(39), nullable=True))
+        batch_op.add_column(sa.Column("access_ip_v6", sa.String(39), nullable=True))
+        batch_op.add_column(sa.Column("key_name", sa.String(255), nullable=True))
+        batch_op.add_column(sa.Column("key_data", sa.Text(), nullable=True))
+    op.create_table(
+        "instance_metadata",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_uuid", sa.String(36), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("value", sa.String(255), nullable=False),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("instance_uuid", "key",
+                            name="uniq_instance_metadata0instance_uuid0key"),
+    )
+    op.create_index("ix_instance_metadata_instance_uuid", "instance_metadata",
+                    ["instance_uuid"])
+    op.create_table(
+        "key_pairs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("user_id", sa.String(255), nullable=False),
+        sa.Column("fingerprint", sa.String(255), nullable=False),
+        sa.Column("public_key", sa.Text(), nullable=False),
+        sa.Column("type", sa.String(32), nullable=False, server_default="ssh"),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("user_id", "name", name="uniq_key_pairs0user_id0name"),
+    )
+    op.create_table(
+        "flavor_projects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("flavor_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.String(255), nullable=False),
+        *_times(),
+        sa.ForeignKeyConstraint(["flavor_id"], ["flavors.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("flavor_id", "project_id",
+                            name="uniq_flavor_projects0flavor_id0project_id"),
+    )
+    op.create_table(
+        "quota_classes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("class_name", sa.String(255), nullable=False),
+        sa.Column("resource", sa.String(255), nullable=False),
+        sa.Column("hard_limit", sa.Integer(), nullable=False),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("class_name", "resource",
+                            name="uniq_quota_classes0class_name0resource"),
+    )
+    op.create_table(
+        "task_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_name", sa.String(255), nullable=False),
+        sa.Column("state", sa.String(255), nullable=False),
+        sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("period_beginning", sa.DateTime(), nullable=False),
+        sa.Column("period_ending", sa.DateTime(), nullable=False),
+        sa.Column("message", sa.String(255), nullable=False),
+        sa.Column("task_items", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.Integer(), nullable=False),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("task_name", "host", "period_beginning", "period_ending",
+                            name="uniq_task_log0task0host0period"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("task_log")
+    op.drop_table("quota_classes")
+    op.drop_table("flavor_projects")
+    op.drop_table("key_pairs")
+    op.drop_index("ix_instance_metadata_instance_uuid", "instance_metadata")
+    op.drop_table("instance_metadata")
+    with op.batch_alter_table("instances") as batch_op:
+        for column in ("key_data", "key_name", "access_ip_v6", "access_ip_v4"):
+            batch_op.drop_column(column)
