@@ -1,12 +1,14 @@
 """Quotas: per-project limits on instances, cores and RAM, counted from the instances
 themselves, so nothing is reserved and nothing can leak: a deleted or failed build
-simply stops counting."""
+simply stops counting. metadata_items limits one server's metadata and key_pairs one
+user's key pairs; both are checked where those are written."""
 from mininova import conf
 from mininova import exception
 from mininova.db import quotas as db_quotas
 
 CONF = conf.CONF
-RESOURCES = ("instances", "cores", "ram")
+RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs", "server_groups",
+             "server_group_members")
 
 
 class QuotaExceeded(exception.Forbidden):

@@ -1,7 +1,8 @@
 """/v2.1/os-quota-sets/{project_id} (+ /defaults, /detail) and /v2.1/limits.
 
-mininova enforces instances, cores and ram. Every other quota Nova reports is answered
-with Nova's default and cannot be set (a 400, not a silent no-op), so each microversion's
+mininova enforces instances, cores, ram, metadata_items and key_pairs, and stores the
+server group limits. Every other quota Nova reports is answered with Nova's default and
+cannot be set (a 400, not a silent no-op), so each microversion's
 response carries the fields its clients expect: the network quotas until 2.36, the
 injected-file (personality) quotas until 2.57; /limits likewise drops the network limits
 at 2.36, maxImageMeta at 2.39 and the personality limits at 2.57.
@@ -16,10 +17,8 @@ from mininova.api.schemas import quota_sets as schemas
 
 CONF = conf.CONF
 
-# NOTE: Nova's defaults for what mininova has no resource for (no key pairs, server
-# groups, metadata limit, file injection or nova-network): shown, never enforced.
-_NOT_ENFORCED = {"metadata_items": 128, "key_pairs": 100, "server_groups": 10,
-                 "server_group_members": 10}
+# NOTE: Nova's defaults for what mininova has no resource for (file injection,
+# nova-network): shown, never enforced.
 _INJECTED_FILES = {"injected_files": 5, "injected_file_content_bytes": 10240,
                    "injected_file_path_bytes": 255}
 _NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10,
@@ -28,7 +27,7 @@ _NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10,
 
 def _shown(req: falcon.Request) -> dict[str, int]:
     """The not-enforced quotas this microversion shows, with their values."""
-    shown = dict(_NOT_ENFORCED)
+    shown = {}
     if api_version.below(req, "2.57"):
         shown.update(_INJECTED_FILES)
     if api_version.below(req, "2.36"):
@@ -93,14 +92,14 @@ def _absolute(req: falcon.Request, limits: dict, usage: dict) -> dict:
         "maxTotalInstances": limits["instances"], "totalInstancesUsed": usage["instances"],
         "maxTotalCores": limits["cores"], "totalCoresUsed": usage["cores"],
         "maxTotalRAMSize": limits["ram"], "totalRAMUsed": usage["ram"],
-        "maxServerMeta": _NOT_ENFORCED["metadata_items"],
-        "maxTotalKeypairs": _NOT_ENFORCED["key_pairs"],
-        "maxServerGroups": _NOT_ENFORCED["server_groups"],
-        "maxServerGroupMembers": _NOT_ENFORCED["server_group_members"],
+        "maxServerMeta": limits["metadata_items"],
+        "maxTotalKeypairs": limits["key_pairs"],
+        "maxServerGroups": limits["server_groups"],
+        "maxServerGroupMembers": limits["server_group_members"],
         "totalServerGroupsUsed": 0,
     }
     if api_version.below(req, "2.39"):
-        absolute["maxImageMeta"] = _NOT_ENFORCED["metadata_items"]
+        absolute["maxImageMeta"] = limits["metadata_items"]
     if api_version.below(req, "2.57"):
         absolute["maxPersonality"] = _INJECTED_FILES["injected_files"]
         absolute["maxPersonalitySize"] = _INJECTED_FILES["injected_file_content_bytes"]

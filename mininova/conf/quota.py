@@ -10,6 +10,16 @@ quota_opts = [
                help="vCPUs a project's servers may use together; -1 for no limit."),
     cfg.IntOpt("ram", default=51200, min=-1,
                help="MB of RAM a project's servers may use together; -1 for no limit."),
+    cfg.IntOpt("metadata_items", default=128, min=-1,
+               help="Metadata keys one server may have; -1 for no limit."),
+    cfg.IntOpt("key_pairs", default=100, min=-1,
+               help="Key pairs one user may have; -1 for no limit."),
+    cfg.IntOpt("server_groups", default=10, min=-1,
+               help="Server groups a project may have (reported: mininova has no server "
+                    "groups yet); -1 for no limit."),
+    cfg.IntOpt("server_group_members", default=10, min=-1,
+               help="Servers one server group may hold (reported, like server_groups); -1 "
+                    "for no limit."),
 ]
 
 

@@ -45,8 +45,9 @@ class Flavor(Base):
     # the rows go with the flavor when it is deleted.
     extra_specs: Mapped[list["FlavorExtraSpec"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan")
+    # NOTE: read only by os-flavor-access, in its own query.
     projects: Mapped[list["FlavorProject"]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan")
+        lazy="select", cascade="all, delete-orphan")
 
 
 class FlavorExtraSpec(Base):

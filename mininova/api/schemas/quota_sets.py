@@ -10,6 +10,8 @@ update = {
         "quota_set": {
             "type": "object",
             "properties": {"instances": _limit, "cores": _limit, "ram": _limit,
+                           "metadata_items": _limit, "key_pairs": _limit,
+                           "server_groups": _limit, "server_group_members": _limit,
                            "force": {"type": ["boolean", "string"]}},
             "additionalProperties": False,
         },
