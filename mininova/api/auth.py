@@ -26,7 +26,8 @@ STRATEGIES = (NOAUTH2, KEYSTONE)
 # Version documents (clients discover versions before they authenticate) and the
 # OpenAPI description (api/openapi.py).
 PUBLIC_PATHS = frozenset({"/openapi.json",
-                          "/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/versions",
+                          "/", "/v2", "/v2/", "/v2.1", "/v2.1/",
+                          "/image", "/image/", "/image/versions",
                           "/identity", "/identity/", "/identity/v3", "/identity/v3/"})
 _ADMIN_ROLE = "admin"
 

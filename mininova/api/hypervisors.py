@@ -18,13 +18,14 @@ from mininova.api.schemas import MAX_INT
 from mininova.api.views import hypervisors as views
 from mininova.db import instances as db_instances
 from mininova.db import services as db_services
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
 def _services(ctxt) -> dict:
-    return {svc.host: svc for svc in objects.ServiceList.get_all(ctxt, "mininova-compute")}
+    return {svc.host: svc for svc in objects.ServiceList.get_all(ctxt, service_obj.COMPUTE)}
 
 
 def _is_up(svc) -> bool:

@@ -128,6 +128,7 @@ SCHEMAS = {
 
 RESPONSES = {
     ("/", "GET"): {200: "VersionList"},
+    ("/v2", "GET"): {200: "VersionShow"},
     ("/v2.1", "GET"): {200: "VersionShow"},
     ("/v2.1/servers", "GET"): {200: "ServerList"},
     ("/v2.1/servers", "POST"): {202: "ServerCreated"},

@@ -78,8 +78,12 @@ class _ServerList:
             raise exception.Invalid(reason=f"Invalid sort_key {sort_key!r} or sort_dir "
                                            f"{sort_dir!r}; sort_key is one of "
                                            f"{', '.join(db_instances.SORT_KEYS)}.")
-        limit = min(req.get_param_as_int("limit", min_value=0) or CONF.api.max_limit,
-                    CONF.api.max_limit)
+        limit = req.get_param_as_int("limit", min_value=0)
+        if limit == 0:
+            # NOTE: Nova answers limit=0 with an empty page, not the default page size.
+            resp.media = {"servers": []}
+            return
+        limit = min(limit or CONF.api.max_limit, CONF.api.max_limit)
         instances = self.compute_api.get_all(ctxt, filters, limit=limit,
                                              marker=req.get_param("marker"),
                                              sort_key=sort_key, sort_dir=sort_dir)

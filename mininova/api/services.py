@@ -16,8 +16,9 @@ from mininova.api import api_version
 from mininova.api import validation
 from mininova.api.schemas import services as schemas
 from mininova.api.views import services as views
+from mininova.objects import service as service_obj
 
-_COMPUTE = "mininova-compute"
+_COMPUTE = service_obj.COMPUTE
 _ACTIONS = {"enable": schemas.enable_disable, "disable": schemas.enable_disable,
             "disable-log-reason": schemas.disable_log_reason}
 

@@ -43,6 +43,7 @@ def create_app(conf, transport=None) -> Callable:
     routes = {
         "/": versions.Versions(),
         openapi.PATH: openapi.OpenAPIDocument(),
+        "/v2": versions.VersionV20(),
         "/v2.1": versions.VersionV21(),
         "/v2.1/servers": servers.ServerCollection(compute_api),
         "/v2.1/servers/detail": servers.ServerDetail(compute_api),

@@ -8,6 +8,7 @@ from mininova.cmd import common
 from mininova.compute import manager
 from mininova.conductor import rpcapi as conductor_rpcapi
 from mininova.objects import base as objects_base
+from mininova.objects import service as service_obj
 
 
 def main() -> None:
@@ -18,4 +19,4 @@ def main() -> None:
     objects_base.MininovaObject.indirection_api = conductor
     conductor.wait_until_ready(context.get_admin_context())
     mgr = manager.ComputeManager(conf.host)
-    service.Service(conf.host, "mininova-compute", "compute", mgr, transport).run()
+    service.Service(conf.host, service_obj.COMPUTE, "compute", mgr, transport).run()

@@ -5,10 +5,11 @@ from mininova import rpc
 from mininova import service
 from mininova.cmd import common
 from mininova.conductor import manager
+from mininova.objects import service as service_obj
 
 
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
     transport = rpc.get_transport(conf)
     mgr = manager.ConductorManager(conf.host, transport)
-    service.Service(conf.host, "mininova-conductor", "conductor", mgr, transport).run()
+    service.Service(conf.host, service_obj.CONDUCTOR, "conductor", mgr, transport).run()

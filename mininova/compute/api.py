@@ -19,6 +19,7 @@ from mininova.compute import rpcapi
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -285,7 +286,7 @@ class API:
         forced down, MAINTENANCE if disabled, UP if heartbeating, else UNKNOWN; "" for an
         instance without a host."""
         services = {svc.host: svc for svc in
-                    objects.ServiceList.get_all(context, "mininova-compute")}
+                    objects.ServiceList.get_all(context, service_obj.COMPUTE)}
         statuses = {}
         for inst in instances:
             svc = services.get(inst.host) if inst.host else None
@@ -303,7 +304,7 @@ class API:
 
     @staticmethod
     def _host_is_up(context, host: str) -> bool:
-        for svc in objects.ServiceList.get_all(context, "mininova-compute"):
+        for svc in objects.ServiceList.get_all(context, service_obj.COMPUTE):
             if svc.host == host:
                 return svc.is_up(CONF.service_down_time)
         return False

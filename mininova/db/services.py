@@ -56,7 +56,7 @@ def service_destroy(service_id: int) -> None:
         row = sess.get(svc, service_id)
         if row is None:
             raise exception.ServiceNotFound(service_id=service_id)
-        if row.binary == "mininova-compute":
+        if row.topic == "compute":
             hosted = sess.scalar(sa.select(sa.func.count()).select_from(inst).where(
                 inst.host == row.host, inst.deleted == 0))
             if hosted:

@@ -10,6 +10,12 @@ from mininova.db import api as db_api
 from mininova.db import services as db_services
 from mininova.objects import base
 
+# Nova's binary names, as os-services reports them and clients filter on them
+# (binary=nova-compute); the processes keep their mininova-* names.
+COMPUTE = "nova-compute"
+CONDUCTOR = "nova-conductor"
+SCHEDULER = "nova-scheduler"
+
 
 @base.MininovaObjectRegistry.register
 class Service(base.MininovaObject):

@@ -5,6 +5,7 @@ import dataclasses
 from mininova import conf
 from mininova import objects
 from mininova.db import instances as db_instances
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 
@@ -44,8 +45,8 @@ class HostState:
 
 def get_host_states(context) -> list[HostState]:
     """One HostState per compute host that has reported its resources."""
-    services = {svc.host: svc for svc in objects.ServiceList.get_all(context,
-                                                                   "mininova-compute")}
+    services = {svc.host: svc for svc in objects.ServiceList.get_all(
+        context, service_obj.COMPUTE)}
     usage = db_instances.host_usage()
     states = []
     for node in objects.ComputeNodeList.get_all(context):

@@ -259,7 +259,7 @@ def flavors_services_and_hypervisors(cloud: StockCloud) -> None:
 
     services = cli.json("compute", "service", "list")
     assert {(s["Binary"], s["Host"]) for s in services} >= {
-        ("mininova-compute", host) for host in mininova.compute_hosts}
+        ("nova-compute", host) for host in mininova.compute_hosts}
     assert {s["State"] for s in services} == {"up"}
     assert _denied(cli.run("compute", "service", "list", who=member, check=False))
 

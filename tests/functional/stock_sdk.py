@@ -70,7 +70,7 @@ def flavors_services_hypervisors_and_limits(conn, mininova) -> None:
 
     services = list(conn.compute.services())
     assert {(s.binary, s.host) for s in services} >= {
-        ("mininova-compute", host) for host in mininova.compute_hosts}
+        ("nova-compute", host) for host in mininova.compute_hosts}
     assert {s.state for s in services} == {"up"}
     assert {s.status for s in services} == {"enabled"}
 

@@ -95,8 +95,8 @@ def test_os_services_lists_every_service_up(api, mininova):
     services = resp.json()["services"]
     rows = sorted((s["binary"], s["host"]) for s in services)
     controller = mininova.controller_host
-    expected = sorted([("mininova-conductor", controller), ("mininova-scheduler", controller)]
-                      + [("mininova-compute", host) for host in mininova.compute_hosts])
+    expected = sorted([("nova-conductor", controller), ("nova-scheduler", controller)]
+                      + [("nova-compute", host) for host in mininova.compute_hosts])
     # NOTE: the API registers no service row; exactly these four exist.
     assert rows == expected, services
     for svc in services:

@@ -412,7 +412,7 @@ def test_service_writes(client, mininova, versions, subtests):
     PUT /os-services/{uuid}. The service is enabled and up again whatever happens.
     """
     host = mininova.compute_hosts[-1]
-    named = {"host": host, "binary": "mininova-compute"}
+    named = {"host": host, "binary": "nova-compute"}
     legacy = [v for v in versions if _minor(v) < _minor(SERVICE_UUIDS)]
     steps = [  # operation, URL suffix, body, tempest schema, served from
         ("disable", "disable", named, ts.Fixed(services_v21, "enable_disable_service"), None),
@@ -461,7 +461,7 @@ def test_service_writes(client, mininova, versions, subtests):
 
 
 def _compute_service_id(client: ApiClient, host: str, version: str) -> str:
-    resp = client.get("/v2.1/os-services?binary=mininova-compute",
+    resp = client.get("/v2.1/os-services?binary=nova-compute",
                       headers=ts.version_header(version))
     assert resp.status_code == 200, resp.text
     return next(str(svc["id"]) for svc in resp.json()["services"] if svc["host"] == host)

@@ -12,7 +12,7 @@ def _at(version: str) -> dict:
 
 
 def _compute_services(api) -> dict[str, dict]:
-    resp = api.get("/v2.1/os-services?binary=mininova-compute", headers=_at("2.53"))
+    resp = api.get("/v2.1/os-services?binary=nova-compute", headers=_at("2.53"))
     assert resp.status_code == 200, resp.text
     return {svc["host"]: svc for svc in resp.json()["services"]}
 

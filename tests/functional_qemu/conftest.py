@@ -302,8 +302,8 @@ def _wait_for_compute(services: ServiceSet, api: ApiClient, end: float) -> None:
             up = {(s["binary"], s["host"]) for s in resp.json()["services"]
                   if s.get("state") == "up"}
             binaries = {binary for binary, _host in up}
-            if {"mininova-conductor", "mininova-scheduler"} <= binaries and (
-                    ("mininova-compute", COMPUTE_HOST) in up):
+            if {"nova-conductor", "nova-scheduler"} <= binaries and (
+                    ("nova-compute", COMPUTE_HOST) in up):
                 return
         time.sleep(0.2)
     pytest.fail(f"services not up within {STARTUP_DEADLINE}s: {last}\n{services.log_tails()}")

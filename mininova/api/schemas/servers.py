@@ -142,11 +142,14 @@ update_all_tags = {
 }
 
 # Actions: the body has exactly one key, the action's name.
-start = {"type": "null"}
-stop = {"type": "null"}
+# NOTE: Nova takes any value for os-start and os-stop at every microversion (clients send
+# null, {} or more); the value is ignored.
+start = {}
+stop = {}
 reboot = {
     "type": "object",
-    "properties": {"type": {"type": "string", "enum": ["SOFT", "HARD", "soft", "hard"]}},
+    "properties": {"type": {"type": "string",
+                            "enum": ["SOFT", "Soft", "soft", "HARD", "Hard", "hard"]}},
     "required": ["type"],
     "additionalProperties": False,
 }

@@ -5,6 +5,7 @@ import falcon
 from mininova import conf
 from mininova.api import api_version
 from mininova.api.views import isotime
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 
@@ -13,7 +14,7 @@ def show(req: falcon.Request, svc) -> dict:
     body = {
         "id": svc.uuid if api_version.at_least(req, "2.53") else svc.id,
         "binary": svc.binary, "host": svc.host,
-        "zone": "nova" if svc.binary == "mininova-compute" else "internal",
+        "zone": "nova" if svc.binary == service_obj.COMPUTE else "internal",
         "status": "disabled" if svc.disabled else "enabled",
         "state": "up" if svc.is_up(CONF.service_down_time) else "down",
         "updated_at": isotime(svc.last_seen_up),

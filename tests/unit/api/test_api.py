@@ -1,5 +1,7 @@
 """The falcon app in-process (fake RPC transport, real SQLite): routing, validation,
 faults, headers, and the status mapping."""
+import urllib.parse
+
 import oslo_messaging as messaging
 import pytest
 from falcon import testing
@@ -38,9 +40,16 @@ def test_status_mapping(vm_state, task_state, status):
 def test_versions_need_no_token_and_carry_request_id(client):
     resp = client.simulate_get("/")
     assert resp.status_code == 200
-    assert resp.json["versions"][0]["id"] == "v2.1"
+    # Nova's order, which tempest checks: the legacy v2.0 first, then v2.1.
+    assert [v["id"] for v in resp.json["versions"]] == ["v2.0", "v2.1"]
     assert resp.headers["X-Openstack-Request-Id"].startswith("req-")
     assert client.simulate_get("/v2.1/").json["version"]["min_version"] == "2.1"
+    # Every listed self link can be followed, without a token, to the same document.
+    for version in resp.json["versions"]:
+        href = version["links"][0]["href"]
+        doc = client.simulate_get(urllib.parse.urlsplit(href).path)
+        assert doc.status_code == 200, href
+        assert doc.json["version"]["links"] == version["links"]
 
 
 def test_missing_token_is_401(client):
@@ -135,6 +144,22 @@ def test_bad_actions(client, body, code, fragment):
                                 body=body, headers=ADMIN)
     assert resp.status_code == code
     assert fragment in next(iter(resp.json.values()))["message"]
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.100"])
+@pytest.mark.parametrize("body", ['{"os-stop": {}}', '{"os-start": {}}', '{"os-stop": null}',
+                                  '{"os-start": {"any": "thing"}}', '{"os-stop": 1}'])
+def test_start_and_stop_take_any_value(client, version, body):
+    """tempest's client sends {"os-stop": {}}: the body passes, and only the state of the
+    server (still building here) decides, with a 409."""
+    resp = client.simulate_post("/v2.1/servers", headers=ADMIN, json={"server": {
+        "name": "vm1", "imageRef": "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d",
+        "flavorRef": "1", "networks": "none"}})
+    headers = {**ADMIN, "OpenStack-API-Version": f"compute {version}"}
+    action = client.simulate_post(f"/v2.1/servers/{resp.json['server']['id']}/action",
+                                  body=body, headers=headers)
+    assert action.status_code == 409, action.text
+    assert "conflictingRequest" in action.json
 
 
 def test_unknown_route_is_a_nova_fault(client):

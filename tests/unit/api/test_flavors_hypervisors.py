@@ -60,7 +60,7 @@ def test_flavor_manage_is_admin_only_and_validated(client):
 
 
 def test_hypervisors_show_nodes_services_and_usage(client, admin_ctxt):
-    objects.Service.register(admin_ctxt, "compute1", "mininova-compute", "compute")
+    objects.Service.register(admin_ctxt, "compute1", "nova-compute", "compute")
     objects.ComputeNode.report(admin_ctxt, "compute1", {
         "hypervisor_hostname": "compute1", "hypervisor_type": "QEMU",
         "hypervisor_version": 8002000, "vcpus": 4, "memory_mb": 4096, "local_gb": 40})

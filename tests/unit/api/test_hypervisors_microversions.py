@@ -34,7 +34,7 @@ def _at(version: str) -> dict:
 @pytest.fixture
 def client(db, admin_ctxt):
     for host in ("compute1", "compute2", "other3"):
-        objects.Service.register(admin_ctxt, host, "mininova-compute", "compute")
+        objects.Service.register(admin_ctxt, host, "nova-compute", "compute")
         objects.ComputeNode.report(admin_ctxt, host, {
             "hypervisor_hostname": f"{host}.example.org", "hypervisor_type": "QEMU",
             "hypervisor_version": 8002000, "vcpus": 4, "memory_mb": 4096, "local_gb": 40,
@@ -101,7 +101,7 @@ def test_uuids_pattern_and_servers_from_253(client):
     assert found[0]["servers"] == [{"uuid": VM, "name": "vm1"}]
     assert "servers" not in found[1]  # none there; listed as [] from 2.75
     assert found[0]["service"]["id"] == db_services.service_get_by_host_and_binary(
-        "compute1", "mininova-compute").uuid
+        "compute1", "nova-compute").uuid
     at_275 = _get(client, "/v2.1/os-hypervisors", "2.75",
                   "hypervisor_hostname_pattern=compute2&with_servers=1")["hypervisors"]
     assert at_275[0]["servers"] == []
@@ -180,7 +180,7 @@ def test_uptime_resource_until_288(client):
 
 
 def test_uptime_of_a_down_host_is_a_400(client, admin_ctxt):
-    svc = objects.Service.get_by_host_and_binary(admin_ctxt, "compute1", "mininova-compute")
+    svc = objects.Service.get_by_host_and_binary(admin_ctxt, "compute1", "nova-compute")
     svc.forced_down = True
     svc.save()
     node = objects.ComputeNodeList.get_all(None)[0]

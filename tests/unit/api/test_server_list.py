@@ -68,6 +68,13 @@ def test_limit_marker_and_next_link_walk_every_server_once(client, servers):
     assert seen == ["db-1", "web-2", "db-0", "web-1", "web-0"]
 
 
+def test_limit_zero_lists_nothing(client, servers):
+    for path in ("/v2.1/servers", "/v2.1/servers/detail"):
+        resp = client.simulate_get(path, headers=MEMBER, params={"limit": "0"})
+        assert _names(resp) == []
+        assert "servers_links" not in resp.json
+
+
 def test_changes_since_includes_deleted_servers(client, servers):
     servers[0].destroy()
     resp = client.simulate_get("/v2.1/servers/detail", headers=MEMBER,

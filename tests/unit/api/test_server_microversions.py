@@ -41,7 +41,7 @@ def client(db, admin_ctxt):
                   container_format="bare", size=1, status="active", min_disk=0, min_ram=0,
                   properties={"os_distro": "cirros", "kernel_id": "kern-1",
                               "bad/key": "not shown"}).create()
-    objects.Service.register(admin_ctxt, "compute1", "mininova-compute", "compute")
+    objects.Service.register(admin_ctxt, "compute1", "nova-compute", "compute")
     transport = messaging.get_rpc_transport(CONF, url="fake://")
     return testing.TestClient(wsgi.create_app(CONF, transport))
 
@@ -200,7 +200,7 @@ def test_unchanged_at_2_1(client, server):
 ])
 def test_host_status_follows_the_compute_service(client, server, service, expected):
     if service:
-        row = db_services.service_get_by_host_and_binary("compute1", "mininova-compute")
+        row = db_services.service_get_by_host_and_binary("compute1", "nova-compute")
         db_services.service_update(row.id, service)
     assert _show(client, server, "2.16")["host_status"] == expected
 

@@ -23,11 +23,11 @@ def _at(version: str, headers: dict = ADMIN) -> dict:
 @pytest.fixture
 def client(db, admin_ctxt):
     for host in ("compute1", "compute2"):
-        objects.Service.register(admin_ctxt, host, "mininova-compute", "compute")
+        objects.Service.register(admin_ctxt, host, "nova-compute", "compute")
         objects.ComputeNode.report(admin_ctxt, host, {
             "hypervisor_hostname": host, "hypervisor_type": "QEMU",
             "hypervisor_version": 1, "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
-    objects.Service.register(admin_ctxt, "controller", "mininova-conductor", "conductor")
+    objects.Service.register(admin_ctxt, "controller", "nova-conductor", "conductor")
     transport = messaging.get_rpc_transport(CONF, url="fake://")
     return testing.TestClient(wsgi.create_app(CONF, transport))
 
@@ -39,9 +39,9 @@ def _services(client, version: str, query: str = "") -> list[dict]:
 
 
 def test_registration_gives_each_service_a_uuid_kept_across_restarts(db, admin_ctxt):
-    first = objects.Service.register(admin_ctxt, "c1", "mininova-compute", "compute")
-    again = objects.Service.register(admin_ctxt, "c1", "mininova-compute", "compute")
-    other = objects.Service.register(admin_ctxt, "c2", "mininova-compute", "compute")
+    first = objects.Service.register(admin_ctxt, "c1", "nova-compute", "compute")
+    again = objects.Service.register(admin_ctxt, "c1", "nova-compute", "compute")
+    other = objects.Service.register(admin_ctxt, "c2", "nova-compute", "compute")
     assert first.uuid == again.uuid != other.uuid
 
 
@@ -53,19 +53,19 @@ def test_ids_and_forced_down_by_version(client):
     at_253 = _services(client, "2.53")
     uuids = {s["host"]: s["id"] for s in at_253}
     assert uuids["compute1"] == db_services.service_get_by_host_and_binary(
-        "compute1", "mininova-compute").uuid
+        "compute1", "nova-compute").uuid
 
 
 def test_host_and_binary_filters(client):
-    assert {s["host"] for s in _services(client, "2.53", "binary=mininova-compute")} == {
+    assert {s["host"] for s in _services(client, "2.53", "binary=nova-compute")} == {
         "compute1", "compute2"}
     assert [s["binary"] for s in _services(client, "2.53", "host=controller")] == [
-        "mininova-conductor"]
-    assert _services(client, "2.53", "host=compute1&binary=mininova-conductor") == []
+        "nova-conductor"]
+    assert _services(client, "2.53", "host=compute1&binary=nova-conductor") == []
 
 
 def test_action_urls_below_253(client):
-    body = {"host": "compute1", "binary": "mininova-compute"}
+    body = {"host": "compute1", "binary": "nova-compute"}
     resp = client.simulate_put("/v2.1/os-services/disable-log-reason", headers=_at("2.1"),
                                json={**body, "disabled_reason": "maintenance"})
     assert resp.json == {"service": {**body, "status": "disabled",
@@ -88,7 +88,7 @@ def test_action_urls_below_253(client):
 
 
 def test_action_url_errors(client):
-    body = {"host": "nowhere", "binary": "mininova-compute"}
+    body = {"host": "nowhere", "binary": "nova-compute"}
     assert client.simulate_put("/v2.1/os-services/enable", headers=_at("2.1"),
                                json=body).status_code == 404
     bad = client.simulate_put("/v2.1/os-services/enable", headers=_at("2.1"),
@@ -97,11 +97,11 @@ def test_action_url_errors(client):
     assert client.simulate_put("/v2.1/os-services/explode", headers=_at("2.1"),
                                json=body).status_code == 404
     assert client.simulate_put("/v2.1/os-services/enable", headers=_at("2.1", ALICE), json={
-        "host": "compute1", "binary": "mininova-compute"}).status_code == 403
+        "host": "compute1", "binary": "nova-compute"}).status_code == 403
 
 
 def _uuid(client, host: str) -> str:
-    (svc,) = _services(client, "2.53", f"host={host}&binary=mininova-compute")
+    (svc,) = _services(client, "2.53", f"host={host}&binary=nova-compute")
     return svc["id"]
 
 
@@ -139,7 +139,7 @@ def test_put_by_uuid_errors(client):
                                json={"status": "disabled"})
     assert resp.status_code == 400, resp.text
     assert client.simulate_put("/v2.1/os-services/enable", headers=_at("2.53"), json={
-        "host": "compute1", "binary": "mininova-compute"}).status_code == 400
+        "host": "compute1", "binary": "nova-compute"}).status_code == 400
     missing = "0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10"
     assert client.simulate_put(f"/v2.1/os-services/{missing}", headers=_at("2.53"),
                                json={"status": "disabled"}).status_code == 404

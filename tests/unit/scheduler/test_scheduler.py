@@ -54,7 +54,7 @@ def test_weigher_prefers_free_ram_then_fewer_instances():
 
 
 def _compute(ctxt, host, ram=2048, up=True):
-    svc = objects.Service.register(ctxt, host, "mininova-compute", "compute")
+    svc = objects.Service.register(ctxt, host, "nova-compute", "compute")
     if not up:
         db_services.service_update(svc.id, {"last_seen_up": datetime.datetime(2000, 1, 1)})
     objects.ComputeNode.report(ctxt, host, {

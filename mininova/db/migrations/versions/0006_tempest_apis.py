@@ -1,6 +1,7 @@
 """What the Compute API's remaining user-facing resources store: server metadata, access
 IPs and key names, key pairs, flavor access for private flavors, quota class limits and
-the instance usage audit log.
+the instance usage audit log. Services take Nova's binary names (nova-compute, ...), which
+clients filter on.
 
 Revision ID: 0006
 Revises: 0005
@@ -20,7 +21,18 @@ def _times() -> list[sa.Column]:
             sa.Column("updated_at", sa.DateTime(), nullable=True)]
 
 
+_BINARIES = ("compute", "conductor", "scheduler")
+
+
+def _rename_binaries(old: str, new: str) -> None:
+    services = sa.table("services", sa.column("binary", sa.String))
+    for name in _BINARIES:
+        op.execute(services.update().where(services.c.binary == f"{old}-{name}")
+                   .values(binary=f"{new}-{name}"))
+
+
 def upgrade() -> None:
+    _rename_binaries("mininova", "nova")
     with op.batch_alter_table("instances") as batch_op:
         batch_op.add_column(sa.Column("access_ip_v4", sa.String(39), nullable=True))
         batch_op.add_column(sa.Column("access_ip_v6", sa.String(39), nullable=True))
@@ -92,6 +104,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _rename_binaries("nova", "mininova")
     op.drop_table("task_log")
     op.drop_table("quota_classes")
     op.drop_table("flavor_projects")
