@@ -18,6 +18,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import api_version
 from mininova.api import validation
+from mininova.api.schemas import MAX_INT
 from mininova.api.schemas import flavors as schemas
 from mininova.api.views import flavors as views
 
@@ -65,6 +66,7 @@ def _list_query(req: falcon.Request) -> dict[str, str]:
     """The list's parameters, checked as Nova's query schema does (unknown ones are a
     400 from 2.75); a repeated parameter counts by its last value."""
     values = {name: req.get_param_as_list(name) for name in _QUERY if req.has_param(name)}
+    validation.check_storable(values, "query")
     schema = (schemas.index_query_v275 if api_version.at_least(req, "2.75")
               else schemas.index_query)
     validation.check(schema, {**dict.fromkeys(req.params, []), **values}, field="query")
@@ -82,10 +84,13 @@ def _filters(ctxt, query: dict[str, str]) -> dict:
     for param, key in (("minRam", "min_memory_mb"), ("minDisk", "min_root_gb")):
         if param in query:
             try:
-                filters[key] = int(query[param])
+                minimum = int(query[param])
             except ValueError as exc:
                 raise exception.Invalid(
                     message=f"Invalid {param} filter [{query[param]}]") from exc
+            # NOTE: sizes are 0..MAX_INT: a bound outside means all or none, and stays
+            # inside what every database binds (SQLite refuses integers past 64 bits).
+            filters[key] = max(0, min(minimum, MAX_INT + 1))
     return filters
 
 

@@ -200,3 +200,10 @@ def test_a_flavor_smaller_than_the_image_asks_is_400_at_boot(client, admin_ctxt,
     resp = client.simulate_post("/v2.1/servers", headers=ALICE, json={"server": {
         "name": "vm", "imageRef": IMAGE_ID, "flavorRef": "2", "networks": "none"}})
     assert resp.status_code == 202, resp.text
+
+
+def test_query_values_no_database_can_take_are_400_or_harmless(client):
+    assert _ids(client, minRam=str(10 ** 30)) == []
+    assert _ids(client, minDisk=str(-10 ** 30)) == ["1", "2", "3", "5"]
+    assert _ids(client, limit=str(10 ** 30)) == ["1", "2", "3", "5"]
+    assert "NUL" in _bad(client, marker="a\x00b")
