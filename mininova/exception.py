@@ -45,6 +45,10 @@ class FlavorNotFound(NotFound):
     msg_fmt = "Flavor %(flavor_id)s could not be found."
 
 
+class FlavorAccessNotFound(NotFound):
+    msg_fmt = "Flavor access not found for %(flavor_id)s / %(project_id)s combination."
+
+
 class FlavorExtraSpecsNotFound(NotFound):
     msg_fmt = "Flavor %(flavor_id)s has no extra specs with key %(extra_specs_key)s."
 
@@ -81,6 +85,21 @@ class MarkerNotFound(Invalid):
     msg_fmt = "Marker %(marker)s could not be found."
 
 
+class FlavorMemoryTooSmall(Invalid):
+    msg_fmt = "Flavor's memory is too small for requested image."
+
+
+class FlavorDiskSmallerThanImage(Invalid):
+    msg_fmt = ("Flavor's disk is too small for requested image. Flavor disk is "
+               "%(flavor_size)i bytes, image is %(image_size)i bytes.")
+
+
+class FlavorDiskSmallerThanMinDisk(Invalid):
+    msg_fmt = ("Flavor's disk is smaller than the minimum size specified in image "
+               "metadata. Flavor disk is %(flavor_size)i bytes, minimum size is "
+               "%(image_min_disk)i bytes.")
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 
@@ -104,7 +123,16 @@ class UnexpectedTaskStateError(Conflict):
 
 
 class FlavorExists(Conflict):
-    msg_fmt = "Flavor with name or id %(name)s already exists."
+    msg_fmt = "Flavor with name %(name)s already exists."
+
+
+class FlavorIdExists(Conflict):
+    msg_fmt = "Flavor with ID %(flavor_id)s already exists."
+
+
+class FlavorAccessExists(Conflict):
+    msg_fmt = ("Flavor access already exists for flavor %(flavor_id)s and project "
+               "%(project_id)s combination.")
 
 
 class FlavorExtraSpecUpdateCreateFailed(Conflict):

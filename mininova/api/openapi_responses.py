@@ -91,6 +91,8 @@ SCHEMAS = {
     "FlavorList": _list_of("flavors", "FlavorSummary", {"flavors_links": _LINKS}),
     "FlavorDetailList": _list_of("flavors", "Flavor", {"flavors_links": _LINKS}),
     "FlavorShow": _object({"flavor": _ref("Flavor")}),
+    "FlavorAccessList": _object({"flavor_access": {"type": "array", "items": _object(
+        {"flavor_id": _STRING, "tenant_id": _STRING})}}),
     "Service": _object(
         {"id": {"type": ["integer", "string"]}, "binary": _STRING, "host": _STRING,
          "zone": _STRING, "status": {"enum": ["enabled", "disabled"]},
@@ -138,6 +140,8 @@ RESPONSES = {
     ("/v2.1/flavors", "GET"): {200: "FlavorList"},
     ("/v2.1/flavors/detail", "GET"): {200: "FlavorDetailList"},
     ("/v2.1/flavors/{flavor_id}", "GET"): {200: "FlavorShow"},
+    ("/v2.1/flavors/{flavor_id}/os-flavor-access", "GET"): {200: "FlavorAccessList"},
+    ("/v2.1/flavors/{flavor_id}/action", "POST"): {200: "FlavorAccessList"},
     ("/v2.1/os-services", "GET"): {200: "ServiceList"},
     ("/v2.1/os-hypervisors", "GET"): {200: "HypervisorList"},
     ("/v2.1/limits", "GET"): {200: "Limits"},

@@ -14,6 +14,7 @@ from mininova import rpc
 from mininova.api import aggregates
 from mininova.api import auth
 from mininova.api import faults
+from mininova.api import flavor_access
 from mininova.api import flavors
 from mininova.api import flavors_extraspecs
 from mininova.api import hypervisors
@@ -58,6 +59,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
+        "/v2.1/flavors/{flavor_id}/action": flavor_access.FlavorAction(),
+        "/v2.1/flavors/{flavor_id}/os-flavor-access": flavor_access.FlavorAccess(),
         "/v2.1/flavors/{flavor_id}/os-extra_specs": flavors_extraspecs.FlavorExtraSpecs(),
         "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}":
             flavors_extraspecs.FlavorExtraSpec(),

@@ -117,6 +117,23 @@ def _cast_or_undo(instance, cast, *args) -> None:
         raise _unreachable(exc) from exc
 
 
+_GiB = 1024 ** 3
+
+
+def _check_flavor_fits_image(flavor, image) -> None:
+    """Nova's 400s for an image the flavor cannot hold: its min_ram, and, unless the
+    flavor's disk is 0 (sized to the image), its size and min_disk."""
+    if image.min_ram > flavor.memory_mb:
+        raise exception.FlavorMemoryTooSmall()
+    if flavor.root_gb:
+        if image.size > flavor.root_gb * _GiB:
+            raise exception.FlavorDiskSmallerThanImage(
+                flavor_size=flavor.root_gb * _GiB, image_size=image.size)
+        if image.min_disk > flavor.root_gb:
+            raise exception.FlavorDiskSmallerThanMinDisk(
+                flavor_size=flavor.root_gb * _GiB, image_min_disk=image.min_disk * _GiB)
+
+
 class API:
     """Entry point for every server operation the REST layer offers."""
 
@@ -169,6 +186,7 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} is a {image.disk_format} "
                                            "(kernel or ramdisk) image; boot the image that "
                                            "names it in kernel_id/ramdisk_id instead.")
+        _check_flavor_fits_image(flavor, image)
         deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         quota.check(context.project_id, deltas)
         uuid = str(uuid_lib.uuid4())

@@ -51,7 +51,10 @@ class Flavor(base.MininovaObject):
 
     @classmethod
     def get_by_flavor_id(cls, context, flavorid: str) -> "Flavor":
-        return cls._from_db(context, db_flavors.flavor_get_by_flavor_id(flavorid))
+        """The flavor, if ``context`` may see it: an admin any, others the public ones
+        and the private ones shared with their project (else FlavorNotFound)."""
+        return cls._from_db(context, db_flavors.flavor_get_by_flavor_id(
+            flavorid, bool(context.is_admin), context.project_id))
 
     def create(self) -> None:
         values = self.obj_get_changes()
@@ -82,6 +85,20 @@ class Flavor(base.MininovaObject):
     def destroy(self) -> None:
         db_flavors.flavor_destroy(self.flavorid)
 
+    # NOTE: Nova keeps these projects in a ``projects`` field; here they are read and
+    # written only by os-flavor-access, so they stay out of the object's fields.
+    def get_access(self) -> list[str]:
+        """The projects this flavor is shared with."""
+        return db_flavors.flavor_access_get(self.flavorid)
+
+    def add_access(self, project_id: str) -> list[str]:
+        """Share with ``project_id`` (FlavorAccessExists if it is); all the projects."""
+        return db_flavors.flavor_access_add(self.flavorid, project_id)
+
+    def remove_access(self, project_id: str) -> list[str]:
+        """Unshare (FlavorAccessNotFound if it was not shared); the projects left."""
+        return db_flavors.flavor_access_remove(self.flavorid, project_id)
+
 
 @base.MininovaObjectRegistry.register
 class FlavorList(base.ObjectListBase, base.MininovaObject):
@@ -91,6 +108,10 @@ class FlavorList(base.ObjectListBase, base.MininovaObject):
     fields = {"objects": fields.ListOfObjectsField("Flavor")}
 
     @classmethod
-    def get_all(cls, context) -> "FlavorList":
-        return cls(context, objects=[Flavor._from_db(context, row)
-                                     for row in db_flavors.flavor_get_all()])
+    def get_all(cls, context, filters: dict | None = None, sort_key: str = "flavorid",
+                sort_dir: str = "asc", limit: int | None = None,
+                marker: str | None = None) -> "FlavorList":
+        """The flavors ``context`` may see (db.flavors.flavor_get_all has the filters)."""
+        rows = db_flavors.flavor_get_all(filters, sort_key, sort_dir, limit, marker,
+                                         bool(context.is_admin), context.project_id)
+        return cls(context, objects=[Flavor._from_db(context, row) for row in rows])

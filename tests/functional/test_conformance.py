@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from tempest.lib.api_schema.response.compute.v2_1 import flavors as flavors_v21
+from tempest.lib.api_schema.response.compute.v2_1 import flavors_access
 from tempest.lib.api_schema.response.compute.v2_1 import flavors_extra_specs
 from tempest.lib.api_schema.response.compute.v2_1 import images as images_v21
 from tempest.lib.api_schema.response.compute.v2_1 import servers as servers_v21
@@ -401,6 +402,47 @@ def test_flavor_extra_spec_writes(client, versions, scratch_flavor, subtests):
                 resp = client.request(method, path, headers=ts.version_header(version),
                                       **kwargs)
                 ts.check(getattr(flavors_extra_specs, name), resp, version)
+
+
+def test_flavor_access_and_paged_lists(client, versions, subtests):
+    """A private flavor's access list, add and remove (os-flavor-access), and the flavor
+    lists with limit, marker and filters (flavors_links), as tempest's client judges them."""
+    access = ts.Fixed(flavors_access, "add_remove_list_flavor_access")
+    flavor_id = str(uuid.uuid4())
+    resp = client.post("/v2.1/flavors", {"flavor": {
+        "name": f"conformance-{flavor_id[:8]}", "ram": 64, "vcpus": 1, "disk": 0,
+        "id": flavor_id, "os-flavor-access:is_public": "False"}})
+    assert resp.status_code == 200, resp.text
+    base = f"/v2.1/flavors/{flavor_id}"
+    steps = [  # operation, method, path, body
+        ("add", "POST", f"{base}/action", {"addTenantAccess": {"tenant": "conformance"}}),
+        ("list", "GET", f"{base}/os-flavor-access", None),
+        ("remove", "POST", f"{base}/action",
+         {"removeTenantAccess": {"tenant": "conformance"}}),
+    ]
+    lists = [("list", "/v2.1/flavors", ts.Versioned(FlavorsClient, "list_flavors")),
+             ("list detail", "/v2.1/flavors/detail",
+              ts.Versioned(FlavorsClient, "list_flavors_details"))]
+    try:
+        for version in ts.representatives(access, versions):
+            for operation, method, path, body in steps:
+                with subtests.test(msg=f"os-flavor-access {operation} at {version}",
+                                   version=version):
+                    kwargs = {"body": body} if body is not None else {}
+                    resp = client.request(method, path,
+                                          headers=ts.version_header(version), **kwargs)
+                    ts.check(access.at(version), resp, version)
+        for operation, path, schema in lists:
+            for version in ts.representatives(schema, versions):
+                with subtests.test(msg=f"flavors {operation} paged at {version}",
+                                   version=version):
+                    resp = client.get(f"{path}?limit=1&is_public=none&minRam=1"
+                                      f"&sort_key=name&sort_dir=desc",
+                                      headers=ts.version_header(version))
+                    ts.check(schema.at(version), resp, version)
+                    assert resp.json()["flavors_links"][0]["rel"] == "next"
+    finally:
+        client.delete(base)
 
 
 # --------------------------------------------------------------------------- services

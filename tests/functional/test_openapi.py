@@ -116,6 +116,21 @@ def test_real_answers_match_the_description(api, servers, mininova, document):
             judge.check(template, "GET", resp, **fields)
     listed = judge.check("/v2.1/servers/detail", "GET", api.get("/v2.1/servers/detail"))
     assert server_id in [s["id"] for s in listed["servers"]]
+    # A private flavor shared with a project (os-flavor-access).
+    private = api.post("/v2.1/flavors", {"flavor": {
+        "name": "openapi-private", "ram": 64, "vcpus": 1, "disk": 0,
+        "os-flavor-access:is_public": False}})
+    assert private.status_code == 200, private.text
+    flavor_id = private.json()["flavor"]["id"]
+    try:
+        shared = api.post(f"/v2.1/flavors/{flavor_id}/action",
+                          {"addTenantAccess": {"tenant": "openapi"}})
+        judge.check("/v2.1/flavors/{flavor_id}/action", "POST", shared, flavor_id=flavor_id)
+        access = api.get(f"/v2.1/flavors/{flavor_id}/os-flavor-access")
+        judge.check("/v2.1/flavors/{flavor_id}/os-flavor-access", "GET", access,
+                    flavor_id=flavor_id)
+    finally:
+        api.delete(f"/v2.1/flavors/{flavor_id}")
     # Every response schema written by hand met a real response.
     assert set(openapi_responses.RESPONSES) <= judge.seen, (
         set(openapi_responses.RESPONSES) - judge.seen)
