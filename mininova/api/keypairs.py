@@ -7,6 +7,8 @@ before); 2.10 lets an admin name the user (``user_id`` in the body or the query)
 pages the list (``limit``, ``marker`` = a key pair name); 2.75 refuses unknown query
 parameters; 2.92 no longer generates keys (``public_key`` is required).
 """
+import re
+
 import falcon
 
 from mininova import conf
@@ -49,7 +51,8 @@ def _query_user_id(req: falcon.Request) -> str | None:
 def _paging(req: falcon.Request) -> tuple[int, str | None]:
     """limit (0 lists nothing; at most [api] max_limit) and marker, from 2.35."""
     limit = req.get_param("limit")
-    if limit is not None and not limit.isdigit():
+    # NOTE: ASCII digits only: str.isdigit() would pass "²", which int() refuses.
+    if limit is not None and not re.fullmatch("[0-9]+", limit):
         raise exception.ValidationError(field="limit", value=limit,
                                         reason="must be a non-negative integer")
     limit = CONF.api.max_limit if limit is None else min(int(limit), CONF.api.max_limit)

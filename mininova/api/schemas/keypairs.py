@@ -34,7 +34,9 @@ create_v22["properties"]["keypair"]["properties"]["type"] = {
     "type": "string", "enum": ["ssh", "x509"]}
 
 create_v210 = copy.deepcopy(create_v22)
-create_v210["properties"]["keypair"]["properties"]["user_id"] = {"type": "string"}
+# NOTE: bounded by the column that stores it (Nova leaves it open and fails later).
+create_v210["properties"]["keypair"]["properties"]["user_id"] = {"type": "string",
+                                                                 "maxLength": 255}
 
 create_v292 = copy.deepcopy(create_v210)
 create_v292["properties"]["keypair"]["properties"]["name"] = _name_v292

@@ -148,6 +148,7 @@ def test_bad_create_is_400(client):
         resp = _create(client, "2.1", **keypair)
         assert resp.status_code == 400, (keypair, resp.text)
         assert resp.json["badRequest"]["code"] == 400
+    assert _create(client, "2.10", ADMIN, name="k", user_id="u" * 256).status_code == 400
     assert _get(client, "").json == {"keypairs": []}
 
 
@@ -216,6 +217,7 @@ def test_paging_from_2_35(client):
     assert _get(client, "", "2.35", marker="nope").status_code == 400
     assert _get(client, "", "2.35", limit="-1").status_code == 400
     assert _get(client, "", "2.35", limit="x").status_code == 400
+    assert _get(client, "", "2.35", limit="\u00b2").status_code == 400
     # Below 2.35 there is no paging: everything, whatever the query says.
     assert len(_get(client, "", "2.34", limit="1").json["keypairs"]) == 3
 
