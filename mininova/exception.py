@@ -104,6 +104,18 @@ class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 
 
+class KeypairNotFound(NotFound):
+    msg_fmt = "Keypair %(name)s not found for user %(user_id)s"
+
+
+class InvalidKeypair(Invalid):
+    msg_fmt = "Keypair data is invalid: %(reason)s"
+
+
+class KeypairLimitExceeded(Forbidden):
+    msg_fmt = "Quota exceeded, too many key pairs."
+
+
 class Conflict(MininovaException):
     code = 409
 
@@ -142,6 +154,10 @@ class FlavorExtraSpecUpdateCreateFailed(Conflict):
 
 class ImageExists(Conflict):
     msg_fmt = "Image %(name)s already exists."
+
+
+class KeyPairExists(Conflict):
+    msg_fmt = "Key pair '%(key_name)s' already exists."
 
 
 class NoValidHost(MininovaException):

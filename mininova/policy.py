@@ -10,6 +10,8 @@ from mininova import exception
 
 ADMIN = "role:admin"
 ADMIN_OR_OWNER = "role:admin or project_id:%(project_id)s"
+# Key pairs belong to a user: the owner is the user, not the project.
+ADMIN_OR_USER = "role:admin or user_id:%(user_id)s"
 
 
 def _rule(name: str, check: str, description: str, method: str, path: str):
@@ -90,6 +92,15 @@ RULES = [
           "GET", "/os-quota-sets/{project_id}"),
     _rule("os_compute_api:os-quota-sets:update", ADMIN, "Change a project's quotas", "PUT",
           "/os-quota-sets/{project_id}"),
+    _rule("os_compute_api:os-keypairs:index", ADMIN_OR_USER,
+          "List a user's key pairs (another user's: user_id, 2.10)", "GET", "/os-keypairs"),
+    _rule("os_compute_api:os-keypairs:create", ADMIN_OR_USER,
+          "Create or import a key pair (for another user: user_id, 2.10)", "POST",
+          "/os-keypairs"),
+    _rule("os_compute_api:os-keypairs:show", ADMIN_OR_USER, "Show a key pair", "GET",
+          "/os-keypairs/{keypair_name}"),
+    _rule("os_compute_api:os-keypairs:delete", ADMIN_OR_USER, "Delete a key pair",
+          "DELETE", "/os-keypairs/{keypair_name}"),
 ]
 
 

@@ -124,6 +124,14 @@ SCHEMAS = {
          "schema": _STRING}),
     "ImageV2List": _list_of("images", "ImageV2",
                             {"first": _STRING, "next": _STRING, "schema": _STRING}),
+    "Keypair": _object(
+        {"name": _STRING, "public_key": _STRING, "fingerprint": _STRING},
+        {"type": {"enum": ["ssh", "x509"]}, "user_id": _STRING, "private_key": _STRING,
+         "id": _INTEGER, "created_at": _STRING, "updated_at": _NULLABLE_STRING,
+         "deleted": {"type": "boolean"}, "deleted_at": {"type": "null"}}),
+    "KeypairList": _object({"keypairs": {"type": "array", "items": _object(
+        {"keypair": _ref("Keypair")})}}, {"keypairs_links": _LINKS}),
+    "KeypairShow": _object({"keypair": _ref("Keypair")}),
     "OpenAPIDocument": _object({"openapi": _STRING, "info": {"type": "object"},
                                 "paths": {"type": "object"}}),
 }
@@ -145,6 +153,9 @@ RESPONSES = {
     ("/v2.1/os-services", "GET"): {200: "ServiceList"},
     ("/v2.1/os-hypervisors", "GET"): {200: "HypervisorList"},
     ("/v2.1/limits", "GET"): {200: "Limits"},
+    ("/v2.1/os-keypairs", "GET"): {200: "KeypairList"},
+    ("/v2.1/os-keypairs", "POST"): {200: "KeypairShow", 201: "KeypairShow"},
+    ("/v2.1/os-keypairs/{keypair_name}", "GET"): {200: "KeypairShow"},
     ("/image/v2/images", "GET"): {200: "ImageV2List"},
     ("/image/v2/images/{image_id}", "GET"): {200: "ImageV2"},
     ("/openapi.json", "GET"): {200: "OpenAPIDocument"},

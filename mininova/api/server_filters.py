@@ -39,7 +39,7 @@ FILTERS = {
     "locked": ("bool", "locked", "2.73"),
     "availability_zone": ("zone", "host", "2.83"),
     "config_drive": ("none", None, "2.83"),
-    "key_name": ("none", None, "2.83"),
+    "key_name": ("exact", "key_name", "2.83"),
     "created_at": ("regex", "created_at", "2.83"),
     "launched_at": ("regex", "launched_at", "2.83"),
     "terminated_at": ("regex", "terminated_at", "2.83"),

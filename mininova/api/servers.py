@@ -133,7 +133,7 @@ class ServerCollection(_ServerList):
             req.context.ctxt, server["name"], str(server["flavorRef"]), server["imageRef"],
             description=server.get("description"), tags=server.get("tags"),
             hostname=server.get("hostname"), user_data=server.get("user_data"),
-            availability_zone=zone, scheduler_hints=hints)
+            availability_zone=zone, scheduler_hints=hints, key_name=server.get("key_name"))
         resp.status = falcon.HTTP_202
         resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
         resp.media = {"server": views.create(req.prefix, instance)}

@@ -22,6 +22,7 @@ from mininova.api import identity
 from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
+from mininova.api import keypairs
 from mininova.api import middleware
 from mininova.api import openapi
 from mininova.api import quota_sets
@@ -30,12 +31,14 @@ from mininova.api import servers
 from mininova.api import services
 from mininova.api import versions
 from mininova.compute import api as compute_api_mod
+from mininova.compute import keypairs as keypairs_api
 
 
 def create_app(conf, transport=None) -> Callable:
     objects.register_all()
     transport = transport or rpc.get_transport(conf)
     compute_api = compute_api_mod.API(transport)
+    keypair_api = keypairs_api.KeypairAPI()
     app = falcon.App(middleware=[
         middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
         middleware.MicroversionMiddleware()])
@@ -74,6 +77,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/os-quota-sets/{project_id}/detail": quota_sets.QuotaSetDetail(),
         "/v2.1/os-quota-sets/{project_id}/defaults": quota_sets.QuotaSetDefaults(),
         "/v2.1/os-aggregates": aggregates.AggregateCollection(),
+        "/v2.1/os-keypairs": keypairs.KeypairCollection(keypair_api),
+        "/v2.1/os-keypairs/{keypair_name}": keypairs.KeypairItem(keypair_api),
         "/v2.1/os-hypervisors": hypervisors.HypervisorCollection(),
         "/v2.1/os-hypervisors/detail": hypervisors.HypervisorDetail(),
         "/v2.1/os-hypervisors/statistics": hypervisors.HypervisorStatistics(),

@@ -14,6 +14,7 @@ from mininova import exception
 from mininova import objects
 from mininova import quota
 from mininova.compute import instance_actions
+from mininova.compute import keypairs
 from mininova.compute import power_state
 from mininova.compute import rpcapi
 from mininova.compute import task_states
@@ -164,13 +165,15 @@ class API:
                description: str | None = None, tags: list[str] | None = None,
                hostname: str | None = None, user_data: str | None = None,
                availability_zone: str | None = None,
-               scheduler_hints: dict | None = None):
+               scheduler_hints: dict | None = None, key_name: str | None = None):
         """Validate, insert the instance as building/scheduling, cast to the conductor.
 
         The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
         the image's kernel_id/ramdisk_id properties, the root device name, and the
         hostname (asked for from 2.90, else made from the name as Nova does). The
         flavor's extra specs are copied as its sizes are, for the embedded flavor (2.47).
+        ``key_name`` names one of the caller's key pairs (400 otherwise); its public key
+        is copied onto the server.
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -187,6 +190,9 @@ class API:
                                            "(kernel or ramdisk) image; boot the image that "
                                            "names it in kernel_id/ramdisk_id instead.")
         _check_flavor_fits_image(flavor, image)
+        key_data = None
+        if key_name is not None:
+            key_name, key_data = keypairs.resolve_key_name(context, key_name)
         deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         quota.check(context.project_id, deltas)
         uuid = str(uuid_lib.uuid4())
@@ -203,7 +209,8 @@ class API:
             kernel_id=image.properties.get("kernel_id"),
             ramdisk_id=image.properties.get("ramdisk_id"),
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
-            scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs))
+            scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
+            key_name=key_name, key_data=key_data)
         instance.create()
         if tags:
             objects.TagList.create(context, instance.uuid, tags)

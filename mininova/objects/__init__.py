@@ -12,5 +12,6 @@ def register_all() -> None:
     __import__("mininova.objects.instance")
     __import__("mininova.objects.instance_action")
     __import__("mininova.objects.instance_fault")
+    __import__("mininova.objects.keypair")
     __import__("mininova.objects.service")
     __import__("mininova.objects.tag")

@@ -28,6 +28,7 @@ from tempest.lib.api_schema.response.compute.v2_1 import versions as versions_v2
 from tempest.lib.api_schema.response.compute.v2_11 import services as services_v211
 from tempest.lib.services.compute.flavors_client import FlavorsClient
 from tempest.lib.services.compute.hypervisor_client import HypervisorClient
+from tempest.lib.services.compute.keypairs_client import KeyPairsClient
 from tempest.lib.services.compute.limits_client import LimitsClient
 from tempest.lib.services.compute.quotas_client import QuotasClient
 from tempest.lib.services.compute.servers_client import ServersClient
@@ -111,6 +112,8 @@ READS = [
     Read("os-hypervisors", "servers", "/v2.1/os-hypervisors/{hypervisor_hostname}/servers",
          ts.Versioned(HypervisorClient, "get_hypervisors_servers"), until="2.52"),
     Read("limits", "show", "/v2.1/limits", ts.Versioned(LimitsClient, "get_limit")),
+    Read("os-keypairs", "list", "/v2.1/os-keypairs",
+         ts.Versioned(KeyPairsClient, "list_keypairs")),
     Read("os-quota-sets", "show", "/v2.1/os-quota-sets/{project_id}",
          ts.Versioned(QuotasClient, "get_quota_set")),
     Read("os-quota-sets", "show detail", "/v2.1/os-quota-sets/{project_id}/detail",
@@ -521,3 +524,35 @@ def test_quota_set_update(client, versions, subtests):
                                   body={"quota_set": {"instances": 7}},
                                   headers=ts.version_header(version))
             ts.check(update.at(version), resp, version)
+
+
+# --------------------------------------------------------------------------- key pairs
+
+KEYPAIR_USER_ID = "2.10"  # an admin may name the user from here
+KEYPAIR_PAGING = "2.35"  # the list pages from here
+KEYPAIR_IMPORT_ONLY = "2.92"  # no generated key pairs from here
+
+
+def test_keypair_create_show_delete(client, versions, subtests):
+    """POST (generated below 2.92, imported from it), GET and DELETE of a key pair."""
+    create = ts.Versioned(KeyPairsClient, "create_keypair")
+    show = ts.Versioned(KeyPairsClient, "get_keypair")
+    delete = ts.Versioned(KeyPairsClient, "delete_keypair")
+    splits = [KEYPAIR_USER_ID, KEYPAIR_PAGING, KEYPAIR_IMPORT_ONLY]
+    public_key = None
+    for version in ts.representatives(create, versions, splits=splits):
+        headers = ts.version_header(version)
+        name = f"conformance-{version.replace('.', '-')}"
+        body = {"name": name}
+        if _minor(version) >= _minor(KEYPAIR_IMPORT_ONLY):
+            body["public_key"] = public_key
+        with subtests.test(msg=f"os-keypairs create at {version}", version=version):
+            resp = client.post("/v2.1/os-keypairs", {"keypair": body}, headers=headers)
+            ts.check(create.at(version), resp, version)
+            public_key = public_key or resp.json()["keypair"]["public_key"]
+        with subtests.test(msg=f"os-keypairs show at {version}", version=version):
+            resp = client.get(f"/v2.1/os-keypairs/{name}", headers=headers)
+            ts.check(show.at(version), resp, version)
+        with subtests.test(msg=f"os-keypairs delete at {version}", version=version):
+            resp = client.delete(f"/v2.1/os-keypairs/{name}", headers=headers)
+            ts.check(delete.at(version), resp, version)

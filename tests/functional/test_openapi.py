@@ -131,9 +131,32 @@ def test_real_answers_match_the_description(api, servers, mininova, document):
                     flavor_id=flavor_id)
     finally:
         api.delete(f"/v2.1/flavors/{flavor_id}")
+    _check_keypairs(api, judge)
     # Every response schema written by hand met a real response.
     assert set(openapi_responses.RESPONSES) <= judge.seen, (
         set(openapi_responses.RESPONSES) - judge.seen)
+
+
+def _check_keypairs(api, judge: Judge) -> None:
+    """A generated key pair (2.1: 200) and an imported one (latest: 201), listed and
+    shown at both versions."""
+    name = f"openapi-{uuid.uuid4().hex[:8]}"
+    generated = judge.check("/v2.1/os-keypairs", "POST", api.post(
+        "/v2.1/os-keypairs", {"keypair": {"name": name}}, headers=_version("2.1")))
+    try:
+        imported = api.post("/v2.1/os-keypairs", {"keypair": {
+            "name": f"{name}.imported", "public_key": generated["keypair"]["public_key"]}},
+            headers=_version("latest"))
+        judge.check("/v2.1/os-keypairs", "POST", imported)
+        for version in ("2.1", "latest"):
+            judge.check("/v2.1/os-keypairs", "GET",
+                        api.get("/v2.1/os-keypairs", headers=_version(version)))
+            judge.check("/v2.1/os-keypairs/{keypair_name}", "GET",
+                        api.get(f"/v2.1/os-keypairs/{name}", headers=_version(version)),
+                        keypair_name=name)
+    finally:
+        for key in (name, f"{name}.imported"):
+            api.delete(f"/v2.1/os-keypairs/{key}", headers=_version("latest"))
 
 
 def test_errors_are_the_described_nova_faults(api, mininova, document):

@@ -77,6 +77,7 @@ _create_v21 = {
                 "availability_zone": {"type": "string"},
                 "security_groups": {"type": "array"},
                 "user_data": _user_data,
+                "key_name": _name,
                 # NOTE: the stock clients send the image-to-local-disk mapping that
                 # imageRef already implies; no other mapping (volumes) is served.
                 "block_device_mapping_v2": {"type": "array", "maxItems": 1, "items": {

@@ -145,7 +145,7 @@ def _common(req: falcon.Request, instance, extras: Extras) -> dict:
 def _full(req: falcon.Request, instance, extras: Extras) -> dict:
     """The fields GET shows and PUT (below 2.75) does not."""
     server = {
-        "key_name": None,
+        "key_name": instance.key_name,
         "config_drive": "",
         "OS-EXT-AZ:availability_zone": DEFAULT_ZONE if instance.host else "",
         "OS-EXT-STS:vm_state": instance.vm_state,
