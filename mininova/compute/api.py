@@ -19,6 +19,8 @@ from mininova.compute import rpcapi
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.db import instances as db_instances
+from mininova.db import rebuild_extras as db_rebuild_extras
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ ALLOWED = {
     "reboot_HARD": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR},
                     {None, task_states.REBOOTING, task_states.REBOOTING_HARD},
                     task_states.REBOOTING_HARD),
+    "rebuild": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
+                task_states.REBUILDING),
 }
 
 
@@ -76,12 +80,9 @@ def _reservation_id() -> str:
     return "r-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def _begin(context, instance, rule: str, action: str) -> None:
-    """Check the state table, move to the new task_state atomically, record the action.
-
-    Of two concurrent requests only one passes the compare-and-swap; the other gets 409.
-    """
-    vm_ok, task_ok, new_task = ALLOWED[rule]
+def _check_allowed(instance, rule: str, action: str) -> None:
+    """409 unless the state table allows ``rule`` now and the instance has a host."""
+    vm_ok, task_ok, _new_task = ALLOWED[rule]
     if instance.vm_state not in vm_ok:
         raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                              attr="vm_state", state=instance.vm_state)
@@ -91,11 +92,79 @@ def _begin(context, instance, rule: str, action: str) -> None:
     if instance.host is None:
         raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                              attr="host", state="None")
+
+
+def _begin(context, instance, rule: str, action: str) -> None:
+    """Check the state table, move to the new task_state atomically, record the action.
+
+    Of two concurrent requests only one passes the compare-and-swap; the other gets 409.
+    """
+    _check_allowed(instance, rule, action)
+    _vm_ok, task_ok, new_task = ALLOWED[rule]
     instance.task_state = new_task
     instance.save(expected_task_state=list(task_ok))
     objects.InstanceAction.action_start(context, instance.uuid, action)
     LOG.info("%s of instance %s accepted; casting to %s", action, instance.uuid,
              instance.host)
+
+
+# What a rebuild changes outside the Instance object's fields (see _store_rebuild_extras).
+REBUILD_EXTRAS = ("metadata", "access_ip_v4", "access_ip_v6", "key_name")
+
+# The states os-resetState may set (Nova's two).
+RESET_STATES = {"active": vm_states.ACTIVE, "error": vm_states.ERROR}
+
+_GiB = 1024 ** 3
+
+
+def check_flavor_fits_image(memory_mb: int, root_gb: int, image) -> None:
+    """400 when the image needs more RAM or disk than the flavor gives (Nova's checks:
+    min_ram, then, for a flavor with a root disk, the image's size and min_disk)."""
+    if memory_mb < (image.min_ram or 0):
+        raise exception.Invalid(message="Flavor's memory is too small for requested image.")
+    if not root_gb:
+        return
+    if (image.size or 0) > root_gb * _GiB:
+        raise exception.Invalid(
+            message=f"Flavor's disk is too small for requested image. Flavor disk is "
+                    f"{root_gb * _GiB} bytes, image is {image.size} bytes.")
+    if (image.min_disk or 0) > root_gb:
+        raise exception.Invalid(
+            message=f"Flavor's disk is smaller than the minimum size specified in image "
+                    f"metadata. Flavor disk is {root_gb * _GiB} bytes, minimum size is "
+                    f"{image.min_disk * _GiB} bytes.")
+
+
+def _rebuild_image(context, instance, image_id: str):
+    """The image a rebuild asks for, if it can boot this instance's flavor (else 400)."""
+    try:
+        image = objects.Image.get_by_id(context, image_id)
+    except exception.ImageNotFound as exc:
+        raise exception.Invalid(message="Cannot find image for rebuild") from exc
+    if image.status != "active":
+        raise exception.Invalid(message=f"Image {image_id} is not active.")
+    if image.disk_format in ("aki", "ari"):
+        raise exception.Invalid(message=f"Image {image_id} is a {image.disk_format} "
+                                        "(kernel or ramdisk) image and cannot be booted.")
+    check_flavor_fits_image(instance.memory_mb, instance.root_gb, image)
+    return image
+
+
+def _store_rebuild_extras(context, instance, extras: dict) -> None:
+    """Write what the Instance object does not carry yet: metadata (replaced whole),
+    the access IPs, and the key pair (its name and public key; None unsets both)."""
+    if "metadata" in extras:
+        db_rebuild_extras.instance_metadata_replace(instance.uuid, extras["metadata"])
+    columns = {key: extras[key] for key in ("access_ip_v4", "access_ip_v6")
+               if key in extras}
+    if "key_name" in extras:
+        name = extras["key_name"]
+        key_pair = None if name is None else db_rebuild_extras.key_pair_get(
+            context.user_id, name)
+        columns["key_name"] = name
+        columns["key_data"] = key_pair.public_key if key_pair else None
+    if columns:
+        db_instances.instance_update(instance.uuid, columns)
 
 
 def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
@@ -217,6 +286,55 @@ class API:
         _begin(context, instance, f"reboot_{reboot_type}", instance_actions.REBOOT)
         _cast_or_undo(instance, self.compute_rpcapi.reboot_instance, context, instance,
                       reboot_type)
+
+    @check_instance_lock
+    def rebuild(self, context, instance, image_id: str, *,
+                preserve_ephemeral: bool = False, **updates) -> None:
+        """Re-create the guest from ``image_id`` on its host (Nova's rebuild).
+
+        ``updates`` are Instance fields (display_name, description, user_data, hostname)
+        and the REBUILD_EXTRAS. The new image, its kernel/ramdisk and the updates are
+        saved with the task_state in one compare-and-swap, so the 202 already shows them.
+        """
+        _check_allowed(instance, "rebuild", instance_actions.REBUILD)
+        image = _rebuild_image(context, instance, image_id)
+        extras = {key: updates.pop(key) for key in REBUILD_EXTRAS if key in updates}
+        if "metadata" in extras:
+            limit = quota.get_limits(instance.project_id)["metadata_items"]
+            if 0 <= limit < len(extras["metadata"]):
+                raise quota.QuotaExceeded(resource="metadata_items",
+                                          requested=len(extras["metadata"]), used=0,
+                                          limit=limit)
+        if extras.get("key_name") is not None:
+            db_rebuild_extras.key_pair_get(context.user_id, extras["key_name"])
+        for key, value in updates.items():
+            setattr(instance, key, value)
+        instance.image_ref = image.id
+        instance.kernel_id = image.properties.get("kernel_id")
+        instance.ramdisk_id = image.properties.get("ramdisk_id")
+        _begin(context, instance, "rebuild", instance_actions.REBUILD)
+        _store_rebuild_extras(context, instance, extras)
+        _cast_or_undo(instance, self.compute_rpcapi.rebuild_instance, context, instance,
+                      image, preserve_ephemeral)
+
+    def reset_state(self, context, instance, state: str) -> None:
+        """os-resetState (admin): force vm_state active or error and clear the task, with
+        no compute involved; recorded as an instance action."""
+        objects.InstanceAction.action_start(context, instance.uuid,
+                                            instance_actions.RESET_STATE)
+        instance.vm_state = RESET_STATES[state]
+        instance.task_state = None
+        instance.save()
+        LOG.info("State of instance %s reset to %s", instance.uuid, instance.vm_state)
+
+    def get_instance_diagnostics(self, context, instance) -> dict:
+        """A call to the instance's host; 409 while the instance has no host (the compute
+        answers 409 too when the guest is not running)."""
+        if instance.host is None or instance.vm_state == vm_states.BUILDING:
+            raise exception.InstanceInvalidState(
+                action="get_diagnostics", instance_uuid=instance.uuid,
+                attr="vm_state", state=instance.vm_state)
+        return self.compute_rpcapi.get_instance_diagnostics(context, instance)
 
     def get_console_output(self, context, instance, tail_length: int | None) -> str:
         """A call to the instance's host. A stopped guest's console log is still there,
