@@ -175,13 +175,15 @@ def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
 
 
 def _cast_or_undo(instance, cast, *args) -> None:
-    """Send the cast; if the broker cannot take it, clear the task_state just set, so the
-    instance is not left stuck, and answer 503."""
+    """Send the cast; if the broker cannot take it (or the RPC version cap refuses it),
+    clear the task_state just set, so the instance is not left stuck, and answer 503."""
     try:
         cast(*args)
-    except messaging.MessagingException as exc:
+    except (messaging.MessagingException, exception.ServiceUnavailable) as exc:
         instance.task_state = None
         instance.save()
+        if isinstance(exc, exception.ServiceUnavailable):
+            raise
         raise _unreachable(exc) from exc
 
 
