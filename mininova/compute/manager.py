@@ -218,10 +218,11 @@ class ComputeManager(manager.Manager):
     @wrap_exception
     def get_instance_diagnostics(self, context, instance) -> dict:
         """What the hypervisor reports of a running guest (a call from the API)."""
-        if self.driver.get_info(instance).state != power_state.RUNNING:
+        state = self.driver.get_info(instance).state
+        if state != power_state.RUNNING:
             raise exception.InstanceInvalidState(
                 action="get_diagnostics", instance_uuid=instance.uuid,
-                attr="power_state", state=instance.power_state)
+                attr="power_state", state=power_state.STATE_MAP.get(state, state))
         return dataclasses.asdict(self.driver.get_instance_diagnostics(instance))
 
     # -- helpers ---------------------------------------------------------------------
