@@ -12,8 +12,10 @@ import falcon
 from mininova import conf
 from mininova import exception
 from mininova import objects
+from mininova.api import admin_actions
 from mininova.api import api_version
 from mininova.api import server_filters
+from mininova.api import server_rebuild
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
@@ -176,6 +178,10 @@ class ServerItem:
         resp.status = falcon.HTTP_204
 
 
+# Actions Nova answers 202 with a body (and the server's Location), not 200.
+ACCEPTED_WITH_BODY = {"rebuild"}
+
+
 class ServerAction:
     """POST /servers/{id}/action: the body's single key names the action."""
 
@@ -193,6 +199,10 @@ class ServerAction:
             "os-getConsoleOutput": (schemas.get_console_output, self._console_output),
             "lock": (_lock_schema, self._lock),
             "unlock": (schemas.unlock, self._unlock),
+            "rebuild": (server_rebuild.schema, functools.partial(
+                server_rebuild.rebuild, compute_api, extras)),
+            "os-resetState": (admin_actions.reset_state_schema, functools.partial(
+                admin_actions.reset_state, compute_api)),
         }
 
     @falcon.before(validation.schema(schemas.action))
@@ -208,6 +218,9 @@ class ServerAction:
             resp.status = falcon.HTTP_202
         else:
             resp.media = result
+        if name in ACCEPTED_WITH_BODY:
+            resp.status = falcon.HTTP_202
+            resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
 
     def _console_output(self, req: falcon.Request, instance, body) -> dict:
         length = (body or {}).get("length")

@@ -20,6 +20,8 @@ from mininova.compute import rpcapi
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.db import instances as db_instances
+from mininova.db import rebuild_extras as db_rebuild_extras
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -34,6 +36,8 @@ ALLOWED = {
     "reboot_HARD": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR},
                     {None, task_states.REBOOTING, task_states.REBOOTING_HARD},
                     task_states.REBOOTING_HARD),
+    "rebuild": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
+                task_states.REBUILDING),
 }
 
 
@@ -78,12 +82,9 @@ def _reservation_id() -> str:
     return "r-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def _begin(context, instance, rule: str, action: str) -> None:
-    """Check the state table, move to the new task_state atomically, record the action.
-
-    Of two concurrent requests only one passes the compare-and-swap; the other gets 409.
-    """
-    vm_ok, task_ok, new_task = ALLOWED[rule]
+def _check_allowed(instance, rule: str, action: str) -> None:
+    """409 unless the state table allows ``rule`` now and the instance has a host."""
+    vm_ok, task_ok, _new_task = ALLOWED[rule]
     if instance.vm_state not in vm_ok:
         raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                              attr="vm_state", state=instance.vm_state)
@@ -93,11 +94,74 @@ def _begin(context, instance, rule: str, action: str) -> None:
     if instance.host is None:
         raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                              attr="host", state="None")
+
+
+def _begin(context, instance, rule: str, action: str) -> None:
+    """Check the state table, move to the new task_state atomically, record the action.
+
+    Of two concurrent requests only one passes the compare-and-swap; the other gets 409.
+    """
+    _check_allowed(instance, rule, action)
+    _vm_ok, task_ok, new_task = ALLOWED[rule]
     instance.task_state = new_task
     instance.save(expected_task_state=list(task_ok))
     objects.InstanceAction.action_start(context, instance.uuid, action)
     LOG.info("%s of instance %s accepted; casting to %s", action, instance.uuid,
              instance.host)
+
+
+# What a rebuild changes outside the Instance object's fields (see _store_rebuild_extras).
+REBUILD_EXTRAS = ("metadata", "access_ip_v4", "access_ip_v6", "key_name")
+
+# The states os-resetState may set (Nova's two).
+RESET_STATES = {"active": vm_states.ACTIVE, "error": vm_states.ERROR}
+
+_GiB = 1024 ** 3
+
+
+def check_flavor_fits_image(memory_mb: int, root_gb: int, image) -> None:
+    """Nova's 400s for an image the flavor cannot hold, at create and rebuild: its
+    min_ram, and, unless the flavor's disk is 0 (sized to the image), its size and
+    min_disk."""
+    if (image.min_ram or 0) > memory_mb:
+        raise exception.FlavorMemoryTooSmall()
+    if root_gb:
+        if (image.size or 0) > root_gb * _GiB:
+            raise exception.FlavorDiskSmallerThanImage(
+                flavor_size=root_gb * _GiB, image_size=image.size)
+        if (image.min_disk or 0) > root_gb:
+            raise exception.FlavorDiskSmallerThanMinDisk(
+                flavor_size=root_gb * _GiB, image_min_disk=image.min_disk * _GiB)
+
+
+def _rebuild_image(context, instance, image_id: str):
+    """The image a rebuild asks for, if it can boot this instance's flavor (else 400)."""
+    try:
+        image = objects.Image.get_by_id(context, image_id)
+    except exception.ImageNotFound as exc:
+        raise exception.Invalid(message="Cannot find image for rebuild") from exc
+    if image.status != "active":
+        raise exception.Invalid(message=f"Image {image_id} is not active.")
+    if image.disk_format in ("aki", "ari"):
+        raise exception.Invalid(message=f"Image {image_id} is a {image.disk_format} "
+                                        "(kernel or ramdisk) image and cannot be booted.")
+    check_flavor_fits_image(instance.memory_mb, instance.root_gb, image)
+    return image
+
+
+def _store_rebuild_extras(context, instance, extras: dict) -> None:
+    """Write what the Instance object does not carry yet: metadata (replaced whole),
+    the access IPs, and the key pair (its name and public key; None unsets both)."""
+    if "metadata" in extras:
+        db_rebuild_extras.instance_metadata_replace(instance.uuid, extras["metadata"])
+    columns = {key: extras[key] for key in ("access_ip_v4", "access_ip_v6")
+               if key in extras}
+    if "key_name" in extras:
+        name = extras["key_name"]
+        columns["key_name"], columns["key_data"] = (
+            (None, None) if name is None else keypairs.resolve_key_name(context, name))
+    if columns:
+        db_instances.instance_update(instance.uuid, columns)
 
 
 def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
@@ -108,31 +172,16 @@ def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
 
 
 def _cast_or_undo(instance, cast, *args) -> None:
-    """Send the cast; if the broker cannot take it, clear the task_state just set, so the
-    instance is not left stuck, and answer 503."""
+    """Send the cast; if the broker cannot take it (or the RPC version cap refuses it),
+    clear the task_state just set, so the instance is not left stuck, and answer 503."""
     try:
         cast(*args)
-    except messaging.MessagingException as exc:
+    except (messaging.MessagingException, exception.ServiceUnavailable) as exc:
         instance.task_state = None
         instance.save()
+        if isinstance(exc, exception.ServiceUnavailable):
+            raise
         raise _unreachable(exc) from exc
-
-
-_GiB = 1024 ** 3
-
-
-def _check_flavor_fits_image(flavor, image) -> None:
-    """Nova's 400s for an image the flavor cannot hold: its min_ram, and, unless the
-    flavor's disk is 0 (sized to the image), its size and min_disk."""
-    if image.min_ram > flavor.memory_mb:
-        raise exception.FlavorMemoryTooSmall()
-    if flavor.root_gb:
-        if image.size > flavor.root_gb * _GiB:
-            raise exception.FlavorDiskSmallerThanImage(
-                flavor_size=flavor.root_gb * _GiB, image_size=image.size)
-        if image.min_disk > flavor.root_gb:
-            raise exception.FlavorDiskSmallerThanMinDisk(
-                flavor_size=flavor.root_gb * _GiB, image_min_disk=image.min_disk * _GiB)
 
 
 class API:
@@ -189,7 +238,7 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} is a {image.disk_format} "
                                            "(kernel or ramdisk) image; boot the image that "
                                            "names it in kernel_id/ramdisk_id instead.")
-        _check_flavor_fits_image(flavor, image)
+        check_flavor_fits_image(flavor.memory_mb, flavor.root_gb, image)
         key_data = None
         if key_name is not None:
             key_name, key_data = keypairs.resolve_key_name(context, key_name)
@@ -243,6 +292,55 @@ class API:
         _begin(context, instance, f"reboot_{reboot_type}", instance_actions.REBOOT)
         _cast_or_undo(instance, self.compute_rpcapi.reboot_instance, context, instance,
                       reboot_type)
+
+    @check_instance_lock
+    def rebuild(self, context, instance, image_id: str, *,
+                preserve_ephemeral: bool = False, **updates) -> None:
+        """Re-create the guest from ``image_id`` on its host (Nova's rebuild).
+
+        ``updates`` are Instance fields (display_name, description, user_data, hostname)
+        and the REBUILD_EXTRAS. The new image, its kernel/ramdisk and the updates are
+        saved with the task_state in one compare-and-swap, so the 202 already shows them.
+        """
+        _check_allowed(instance, "rebuild", instance_actions.REBUILD)
+        image = _rebuild_image(context, instance, image_id)
+        extras = {key: updates.pop(key) for key in REBUILD_EXTRAS if key in updates}
+        if "metadata" in extras:
+            limit = quota.get_limits(instance.project_id)["metadata_items"]
+            if 0 <= limit < len(extras["metadata"]):
+                raise quota.QuotaExceeded(resource="metadata_items",
+                                          requested=len(extras["metadata"]), used=0,
+                                          limit=limit)
+        if extras.get("key_name") is not None:
+            keypairs.resolve_key_name(context, extras["key_name"])
+        for key, value in updates.items():
+            setattr(instance, key, value)
+        instance.image_ref = image.id
+        instance.kernel_id = image.properties.get("kernel_id")
+        instance.ramdisk_id = image.properties.get("ramdisk_id")
+        _begin(context, instance, "rebuild", instance_actions.REBUILD)
+        _store_rebuild_extras(context, instance, extras)
+        _cast_or_undo(instance, self.compute_rpcapi.rebuild_instance, context, instance,
+                      image, preserve_ephemeral)
+
+    def reset_state(self, context, instance, state: str) -> None:
+        """os-resetState (admin): force vm_state active or error and clear the task, with
+        no compute involved; recorded as an instance action."""
+        objects.InstanceAction.action_start(context, instance.uuid,
+                                            instance_actions.RESET_STATE)
+        instance.vm_state = RESET_STATES[state]
+        instance.task_state = None
+        instance.save()
+        LOG.info("State of instance %s reset to %s", instance.uuid, instance.vm_state)
+
+    def get_instance_diagnostics(self, context, instance) -> dict:
+        """A call to the instance's host; 409 while the instance has no host (the compute
+        answers 409 too when the guest is not running)."""
+        if instance.host is None or instance.vm_state == vm_states.BUILDING:
+            raise exception.InstanceInvalidState(
+                action="get_diagnostics", instance_uuid=instance.uuid,
+                attr="vm_state", state=instance.vm_state)
+        return self.compute_rpcapi.get_instance_diagnostics(context, instance)
 
     def get_console_output(self, context, instance, tail_length: int | None) -> str:
         """A call to the instance's host. A stopped guest's console log is still there,

@@ -7,6 +7,7 @@ travel to the conductor: this process never opens the database).
 import collections
 import concurrent.futures
 import contextlib
+import dataclasses
 import threading
 
 import oslo_messaging as messaging
@@ -61,7 +62,7 @@ class InstanceLocks:
 
 
 class ComputeManager(manager.Manager):
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.4")
 
     def __init__(self, host: str):
         super().__init__(host)
@@ -160,6 +161,34 @@ class ComputeManager(manager.Manager):
     @reverts_task_state
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
+    def rebuild_instance(self, context, instance, image, preserve_ephemeral: bool) -> None:
+        """Re-create the guest from ``image`` (the API saved it as image_ref already).
+
+        As Nova, a server that was stopped is stopped again at the end and any other
+        (active, error) ends ACTIVE; a failed rebuild leaves ERROR. mininova guests have
+        no ephemeral disk, so ``preserve_ephemeral`` has nothing to keep.
+        """
+        with self.instance_lock(instance.uuid, "rebuild"):
+            power_on = instance.vm_state != vm_states.STOPPED
+            instance.task_state = task_states.REBUILD_SPAWNING
+            instance.save(expected_task_state=[task_states.REBUILDING])
+            try:
+                self.driver.rebuild(context, instance, image, power_on=power_on)
+            except Exception:
+                self._set_error(instance)
+                raise
+            instance.power_state = self.driver.get_info(instance).state
+            instance.vm_state = vm_states.ACTIVE if power_on else vm_states.STOPPED
+            instance.task_state = None
+            instance.launched_at = timeutils.utcnow(with_timezone=True)
+            instance.save(expected_task_state=[task_states.REBUILD_SPAWNING])
+            LOG.info("Instance %s rebuilt from image %s on %s", instance.uuid,
+                     instance.image_ref, self.host)
+
+    @wrap_exception
+    @reverts_task_state
+    @wrap_instance_event(prefix="compute")
+    @wrap_instance_fault
     def terminate_instance(self, context, instance) -> None:
         with self.instance_lock(instance.uuid, "terminate"):
             try:
@@ -184,6 +213,18 @@ class ComputeManager(manager.Manager):
             output = "\n".join(lines[-tail_length:] if tail_length else [])
         return output
 
+    @messaging.expected_exceptions(exception.InstanceNotFound,
+                                   exception.InstanceInvalidState)
+    @wrap_exception
+    def get_instance_diagnostics(self, context, instance) -> dict:
+        """What the hypervisor reports of a running guest (a call from the API)."""
+        state = self.driver.get_info(instance).state
+        if state != power_state.RUNNING:
+            raise exception.InstanceInvalidState(
+                action="get_diagnostics", instance_uuid=instance.uuid,
+                attr="power_state", state=power_state.STATE_MAP.get(state, state))
+        return dataclasses.asdict(self.driver.get_instance_diagnostics(instance))
+
     # -- helpers ---------------------------------------------------------------------
 
     def _set_error(self, instance) -> None:
@@ -198,14 +239,19 @@ class ComputeManager(manager.Manager):
     def _init_instance(self, ctxt, instance) -> None:
         """Resolve a task a previous run of this service left half done (Nova's rules).
 
-        An interrupted build becomes ERROR with a fault; an interrupted stop, start,
-        reboot or delete is done again; then the power state is read from the hypervisor
-        and no task_state is left set.
+        An interrupted build or rebuild becomes ERROR with a fault (a rebuild's old disk
+        may be gone already); an interrupted stop, start, reboot or delete is done again;
+        then the power state is read from the hypervisor and no task_state is left set.
         """
         task = instance.task_state
         ctxt = mn_context.get_admin_context(request_id=ctxt.request_id)
         LOG.info("Recovering instance %s (vm_state %s, task_state %s)",
                  instance.uuid, instance.vm_state, task)
+        if task in (task_states.REBUILDING, task_states.REBUILD_SPAWNING):
+            exc = exception.MininovaException("Rebuild interrupted by a compute restart")
+            objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
+            self._set_error(instance)
+            return
         if (task in (task_states.SCHEDULING, task_states.SPAWNING)
                 or instance.vm_state == vm_states.BUILDING):
             exc = exception.MininovaException("Build interrupted by a compute restart")

@@ -5,6 +5,8 @@ Version history:
         reboot_instance, terminate_instance
   1.1 - Add get_console_output
   1.2 - Add get_host_uptime
+  1.3 - Add rebuild_instance
+  1.4 - Add get_instance_diagnostics
 """
 import oslo_messaging as messaging
 
@@ -14,7 +16,7 @@ from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "compute"
-VERSION = "1.2"
+VERSION = "1.4"
 
 
 class ComputeAPI:
@@ -71,6 +73,33 @@ class ComputeAPI:
             return cctxt.call(ctxt, "get_host_uptime")
         except messaging.MessagingTimeout as exc:
             raise exception.RPCTimeout(service="mininova-compute", host=host) from exc
+
+    def rebuild_instance(self, ctxt, instance, image, preserve_ephemeral: bool) -> None:
+        """Cast: re-create the guest from ``image`` (its record), keeping it stopped if it
+        was. Refused (ServiceUnavailable) when [upgrade_levels] compute is below 1.3."""
+        if not self.client.can_send_version("1.3"):
+            raise exception.ServiceUnavailable(
+                reason="The compute RPC version cap does not allow rebuild_instance.")
+        cctxt = self.client.prepare(server=instance.host, version="1.3")
+        cctxt.cast(ctxt, "rebuild_instance", instance=instance, image=image,
+                   preserve_ephemeral=preserve_ephemeral)
+
+    def get_instance_diagnostics(self, ctxt, instance) -> dict:
+        """Call: what the hypervisor reports of the guest (virt/diagnostics.py, as a dict).
+
+        Raises RPCTimeout when the host does not answer within rpc_response_timeout,
+        InstanceInvalidState when the guest is not running, and ServiceUnavailable when
+        [upgrade_levels] compute caps the version below 1.4.
+        """
+        if not self.client.can_send_version("1.4"):
+            raise exception.ServiceUnavailable(
+                reason="The compute RPC version cap does not allow diagnostics.")
+        cctxt = self.client.prepare(server=instance.host, version="1.4")
+        try:
+            return cctxt.call(ctxt, "get_instance_diagnostics", instance=instance)
+        except messaging.MessagingTimeout as exc:
+            raise exception.RPCTimeout(service="mininova-compute",
+                                       host=instance.host) from exc
 
     def terminate_instance(self, ctxt, instance) -> None:
         """Cast: destroy the guest and delete the instance."""

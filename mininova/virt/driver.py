@@ -13,6 +13,8 @@ from typing import Any
 from oslo_concurrency import processutils
 from oslo_config import cfg
 
+from mininova.virt import diagnostics
+
 EventCallback = Callable[[str, int], None]
 """``callback(instance_uuid, power_state)`` called on hypervisor lifecycle events."""
 
@@ -60,6 +62,17 @@ class ComputeDriver(abc.ABC):
     def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
         """Reboot the guest; ``reboot_type`` is ``'SOFT'`` (guest OS) or ``'HARD'`` (reset)."""
 
+    def rebuild(self, context: Any, instance: Any, image: Any, power_on: bool = True) -> None:
+        """Re-create the guest from ``image``: its old disk goes, a new one is made as
+        spawn makes it. With ``power_on`` False the guest ends defined but off.
+
+        The default is Nova's: destroy, spawn, then power off if asked to stay off.
+        """
+        self.destroy(context, instance)
+        self.spawn(context, instance, image)
+        if not power_on:
+            self.power_off(instance)
+
     @abc.abstractmethod
     def destroy(self, context: Any, instance: Any) -> None:
         """Stop and remove the guest and its files; a missing guest is not an error."""
@@ -91,6 +104,10 @@ class ComputeDriver(abc.ABC):
     def get_console_output(self, context: Any, instance: Any) -> str:
         """Return the guest's serial console log ('' when the driver keeps none)."""
         return ""
+
+    def get_instance_diagnostics(self, instance: Any) -> diagnostics.Diagnostics:
+        """What the hypervisor reports of a running guest (CPU, memory, disks, NICs)."""
+        raise NotImplementedError()
 
     def get_host_uptime(self) -> str:
         """The host's ``uptime`` line: a guest runs here, so the host is this machine."""

@@ -112,3 +112,39 @@ def test_host_uptime_refused_under_an_older_version_cap(transport, flags):
     flags(compute="1.1", group="upgrade_levels")
     with pytest.raises(exception.ServiceUnavailable):
         compute_rpcapi.ComputeAPI(transport).get_host_uptime("ctxt", "compute7")
+
+
+def test_rebuild_is_a_cast_to_the_instance_host(transport):
+    api = compute_rpcapi.ComputeAPI(transport)
+    prepared = mock.Mock()
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        api.rebuild_instance("ctxt", INSTANCE, "img", True)
+    assert prepare.call_args.kwargs == {"server": "compute7", "version": "1.3"}
+    prepared.cast.assert_called_once_with("ctxt", "rebuild_instance", instance=INSTANCE,
+                                          image="img", preserve_ephemeral=True)
+
+
+def test_diagnostics_is_a_call_to_the_instance_host(transport):
+    api = compute_rpcapi.ComputeAPI(transport)
+    prepared = mock.Mock()
+    prepared.call.return_value = {"state": "running"}
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        assert api.get_instance_diagnostics("ctxt", INSTANCE) == {"state": "running"}
+    assert prepare.call_args.kwargs == {"server": "compute7", "version": "1.4"}
+    prepared.call.assert_called_once_with("ctxt", "get_instance_diagnostics",
+                                          instance=INSTANCE)
+    prepared.call.side_effect = messaging.MessagingTimeout("late")
+    with mock.patch.object(api.client, "prepare", return_value=prepared):
+        with pytest.raises(exception.RPCTimeout):
+            api.get_instance_diagnostics("ctxt", INSTANCE)
+
+
+@pytest.mark.parametrize("cap, method, args", [
+    ("1.2", "rebuild_instance", (INSTANCE, "img", False)),
+    ("1.3", "get_instance_diagnostics", (INSTANCE,)),
+])
+def test_rebuild_and_diagnostics_refused_under_an_older_version_cap(transport, flags, cap,
+                                                                     method, args):
+    flags(compute=cap, group="upgrade_levels")
+    with pytest.raises(exception.ServiceUnavailable):
+        getattr(compute_rpcapi.ComputeAPI(transport), method)("ctxt", *args)

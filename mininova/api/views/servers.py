@@ -28,6 +28,11 @@ _STATUS = {
     vm_states.ERROR: {"default": "ERROR", task_states.REBOOTING_HARD: "HARD_REBOOT"},
     vm_states.DELETED: {"default": "DELETED"},
 }
+# A rebuild shows REBUILD from whichever state it started in.
+_REBUILD = {task_states.REBUILDING: "REBUILD", task_states.REBUILD_SPAWNING: "REBUILD"}
+_STATUS[vm_states.ACTIVE].update(_REBUILD)
+_STATUS[vm_states.STOPPED].update(_REBUILD)
+_STATUS[vm_states.ERROR].update(_REBUILD)
 
 # API status -> vm_state, for the ?status= filter.
 STATUS_TO_VM_STATE = {"ACTIVE": vm_states.ACTIVE, "BUILD": vm_states.BUILDING,

@@ -30,9 +30,11 @@ from oslo_utils import netutils
 
 from mininova import exception
 from mininova import objects
+from mininova.virt import diagnostics
 from mininova.virt import driver
 from mininova.virt.libvirt import capabilities
 from mininova.virt.libvirt import config as vconfig
+from mininova.virt.libvirt import diagnostics as guest_diagnostics
 from mininova.virt.libvirt import host as libvirt_host
 
 LOG = logging.getLogger(__name__)
@@ -190,6 +192,29 @@ class LibvirtDriver(driver.ComputeDriver):
     # -- operations --------------------------------------------------------------------
 
     def spawn(self, context: Any, instance: Any, image: Any) -> None:
+        self._create_guest(context, instance, image, power_on=True)
+
+    def rebuild(self, context: Any, instance: Any, image: Any, power_on: bool = True) -> None:
+        """Destroy the guest and its disk and kernel files, then create them again from
+        ``image`` the way spawn does; the console log stays, as it does over a reboot."""
+        try:
+            domain = self._host.get_domain(instance.uuid)
+            with libvirt_host.translate_errors(instance.uuid):
+                if domain.isActive():
+                    self._destroy_domain(domain)
+                self._undefine(domain)
+        except exception.InstanceNotFound:
+            LOG.info("Domain %s was gone before its rebuild", instance.name,
+                     instance_uuid=instance.uuid)
+        for file_name in ("disk", *(name for _prop, name in _KERNEL_FILES)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self._instance_dir(instance), file_name))
+        self._create_guest(context, instance, image, power_on=power_on)
+        LOG.info("Rebuilt domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def _create_guest(self, context: Any, instance: Any, image: Any, power_on: bool) -> None:
+        """Make the disk (and kernel files) from ``image``, define the domain, and start
+        it when ``power_on``; on failure nothing of the guest is left behind."""
         if self._host.is_test_driver():
             # NOTE: the test hypervisor never opens the disk, kernel or console log.
             with_disk = True
@@ -206,8 +231,9 @@ class LibvirtDriver(driver.ComputeDriver):
         LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
         with libvirt_host.translate_errors(instance.uuid):
             domain = self._host.get_connection().defineXML(xml)
-            if domain.isActive():
-                LOG.info("Domain %s already running", instance.name,
+            if domain.isActive() or not power_on:
+                LOG.info("Domain %s defined (%s)", instance.name,
+                         "already running" if power_on else "left off",
                          instance_uuid=instance.uuid)
                 return
             try:
@@ -338,6 +364,12 @@ class LibvirtDriver(driver.ComputeDriver):
         return driver.InstanceInfo(state=libvirt_host.to_power_state(state),
                                    max_mem_kb=max_mem_kb, mem_kb=mem_kb, num_cpu=num_cpu,
                                    cpu_time_ns=cpu_time_ns)
+
+    def get_instance_diagnostics(self, instance: Any) -> diagnostics.Diagnostics:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            return guest_diagnostics.read(domain, self._virt_type(),
+                                          getattr(instance, "launched_at", None))
 
     def get_available_resource(self) -> dict:
         conn = self._host.get_connection()

@@ -1,0 +1,66 @@
+"""Body of POST /servers/{id}/action {"rebuild": {...}} per microversion, as Nova's:
+description from 2.19, key_name from 2.54, user_data from 2.57 (personality goes),
+trusted_image_certificates from 2.63, hostname from 2.90 (a FQDN from 2.94)."""
+import copy
+from collections.abc import Callable
+
+from mininova.api.schemas import servers
+
+# Nova's boolean strings, for preserve_ephemeral.
+_boolean = {"type": ["boolean", "string"],
+            "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
+                     "yes", False, "False", "FALSE", "false", "0", "OFF", "Off", "off",
+                     "NO", "No", "no"]}
+
+# Nova's metadata: keys of at most 255 of these characters, string values.
+metadata = {"type": "object",
+            "patternProperties": {r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
+                                                                  "maxLength": 255}},
+            "additionalProperties": False}
+
+# NOTE: Nova's "format": "ipv4"/"ipv6"; formats are not checked by api/validation.py,
+# so api/server_rebuild.py checks the addresses with netaddr.
+access_ipv4 = {"type": "string", "format": "ipv4"}
+access_ipv6 = {"type": "string", "format": "ipv6"}
+
+_personality = {"type": "array", "items": {
+    "type": "object",
+    "properties": {"path": {"type": "string"}, "contents": {"type": "string"}},
+    "additionalProperties": False}}
+
+_rebuild_v21 = {
+    "type": "object",
+    "properties": {
+        "name": servers._name,
+        "imageRef": servers._uuid_or_id,
+        "adminPass": {"type": "string"},
+        "metadata": metadata,
+        "preserve_ephemeral": _boolean,
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "accessIPv4": access_ipv4,
+        "accessIPv6": access_ipv6,
+        "personality": _personality,
+    },
+    "required": ["imageRef"],
+    "additionalProperties": False,
+}
+
+
+def rebuild(at_least: Callable[[str], bool]) -> dict:
+    """The "rebuild" value at the request's version."""
+    schema = copy.deepcopy(_rebuild_v21)
+    props = schema["properties"]
+    if at_least("2.19"):
+        props["description"] = servers._description
+    if at_least("2.54"):
+        props["key_name"] = {"oneOf": [servers._name, {"type": "null"}]}
+    if at_least("2.57"):
+        props["user_data"] = {"oneOf": [servers._user_data, {"type": "null"}]}
+        del props["personality"]
+    if at_least("2.63"):
+        # NOTE: mininova verifies no image signatures, so only "no certificates" is
+        # accepted (Nova's shape is a list of 1-50 unique certificate ids, or null).
+        props["trusted_image_certificates"] = {"type": "null"}
+    if at_least("2.90"):
+        props["hostname"] = servers._fqdn if at_least("2.94") else servers._hostname
+    return schema
