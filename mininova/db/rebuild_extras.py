@@ -1,8 +1,5 @@
 """What a rebuild writes besides the instance row's object fields: the server's metadata
-(``instance_metadata``).
-
-NOTE: a stand-in until the server metadata API brings its own query module; then compute/api.py's ``_store_rebuild_extras`` calls those instead.
-"""
+(``instance_metadata``), replaced whole."""
 import sqlalchemy as sa
 
 from mininova.db import api as db_api
