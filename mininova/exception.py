@@ -81,6 +81,15 @@ class MarkerNotFound(Invalid):
     msg_fmt = "Marker %(marker)s could not be found."
 
 
+class InvalidStrTime(Invalid):
+    msg_fmt = "Invalid datetime string: %(reason)s"
+
+
+class QuotaLimitBelowUsage(Invalid):
+    msg_fmt = ("Quota limit %(limit)s for %(resource)s must be greater than or equal to "
+               "already used and reserved %(minimum)s.")
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 

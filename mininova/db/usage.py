@@ -1,0 +1,46 @@
+"""Usage queries for the admin reports: instances alive in a time window
+(os-simple-tenant-usage) and the runs of the instance usage audit (task_log)."""
+import datetime
+
+import sqlalchemy as sa
+
+from mininova import exception
+from mininova.db import api as db_api
+from mininova.db import models
+
+
+def instance_get_active_by_window(begin: datetime.datetime, end: datetime.datetime,
+                                  project_id: str | None = None, limit: int | None = None,
+                                  marker: str | None = None) -> list[models.Instance]:
+    """Instances launched before ``end`` and not terminated before ``begin``, deleted ones
+    included (a deleted instance counts for its lifetime), ordered by project then uuid
+    (Nova's order, so a marker pages across projects); ``marker`` is the last uuid seen."""
+    inst = models.Instance
+    begin, end = db_api.naive(begin), db_api.naive(end)
+    query = sa.select(inst).where(
+        sa.or_(inst.terminated_at.is_(None), inst.terminated_at > begin),
+        inst.launched_at < end)
+    if project_id is not None:
+        query = query.where(inst.project_id == project_id)
+    query = query.order_by(inst.project_id, inst.uuid)
+    with db_api.session() as sess:
+        if marker is not None:
+            last = sess.scalars(sa.select(inst).where(inst.uuid == marker)).first()
+            if last is None:
+                raise exception.MarkerNotFound(marker=marker)
+            query = query.where(sa.or_(
+                inst.project_id > last.project_id,
+                sa.and_(inst.project_id == last.project_id, inst.uuid > last.uuid)))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(sess.scalars(query))
+
+
+def task_log_get_all(task_name: str, begin: datetime.datetime,
+                     end: datetime.datetime) -> list[models.TaskLog]:
+    """The runs of ``task_name`` on every host for exactly the period [begin, end)."""
+    log = models.TaskLog
+    with db_api.session() as sess:
+        return list(sess.scalars(sa.select(log).where(
+            log.task_name == task_name, log.period_beginning == db_api.naive(begin),
+            log.period_ending == db_api.naive(end)).order_by(log.host)))
