@@ -15,8 +15,15 @@ CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
 ALICE = {"X-Auth-Token": "alice:p1"}
 FMT = "%Y-%m-%dT%H:%M:%S.%f"
-NOW = db_api.utcnow()
 DAY = datetime.timedelta(days=1)
+NOW = db_api.utcnow()
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    """NOW is when the test starts: the API clamps a period's end to the real now."""
+    global NOW
+    NOW = db_api.utcnow()
 
 
 @pytest.fixture
@@ -25,8 +32,11 @@ def client(db):
     return testing.TestClient(wsgi.create_app(CONF, transport))
 
 
-def _instance(uuid: str, project_id: str = "p1", launched=NOW - 2 * DAY,
-              terminated=None) -> None:
+def _instance(uuid: str, project_id: str = "p1", launched_ago=2 * DAY,
+              terminated_ago=None) -> None:
+    """An instance launched (and terminated) that long before NOW; None: never."""
+    launched = NOW - launched_ago if launched_ago is not None else None
+    terminated = NOW - terminated_ago if terminated_ago is not None else None
     db_instances.instance_create({
         "uuid": uuid, "display_name": f"vm-{uuid[:4]}", "project_id": project_id,
         "user_id": "alice", "image_ref": "i", "flavor_id": "2", "flavor_name": "m1.small",
@@ -41,13 +51,13 @@ def _period(start, end) -> dict:
 def test_show_counts_each_lifetime_inside_the_period(client):
     start = NOW - 3 * DAY
     _instance("aaaa0000-0000-0000-0000-000000000001")  # alive since 2 days ago: 48 h
-    _instance("bbbb0000-0000-0000-0000-000000000002", launched=NOW - 2.5 * DAY)
+    _instance("bbbb0000-0000-0000-0000-000000000002", launched_ago=2.5 * DAY)
     db_instances.instance_destroy("bbbb0000-0000-0000-0000-000000000002")  # 60 h
-    _instance("cccc0000-0000-0000-0000-000000000003", launched=NOW - 4 * DAY,
-              terminated=NOW - 2.5 * DAY)  # ended inside the period: 12 h
-    _instance("dddd0000-0000-0000-0000-000000000004", launched=NOW - 10 * DAY,
-              terminated=NOW - 5 * DAY)  # gone before the period: not listed
-    _instance("eeee0000-0000-0000-0000-000000000005", launched=None)  # never launched
+    _instance("cccc0000-0000-0000-0000-000000000003", launched_ago=4 * DAY,
+              terminated_ago=2.5 * DAY)  # ended inside the period: 12 h
+    _instance("dddd0000-0000-0000-0000-000000000004", launched_ago=10 * DAY,
+              terminated_ago=5 * DAY)  # gone before the period: not listed
+    _instance("eeee0000-0000-0000-0000-000000000005", launched_ago=None)  # never launched
 
     resp = client.simulate_get("/v2.1/os-simple-tenant-usage/p1",
                                params=_period(start, NOW + DAY), headers=ALICE)
