@@ -98,6 +98,10 @@ class Conflict(MininovaException):
     code = 409
 
 
+class TaskAlreadyRunning(Conflict):
+    msg_fmt = "Task %(task_name)s is already running on host %(host)s"
+
+
 class InstanceIsLocked(Conflict):
     msg_fmt = "Instance %(instance_uuid)s is locked"
 

@@ -1,60 +1,22 @@
 """/v2.1/os-instance_usage_audit_log[/{before_timestamp}]: how the instance usage audit
 went on each compute host for the last completed audit period.
 
-The runs are the ``task_log`` rows of task ``instance_usage_audit`` (Nova's computes
-write them when ``[DEFAULT] instance_usage_audit`` is on); a compute host without a row
-for the period is reported as not run. The period is the last one completed before now
-(or before the timestamp), of the length [DEFAULT] instance_usage_audit_period says.
+The runs are the ``task_log`` rows of task ``instance_usage_audit`` (each compute writes
+them when ``[DEFAULT] instance_usage_audit`` is on: compute/usage_audit.py); a compute
+host without a row for the period is reported as not run. The period is the last one
+completed before now (or before the timestamp), of the length [DEFAULT]
+instance_usage_audit_period says.
 """
 import datetime
 
 import falcon
 
-from mininova import conf
 from mininova import exception
 from mininova import objects
-from mininova.db import api as db_api
+from mininova.compute import usage_audit
 from mininova.db import usage as db_usage
 
-CONF = conf.CONF
-TASK_NAME = "instance_usage_audit"
 _COMPUTE = "mininova-compute"
-
-
-def _months_back(value: datetime.datetime, day: int) -> datetime.datetime:
-    """The given day of the month before ``value``'s month."""
-    year, month = (value.year - 1, 12) if value.month == 1 else (value.year, value.month - 1)
-    return datetime.datetime(year, month, day)
-
-
-def last_completed_period(before: datetime.datetime | None = None,
-                          unit: str | None = None) -> tuple[datetime.datetime,
-                                                            datetime.datetime]:
-    """(begin, end) of the last audit period that ended at or before ``before`` (now)."""
-    unit = unit or CONF.instance_usage_audit_period
-    unit, _, offset_text = unit.partition("@")
-    offset = int(offset_text or 0)
-    now = before or db_api.utcnow()
-    if unit == "month":
-        offset = offset or 1
-        end = datetime.datetime(now.year, now.month, offset)
-        if end >= now:
-            end = _months_back(end, offset)
-        return _months_back(end, offset), end
-    if unit == "year":
-        offset = offset or 1
-        end = datetime.datetime(now.year, offset, 1)
-        if end >= now:
-            end = datetime.datetime(now.year - 1, offset, 1)
-        return datetime.datetime(end.year - 1, offset, 1), end
-    step = datetime.timedelta(days=1) if unit == "day" else datetime.timedelta(hours=1)
-    if unit == "day":
-        end = datetime.datetime(now.year, now.month, now.day, offset)
-    else:
-        end = now.replace(minute=offset, second=0, microsecond=0)
-    if end >= now:
-        end -= step
-    return end - step, end
 
 
 def _period_before(value: str) -> tuple[datetime.datetime, datetime.datetime]:
@@ -62,13 +24,13 @@ def _period_before(value: str) -> tuple[datetime.datetime, datetime.datetime]:
     have a period before it."""
     fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in value else "%Y-%m-%d %H:%M:%S"
     try:
-        return last_completed_period(datetime.datetime.strptime(value, fmt))
+        return usage_audit.last_completed_period(datetime.datetime.strptime(value, fmt))
     except (ValueError, OverflowError) as exc:
         raise exception.Invalid(message=f"Invalid timestamp for date {value}") from exc
 
 
 def _audit_log(ctxt, begin: datetime.datetime, end: datetime.datetime) -> dict:
-    runs = db_usage.task_log_get_all(TASK_NAME, begin, end)
+    runs = db_usage.task_log_get_all(usage_audit.TASK_NAME, begin, end)
     # NOTE: disabled compute services count too: they can have instances.
     hosts = {svc.host for svc in objects.ServiceList.get_all(ctxt, _COMPUTE)}
     done = {run.host for run in runs if run.state == "DONE"}
@@ -93,7 +55,7 @@ class InstanceUsageAuditLogCollection:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-instance-usage-audit-log:list", {})
         resp.media = {"instance_usage_audit_logs": _audit_log(ctxt,
-                                                              *last_completed_period())}
+                                                              *usage_audit.last_completed_period())}
 
 
 class InstanceUsageAuditLogItem:

@@ -15,11 +15,6 @@ default_opts = [
     cfg.IntOpt("service_down_time", default=60, min=1,
                help="A service whose last heartbeat is older than this many seconds is "
                     "reported down and is not scheduled to."),
-    cfg.StrOpt("instance_usage_audit_period", default="month",
-               regex=r"^(hour|day|month|year)(@[0-9]+)?$",
-               help="The period os-instance-usage-audit-log reports on: hour, day, month "
-                    "or year, optionally with @N for the offset (the minute, hour, day or "
-                    "month it starts at), as Nova's option."),
     cfg.IntOpt("graceful_shutdown_timeout", default=60, min=0,
                help="On SIGTERM, seconds to let in-flight RPC work finish before exiting."),
 ]

@@ -11,7 +11,8 @@ from mininova.db import models
 
 def instance_get_active_by_window(begin: datetime.datetime, end: datetime.datetime,
                                   project_id: str | None = None, limit: int | None = None,
-                                  marker: str | None = None) -> list[models.Instance]:
+                                  marker: str | None = None,
+                                  host: str | None = None) -> list[models.Instance]:
     """Instances launched before ``end`` and not terminated before ``begin``, deleted ones
     included (a deleted instance counts for its lifetime), ordered by project then uuid
     (Nova's order, so a marker pages across projects); ``marker`` is the last uuid seen."""
@@ -22,6 +23,8 @@ def instance_get_active_by_window(begin: datetime.datetime, end: datetime.dateti
         inst.launched_at < end)
     if project_id is not None:
         query = query.where(inst.project_id == project_id)
+    if host is not None:
+        query = query.where(inst.host == host)
     query = query.order_by(inst.project_id, inst.uuid)
     with db_api.session() as sess:
         if marker is not None:
@@ -44,3 +47,33 @@ def task_log_get_all(task_name: str, begin: datetime.datetime,
         return list(sess.scalars(sa.select(log).where(
             log.task_name == task_name, log.period_beginning == db_api.naive(begin),
             log.period_ending == db_api.naive(end)).order_by(log.host)))
+
+
+def task_log_begin_task(task_name: str, host: str, begin: datetime.datetime,
+                        end: datetime.datetime) -> models.TaskLog:
+    """Insert the RUNNING row of a run; its items are the instances alive on the host in
+    the period. TaskAlreadyRunning when the period has a row for the host already."""
+    items = len(instance_get_active_by_window(begin, end, host=host))
+    row = models.TaskLog(task_name=task_name, host=host, state="RUNNING",
+                         period_beginning=db_api.naive(begin),
+                         period_ending=db_api.naive(end), task_items=items, errors=0,
+                         message="Instance usage audit started...")
+    try:
+        with db_api.session() as sess:
+            sess.add(row)
+    except sa.exc.IntegrityError as exc:
+        raise exception.TaskAlreadyRunning(task_name=task_name, host=host) from exc
+    return row
+
+
+def task_log_end_task(task_name: str, host: str, begin: datetime.datetime,
+                      end: datetime.datetime, errors: int, message: str) -> models.TaskLog:
+    """Mark a run DONE."""
+    log = models.TaskLog
+    with db_api.session() as sess:
+        row = sess.scalars(sa.select(log).where(
+            log.task_name == task_name, log.host == host,
+            log.period_beginning == db_api.naive(begin),
+            log.period_ending == db_api.naive(end))).one()
+        row.state, row.errors, row.message = "DONE", errors, message[:255]
+    return row

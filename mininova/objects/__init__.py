@@ -14,3 +14,4 @@ def register_all() -> None:
     __import__("mininova.objects.instance_fault")
     __import__("mininova.objects.service")
     __import__("mininova.objects.tag")
+    __import__("mininova.objects.task_log")

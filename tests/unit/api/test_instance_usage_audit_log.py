@@ -8,8 +8,8 @@ import pytest
 from falcon import testing
 
 from mininova import conf
-from mininova.api import instance_usage_audit_log as audit
 from mininova.api import wsgi
+from mininova.compute import usage_audit
 from mininova.db import api as db_api
 from mininova.db import models
 from mininova.db import services as db_services
@@ -89,5 +89,5 @@ def test_admins_only(client):
     ("year", (2025, 1, 1), (2026, 1, 1))])
 def test_audit_periods_as_nova_counts_them(unit, begin, end):
     before = datetime.datetime(2026, 1, 15, 10, 30)
-    assert audit.last_completed_period(before, unit) == (
+    assert usage_audit.last_completed_period(before, unit) == (
         datetime.datetime(*begin), datetime.datetime(*end))
