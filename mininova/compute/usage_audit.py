@@ -63,13 +63,15 @@ def audit_host(context, host: str) -> bool:
     """Audit ``host`` for the last completed period unless that is done (or running)
     already; True when this call ran it."""
     begin, end = last_completed_period()
+    if objects.TaskLog.has_run(context, TASK_NAME, host, begin, end):
+        return False
     task_log = objects.TaskLog(context, task_name=TASK_NAME, host=host,
                                period_beginning=begin, period_ending=end)
     started = time.monotonic()
     try:
         task_log.begin_task()
     except exception.TaskAlreadyRunning:
-        return False
+        return False  # NOTE: another run of this host's began in between.
     LOG.info("Running instance usage audit for host %s from %s to %s: %d instances.",
              host, begin, end, task_log.task_items)
     task_log.errors = 0

@@ -39,14 +39,18 @@ def instance_get_active_by_window(begin: datetime.datetime, end: datetime.dateti
         return list(sess.scalars(query))
 
 
-def task_log_get_all(task_name: str, begin: datetime.datetime,
-                     end: datetime.datetime) -> list[models.TaskLog]:
-    """The runs of ``task_name`` on every host for exactly the period [begin, end)."""
+def task_log_get_all(task_name: str, begin: datetime.datetime, end: datetime.datetime,
+                     host: str | None = None) -> list[models.TaskLog]:
+    """The runs of ``task_name`` on every host (or one) for exactly the period
+    [begin, end)."""
     log = models.TaskLog
+    query = sa.select(log).where(
+        log.task_name == task_name, log.period_beginning == db_api.naive(begin),
+        log.period_ending == db_api.naive(end)).order_by(log.host)
+    if host is not None:
+        query = query.where(log.host == host)
     with db_api.session() as sess:
-        return list(sess.scalars(sa.select(log).where(
-            log.task_name == task_name, log.period_beginning == db_api.naive(begin),
-            log.period_ending == db_api.naive(end)).order_by(log.host)))
+        return list(sess.scalars(query))
 
 
 def task_log_begin_task(task_name: str, host: str, begin: datetime.datetime,

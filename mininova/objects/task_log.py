@@ -22,6 +22,12 @@ class TaskLog(base.MininovaObject):
         "errors": fields.IntegerField(),
     }
 
+    @classmethod
+    @base.remotable
+    def has_run(cls, context, task_name: str, host: str, begin, end) -> bool:
+        """True when ``host`` has a run (done or running) of the period."""
+        return bool(db_usage.task_log_get_all(task_name, begin, end, host=host))
+
     @base.remotable
     def begin_task(self) -> None:
         """Record the run as RUNNING, with the number of instances alive on the host in
