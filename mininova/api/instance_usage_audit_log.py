@@ -54,8 +54,8 @@ class InstanceUsageAuditLogCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-instance-usage-audit-log:list", {})
-        resp.media = {"instance_usage_audit_logs": _audit_log(ctxt,
-                                                              *usage_audit.last_completed_period())}
+        begin, end = usage_audit.last_completed_period()
+        resp.media = {"instance_usage_audit_logs": _audit_log(ctxt, begin, end)}
 
 
 class InstanceUsageAuditLogItem:
