@@ -100,6 +100,15 @@ class FlavorDiskSmallerThanMinDisk(Invalid):
                "%(image_min_disk)i bytes.")
 
 
+class InvalidStrTime(Invalid):
+    msg_fmt = "Invalid datetime string: %(reason)s"
+
+
+class QuotaLimitBelowUsage(Invalid):
+    msg_fmt = ("Quota limit %(limit)s for %(resource)s must be greater than or equal to "
+               "already used and reserved %(minimum)s.")
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 
@@ -118,6 +127,10 @@ class KeypairLimitExceeded(Forbidden):
 
 class Conflict(MininovaException):
     code = 409
+
+
+class TaskAlreadyRunning(Conflict):
+    msg_fmt = "Task %(task_name)s is already running on host %(host)s"
 
 
 class InstanceIsLocked(Conflict):

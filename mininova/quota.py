@@ -1,7 +1,12 @@
 """Quotas: per-project limits on instances, cores and RAM, counted from the instances
 themselves, so nothing is reserved and nothing can leak: a deleted or failed build
 simply stops counting. metadata_items limits one server's metadata and key_pairs one
-user's key pairs; both are checked where those are written."""
+user's key pairs; both are checked where those are written.
+
+A limit comes from the project's own row, else the quota class ``default``'s row
+(os-quota-class-sets), else the [quota] option. Nova's other quotas (file injection,
+nova-network) are stored and shown the same way, never enforced.
+"""
 from mininova import conf
 from mininova import exception
 from mininova.db import quotas as db_quotas
@@ -9,6 +14,12 @@ from mininova.db import quotas as db_quotas
 CONF = conf.CONF
 RESOURCES = ("instances", "cores", "ram", "metadata_items", "key_pairs", "server_groups",
              "server_group_members")
+# NOTE: Nova's defaults for what mininova has no resource for.
+INJECTED_FILES = {"injected_files": 5, "injected_file_content_bytes": 10240,
+                  "injected_file_path_bytes": 255}
+NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10,
+           "security_group_rules": 20}
+DEFAULT_CLASS = "default"
 
 
 class QuotaExceeded(exception.Forbidden):
@@ -16,10 +27,28 @@ class QuotaExceeded(exception.Forbidden):
                "%(used)s of %(limit)s %(resource)s")
 
 
+def _known(rows: dict[str, int]) -> dict[str, int]:
+    return {resource: limit for resource, limit in rows.items()
+            if resource in RESOURCES or resource in INJECTED_FILES or resource in NETWORK}
+
+
+def get_class_limits(class_name: str) -> dict[str, int]:
+    """A quota class's limits: its rows over the [quota] options and Nova's defaults."""
+    limits = {**NETWORK, **INJECTED_FILES,
+              **{resource: getattr(CONF.quota, resource) for resource in RESOURCES}}
+    limits.update(_known(db_quotas.quota_class_get_all(class_name)))
+    return limits
+
+
+def get_defaults() -> dict[str, int]:
+    """What a project without limits of its own gets (-1: none)."""
+    return get_class_limits(DEFAULT_CLASS)
+
+
 def get_limits(project_id: str) -> dict[str, int]:
-    """The project's hard limits: its own rows over the [quota] defaults (-1: none)."""
-    limits = {resource: getattr(CONF.quota, resource) for resource in RESOURCES}
-    limits.update(db_quotas.quota_get_all_by_project(project_id))
+    """The project's hard limits: its own rows over the defaults (-1: none)."""
+    limits = get_defaults()
+    limits.update(_known(db_quotas.quota_get_all_by_project(project_id)))
     return limits
 
 
@@ -45,6 +74,25 @@ def check(project_id: str, deltas: dict[str, int], already_counted: bool = False
                                 limit=limit)
 
 
-def update(project_id: str, values: dict[str, int]) -> None:
+def update(project_id: str, values: dict[str, int], force: bool = False) -> None:
+    """Set the project's own limits. Without ``force`` a limit below what the project
+    already uses is refused (400) and nothing is set, as Nova does."""
+    if not force:
+        usage = get_usage(project_id)
+        for resource, limit in values.items():
+            used = usage.get(resource, 0)
+            if 0 <= limit < used:
+                raise exception.QuotaLimitBelowUsage(limit=limit, resource=resource,
+                                                     minimum=used)
     for resource, hard_limit in values.items():
         db_quotas.quota_set(project_id, resource, hard_limit)
+
+
+def delete(project_id: str) -> None:
+    """Back to the defaults: drop every limit of the project's own."""
+    db_quotas.quota_destroy_all_by_project(project_id)
+
+
+def update_class(class_name: str, values: dict[str, int]) -> None:
+    for resource, hard_limit in values.items():
+        db_quotas.quota_class_set(class_name, resource, hard_limit)

@@ -28,6 +28,7 @@ def _list_of(key: str, item: str, optional: dict | None = None) -> dict:
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _INTEGER = {"type": "integer"}
+_NUMBER = {"type": "number"}
 _LINKS = {"type": "array", "items": _object({"rel": _STRING, "href": _STRING})}
 _ID_AND_LINKS = _object({"id": _STRING, "links": _LINKS})
 
@@ -132,6 +133,36 @@ SCHEMAS = {
     "KeypairList": _object({"keypairs": {"type": "array", "items": _object(
         {"keypair": _ref("Keypair")})}}, {"keypairs_links": _LINKS}),
     "KeypairShow": _object({"keypair": _ref("Keypair")}),
+    "QuotaClassSet": _object({"quota_class_set": {
+        "type": "object", "additionalProperties": _INTEGER,
+        "properties": {"id": _STRING}}}),
+    "TenantUsage": _object(
+        {"tenant_id": _STRING, "start": _STRING, "stop": _STRING,
+         "total_hours": _NUMBER, "total_vcpus_usage": _NUMBER,
+         "total_memory_mb_usage": _NUMBER, "total_local_gb_usage": _NUMBER},
+        {"server_usages": {"type": "array", "items": _object(
+            {"instance_id": _STRING, "name": _STRING, "tenant_id": _STRING,
+             "flavor": _STRING, "hours": _NUMBER, "memory_mb": _INTEGER,
+             "local_gb": _INTEGER, "vcpus": _INTEGER, "started_at": _STRING,
+             "ended_at": _NULLABLE_STRING, "state": _STRING, "uptime": _INTEGER})}}),
+    "TenantUsageList": _list_of("tenant_usages", "TenantUsage",
+                                {"tenant_usages_links": _LINKS}),
+    # NOTE: {} for a project without usage in the period, as Nova answers.
+    "TenantUsageShow": _object({"tenant_usage": {"anyOf": [
+        _ref("TenantUsage"), {"type": "object", "maxProperties": 0}]}},
+        {"tenant_usage_links": _LINKS}),
+    "InstanceUsageAuditLog": _object(
+        {"period_beginning": _STRING, "period_ending": _STRING, "num_hosts": _INTEGER,
+         "num_hosts_done": _INTEGER, "num_hosts_running": _INTEGER,
+         "num_hosts_not_run": _INTEGER, "hosts_not_run": {"type": "array", "items": _STRING},
+         "total_instances": _INTEGER, "total_errors": _INTEGER, "overall_status": _STRING,
+         "log": {"type": "object", "additionalProperties": _object(
+             {"state": _STRING, "instances": _INTEGER, "errors": _INTEGER,
+              "message": _STRING})}}),
+    "InstanceUsageAuditLogList": _object(
+        {"instance_usage_audit_logs": _ref("InstanceUsageAuditLog")}),
+    "InstanceUsageAuditLogShow": _object(
+        {"instance_usage_audit_log": _ref("InstanceUsageAuditLog")}),
     "OpenAPIDocument": _object({"openapi": _STRING, "info": {"type": "object"},
                                 "paths": {"type": "object"}}),
 }
@@ -156,6 +187,12 @@ RESPONSES = {
     ("/v2.1/os-keypairs", "GET"): {200: "KeypairList"},
     ("/v2.1/os-keypairs", "POST"): {200: "KeypairShow", 201: "KeypairShow"},
     ("/v2.1/os-keypairs/{keypair_name}", "GET"): {200: "KeypairShow"},
+    ("/v2.1/os-quota-class-sets/{class_name}", "GET"): {200: "QuotaClassSet"},
+    ("/v2.1/os-simple-tenant-usage", "GET"): {200: "TenantUsageList"},
+    ("/v2.1/os-simple-tenant-usage/{tenant_id}", "GET"): {200: "TenantUsageShow"},
+    ("/v2.1/os-instance_usage_audit_log", "GET"): {200: "InstanceUsageAuditLogList"},
+    ("/v2.1/os-instance_usage_audit_log/{before_timestamp}", "GET"): {
+        200: "InstanceUsageAuditLogShow"},
     ("/image/v2/images", "GET"): {200: "ImageV2List"},
     ("/image/v2/images/{image_id}", "GET"): {200: "ImageV2"},
     ("/openapi.json", "GET"): {200: "OpenAPIDocument"},

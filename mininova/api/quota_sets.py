@@ -1,42 +1,36 @@
 """/v2.1/os-quota-sets/{project_id} (+ /defaults, /detail) and /v2.1/limits.
 
 mininova enforces instances, cores, ram, metadata_items and key_pairs, and stores the
-server group limits. Every other quota Nova reports is answered with Nova's default and
-cannot be set (a 400, not a silent no-op), so each microversion's
-response carries the fields its clients expect: the network quotas until 2.36, the
-injected-file (personality) quotas until 2.57; /limits likewise drops the network limits
-at 2.36, maxImageMeta at 2.39 and the personality limits at 2.57.
+server group limits. Nova's other quotas are stored and shown but never enforced, so
+each microversion's response carries the fields its clients expect: the network quotas
+until 2.36, the injected-file (personality) quotas until 2.57; /limits likewise drops
+the network limits at 2.36, maxImageMeta at 2.39 and the personality limits at 2.57.
+Per-user quotas (``?user_id=``) are not stored: a user's quotas are the project's.
 """
 import falcon
+from oslo_utils import strutils
 
-from mininova import conf
+from mininova import exception
 from mininova import quota
 from mininova.api import api_version
 from mininova.api import validation
 from mininova.api.schemas import quota_sets as schemas
 
-CONF = conf.CONF
-
-# NOTE: Nova's defaults for what mininova has no resource for (file injection,
-# nova-network): shown, never enforced.
-_INJECTED_FILES = {"injected_files": 5, "injected_file_content_bytes": 10240,
-                   "injected_file_path_bytes": 255}
-_NETWORK = {"floating_ips": 10, "fixed_ips": -1, "security_groups": 10,
-            "security_group_rules": 20}
-
-
-def _shown(req: falcon.Request) -> dict[str, int]:
-    """The not-enforced quotas this microversion shows, with their values."""
-    shown = {}
-    if api_version.below(req, "2.57"):
-        shown.update(_INJECTED_FILES)
-    if api_version.below(req, "2.36"):
-        shown.update(_NETWORK)
-    return shown
-
 
 def _quota_set(req: falcon.Request, limits: dict[str, int]) -> dict[str, int]:
-    return {**_shown(req), **{resource: limits[resource] for resource in quota.RESOURCES}}
+    """The quotas this microversion shows, with their values."""
+    shown = list(quota.RESOURCES)
+    if api_version.below(req, "2.57"):
+        shown += quota.INJECTED_FILES
+    if api_version.below(req, "2.36"):
+        shown += quota.NETWORK
+    return {resource: limits[resource] for resource in shown}
+
+
+def _no_user_quotas(req: falcon.Request) -> None:
+    if req.get_param("user_id"):
+        raise exception.Invalid(message="Per-user quotas are not supported: mininova "
+                                        "keeps one set of quotas per project.")
 
 
 class QuotaSetItem:
@@ -45,19 +39,31 @@ class QuotaSetItem:
         resp.media = {"quota_set": {"id": project_id,
                                     **_quota_set(req, quota.get_limits(project_id))}}
 
-    @falcon.before(validation.schema(schemas.update))
+    @falcon.before(validation.versioned_schema(
+        ("2.1", schemas.update), ("2.36", schemas.update_v236),
+        ("2.57", schemas.update_v257)))
     def on_put(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:update",
                              {"project_id": project_id})
-        values = {key: int(value) for key, value in req.context.body["quota_set"].items()
-                  if key in quota.RESOURCES}
-        quota.update(project_id, values)
+        _no_user_quotas(req)
+        body = dict(req.context.body["quota_set"])
+        force = strutils.bool_from_string(body.pop("force", False))
+        quota.update(project_id, {key: int(value) for key, value in body.items()},
+                     force=force)
         resp.media = {"quota_set": _quota_set(req, quota.get_limits(project_id))}
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
+        req.context.ctxt.can("os_compute_api:os-quota-sets:delete",
+                             {"project_id": project_id})
+        _no_user_quotas(req)
+        quota.delete(project_id)
+        resp.status = falcon.HTTP_202
 
 
 class QuotaSetDetail:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
-        req.context.ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
+        req.context.ctxt.can("os_compute_api:os-quota-sets:detail",
+                             {"project_id": project_id})
         limits, usage = quota.get_limits(project_id), quota.get_usage(project_id)
         resp.media = {"quota_set": {"id": project_id, **{
             resource: {"limit": limit, "in_use": usage.get(resource, 0), "reserved": 0}
@@ -66,8 +72,10 @@ class QuotaSetDetail:
 
 class QuotaSetDefaults:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
-        defaults = {resource: getattr(CONF.quota, resource) for resource in quota.RESOURCES}
-        resp.media = {"quota_set": {"id": project_id, **_quota_set(req, defaults)}}
+        req.context.ctxt.can("os_compute_api:os-quota-sets:defaults",
+                             {"project_id": project_id})
+        resp.media = {"quota_set": {"id": project_id,
+                                    **_quota_set(req, quota.get_defaults())}}
 
 
 class Limits:
@@ -101,12 +109,12 @@ def _absolute(req: falcon.Request, limits: dict, usage: dict) -> dict:
     if api_version.below(req, "2.39"):
         absolute["maxImageMeta"] = limits["metadata_items"]
     if api_version.below(req, "2.57"):
-        absolute["maxPersonality"] = _INJECTED_FILES["injected_files"]
-        absolute["maxPersonalitySize"] = _INJECTED_FILES["injected_file_content_bytes"]
+        absolute["maxPersonality"] = limits["injected_files"]
+        absolute["maxPersonalitySize"] = limits["injected_file_content_bytes"]
     if api_version.below(req, "2.36"):
         absolute.update({
-            "maxSecurityGroups": _NETWORK["security_groups"],
-            "maxSecurityGroupRules": _NETWORK["security_group_rules"],
-            "maxTotalFloatingIps": _NETWORK["floating_ips"],
+            "maxSecurityGroups": limits["security_groups"],
+            "maxSecurityGroupRules": limits["security_group_rules"],
+            "maxTotalFloatingIps": limits["floating_ips"],
             "totalFloatingIpsUsed": 0, "totalSecurityGroupsUsed": 0})
     return absolute

@@ -22,14 +22,17 @@ from mininova.api import identity
 from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
+from mininova.api import instance_usage_audit_log
 from mininova.api import keypairs
 from mininova.api import middleware
 from mininova.api import openapi
+from mininova.api import quota_classes
 from mininova.api import quota_sets
 from mininova.api import server_diagnostics
 from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
+from mininova.api import simple_tenant_usage
 from mininova.api import versions
 from mininova.compute import api as compute_api_mod
 from mininova.compute import keypairs as keypairs_api
@@ -79,6 +82,13 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/os-quota-sets/{project_id}": quota_sets.QuotaSetItem(),
         "/v2.1/os-quota-sets/{project_id}/detail": quota_sets.QuotaSetDetail(),
         "/v2.1/os-quota-sets/{project_id}/defaults": quota_sets.QuotaSetDefaults(),
+        "/v2.1/os-quota-class-sets/{class_name}": quota_classes.QuotaClassSetItem(),
+        "/v2.1/os-simple-tenant-usage": simple_tenant_usage.TenantUsageCollection(),
+        "/v2.1/os-simple-tenant-usage/{tenant_id}": simple_tenant_usage.TenantUsageItem(),
+        "/v2.1/os-instance_usage_audit_log":
+            instance_usage_audit_log.InstanceUsageAuditLogCollection(),
+        "/v2.1/os-instance_usage_audit_log/{before_timestamp}":
+            instance_usage_audit_log.InstanceUsageAuditLogItem(),
         "/v2.1/os-aggregates": aggregates.AggregateCollection(),
         "/v2.1/os-keypairs": keypairs.KeypairCollection(keypair_api),
         "/v2.1/os-keypairs/{keypair_name}": keypairs.KeypairItem(keypair_api),

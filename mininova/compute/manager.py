@@ -22,6 +22,7 @@ from mininova import manager
 from mininova import objects
 from mininova.compute import power_state
 from mininova.compute import task_states
+from mininova.compute import usage_audit
 from mininova.compute import vm_states
 from mininova.compute.decorators import reverts_task_state
 from mininova.compute.decorators import wrap_exception
@@ -88,12 +89,20 @@ class ComputeManager(manager.Manager):
         self.driver.cleanup_host(self.host)
 
     def periodic_tasks(self) -> list:
-        return [(CONF.update_resources_interval, self.update_available_resource),
-                (CONF.sync_power_state_interval, self.sync_power_states)]
+        tasks = [(CONF.update_resources_interval, self.update_available_resource),
+                 (CONF.sync_power_state_interval, self.sync_power_states)]
+        if CONF.instance_usage_audit:
+            # NOTE: Nova's periodic spacing; a run happens once per period (an hour at
+            # least), the other ticks find it done.
+            tasks.append((60, self.instance_usage_audit))
+        return tasks
 
     def update_available_resource(self) -> None:
         ctxt = mn_context.get_admin_context()
         objects.ComputeNode.report(ctxt, self.host, self.driver.get_available_resource())
+
+    def instance_usage_audit(self) -> None:
+        usage_audit.audit_host(mn_context.get_admin_context(), self.host)
 
     # -- RPC methods -----------------------------------------------------------------
 

@@ -13,6 +13,14 @@ compute_opts = [
     cfg.IntOpt("update_resources_interval", default=60, min=1,
                help="Seconds between two reports of this host's resources to the "
                     "compute_nodes table."),
+    cfg.BoolOpt("instance_usage_audit", default=False,
+                help="Audit the instances' usage on this host once per audit period, "
+                     "recording the run for os-instance_usage_audit_log."),
+    cfg.StrOpt("instance_usage_audit_period", default="month",
+               regex=r"^(hour|day|month|year)(@[0-9]+)?$",
+               help="The audit period: hour, day, month or year, optionally with @N for "
+                    "its offset (the minute, hour, day or month it starts at), as Nova's "
+                    "option."),
     cfg.FloatOpt("cpu_allocation_ratio", default=4.0, min=0.0,
                  help="Virtual CPUs the scheduler may place per physical CPU."),
     cfg.FloatOpt("ram_allocation_ratio", default=1.0, min=0.0,

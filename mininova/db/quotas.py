@@ -1,4 +1,5 @@
-"""Per-project quota limits and the usage counted against them."""
+"""Quota limits (a project's own, and the quota classes') and the usage counted against
+them."""
 import sqlalchemy as sa
 
 from mininova.db import api as db_api
@@ -6,7 +7,7 @@ from mininova.db import models
 
 
 def quota_get_all_by_project(project_id: str) -> dict[str, int]:
-    """The project's own limits (resources without a row use the [quota] default)."""
+    """The project's own limits (resources without a row use the defaults)."""
     with db_api.session() as sess:
         rows = sess.scalars(sa.select(models.Quota).where(
             models.Quota.project_id == project_id))
@@ -14,20 +15,44 @@ def quota_get_all_by_project(project_id: str) -> dict[str, int]:
 
 
 def quota_set(project_id: str, resource: str, hard_limit: int) -> None:
-    """Insert or update one limit; two concurrent first sets both succeed (last wins)."""
-    quota = models.Quota
-    where = (quota.project_id == project_id, quota.resource == resource)
+    """Insert or update one limit of a project."""
+    _upsert(models.Quota, {"project_id": project_id, "resource": resource}, hard_limit)
+
+
+def quota_destroy_all_by_project(project_id: str) -> None:
+    """Drop the project's own limits: it is back to the defaults."""
     with db_api.session() as sess:
-        if sess.execute(sa.update(quota).where(*where)
+        sess.execute(sa.delete(models.Quota).where(models.Quota.project_id == project_id))
+
+
+def quota_class_get_all(class_name: str) -> dict[str, int]:
+    """The limits stored for a quota class (os-quota-class-sets)."""
+    with db_api.session() as sess:
+        rows = sess.scalars(sa.select(models.QuotaClass).where(
+            models.QuotaClass.class_name == class_name))
+        return {row.resource: row.hard_limit for row in rows}
+
+
+def quota_class_set(class_name: str, resource: str, hard_limit: int) -> None:
+    """Insert or update one limit of a quota class."""
+    _upsert(models.QuotaClass, {"class_name": class_name, "resource": resource}, hard_limit)
+
+
+def _upsert(model, key: dict, hard_limit: int) -> None:
+    """Update the row named by ``key`` or insert it; two concurrent first sets both
+    succeed (last wins)."""
+    where = [getattr(model, column) == value for column, value in key.items()]
+    with db_api.session() as sess:
+        if sess.execute(sa.update(model).where(*where)
                         .values(hard_limit=hard_limit)).rowcount:
             return
     try:
         with db_api.session() as sess:
-            sess.add(quota(project_id=project_id, resource=resource, hard_limit=hard_limit))
+            sess.add(model(**key, hard_limit=hard_limit))
     except sa.exc.IntegrityError:
         # NOTE: a concurrent request inserted the row between the update and the insert.
         with db_api.session() as sess:
-            sess.execute(sa.update(quota).where(*where).values(hard_limit=hard_limit))
+            sess.execute(sa.update(model).where(*where).values(hard_limit=hard_limit))
 
 
 def project_usage(project_id: str) -> dict[str, int]:

@@ -15,3 +15,4 @@ def register_all() -> None:
     __import__("mininova.objects.keypair")
     __import__("mininova.objects.service")
     __import__("mininova.objects.tag")
+    __import__("mininova.objects.task_log")

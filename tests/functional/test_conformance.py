@@ -22,14 +22,17 @@ from tempest.lib.api_schema.response.compute.v2_1 import flavors as flavors_v21
 from tempest.lib.api_schema.response.compute.v2_1 import flavors_access
 from tempest.lib.api_schema.response.compute.v2_1 import flavors_extra_specs
 from tempest.lib.api_schema.response.compute.v2_1 import images as images_v21
+from tempest.lib.api_schema.response.compute.v2_1 import instance_usage_audit_logs
 from tempest.lib.api_schema.response.compute.v2_1 import servers as servers_v21
 from tempest.lib.api_schema.response.compute.v2_1 import services as services_v21
+from tempest.lib.api_schema.response.compute.v2_1 import tenant_usages
 from tempest.lib.api_schema.response.compute.v2_1 import versions as versions_v21
 from tempest.lib.api_schema.response.compute.v2_11 import services as services_v211
 from tempest.lib.services.compute.flavors_client import FlavorsClient
 from tempest.lib.services.compute.hypervisor_client import HypervisorClient
 from tempest.lib.services.compute.keypairs_client import KeyPairsClient
 from tempest.lib.services.compute.limits_client import LimitsClient
+from tempest.lib.services.compute.quota_classes_client import QuotaClassesClient
 from tempest.lib.services.compute.quotas_client import QuotasClient
 from tempest.lib.services.compute.servers_client import ServersClient
 from tempest.lib.services.compute.services_client import ServicesClient
@@ -120,6 +123,19 @@ READS = [
          ts.Versioned(QuotasClient, "get_quota_set_details")),
     Read("os-quota-sets", "defaults", "/v2.1/os-quota-sets/{project_id}/defaults",
          ts.Versioned(QuotasClient, "get_quota_set")),
+    Read("os-quota-class-sets", "show", "/v2.1/os-quota-class-sets/default",
+         ts.Versioned(QuotaClassesClient, "get_quota_class_set")),
+    Read("os-simple-tenant-usage", "list",
+         "/v2.1/os-simple-tenant-usage?detailed=1&start=2020-01-01T00:00:00",
+         ts.Fixed(tenant_usages, "list_tenant_usage")),
+    Read("os-simple-tenant-usage", "show",
+         "/v2.1/os-simple-tenant-usage/{project_id}?start=2020-01-01T00:00:00",
+         ts.Fixed(tenant_usages, "get_tenant_usage")),
+    Read("os-instance_usage_audit_log", "list", "/v2.1/os-instance_usage_audit_log",
+         ts.Fixed(instance_usage_audit_logs, "list_instance_usage_audit_log")),
+    Read("os-instance_usage_audit_log", "show",
+         "/v2.1/os-instance_usage_audit_log/2026-01-15 10:00:00",
+         ts.Fixed(instance_usage_audit_logs, "get_instance_usage_audit_log")),
     Read("images", "list", "/v2.1/images", ts.Fixed(images_v21, "list_images"),
          until="2.35"),
     Read("images", "list detail", "/v2.1/images/detail",
@@ -556,3 +572,29 @@ def test_keypair_create_show_delete(client, versions, subtests):
         with subtests.test(msg=f"os-keypairs delete at {version}", version=version):
             resp = client.delete(f"/v2.1/os-keypairs/{name}", headers=headers)
             ts.check(delete.at(version), resp, version)
+
+
+def test_quota_set_delete(client, versions, subtests):
+    """DELETE /os-quota-sets/{project} (back to the defaults) on a project of its own."""
+    delete = ts.Versioned(QuotasClient, "delete_quota")
+    project = "conformance-" + uuid.uuid4().hex[:8]
+    for version in ts.representatives(delete, versions):
+        with subtests.test(msg=f"os-quota-sets delete at {version}", version=version):
+            resp = client.request("DELETE", f"/v2.1/os-quota-sets/{project}",
+                                  headers=ts.version_header(version))
+            ts.check(delete.at(version), resp, version)
+
+
+def test_quota_class_update(client, versions, subtests):
+    """PUT /os-quota-class-sets/default, setting a default to the value it has."""
+    update = ts.Versioned(QuotaClassesClient, "update_quota_class_set")
+    for version in ts.representatives(update, versions):
+        with subtests.test(msg=f"os-quota-class-sets update at {version}",
+                           version=version):
+            shown = client.get("/v2.1/os-quota-class-sets/default",
+                               headers=ts.version_header(version)).json()
+            current = shown["quota_class_set"]["metadata_items"]
+            resp = client.request("PUT", "/v2.1/os-quota-class-sets/default",
+                                  body={"quota_class_set": {"metadata_items": current}},
+                                  headers=ts.version_header(version))
+            ts.check(update.at(version), resp, version)

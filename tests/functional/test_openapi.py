@@ -106,6 +106,12 @@ def test_real_answers_match_the_description(api, servers, mininova, document):
         ("/v2.1/flavors/{flavor_id}", {"flavor_id": "1"}),
         ("/v2.1/os-services", {}), ("/v2.1/os-hypervisors", {}), ("/v2.1/limits", {}),
         ("/image/v2/images", {}), ("/image/v2/images/{image_id}", {"image_id": image_id}),
+        ("/v2.1/os-quota-class-sets/{class_name}", {"class_name": "default"}),
+        ("/v2.1/os-simple-tenant-usage", {}),
+        ("/v2.1/os-simple-tenant-usage/{tenant_id}", {"tenant_id": "admin"}),
+        ("/v2.1/os-instance_usage_audit_log", {}),
+        ("/v2.1/os-instance_usage_audit_log/{before_timestamp}",
+         {"before_timestamp": "2026-01-15%2010:00:00"}),
         (openapi.PATH, {}),
     ]
     for version in ("2.1", "latest"):

@@ -61,3 +61,16 @@ def test_unlimited(db, ctxt):
     for _ in range(3):
         _instance(ctxt)
     quota.check("p1", {"instances": 100})
+
+
+def test_project_row_over_default_class_over_option(db, flags):
+    flags(instances=3, cores=4, group="quota")
+    quota.update_class("default", {"instances": 6, "cores": 8})
+    quota.update_class("gold", {"instances": 99})
+    quota.update("p1", {"instances": 9})
+    assert (quota.get_limits("p1")["instances"], quota.get_limits("p1")["cores"]) == (9, 8)
+    assert quota.get_limits("p2")["instances"] == 6
+    assert quota.get_defaults()["ram"] == 51200
+    assert quota.get_class_limits("gold")["instances"] == 99
+    quota.delete("p1")
+    assert quota.get_limits("p1")["instances"] == 6

@@ -54,7 +54,7 @@ def test_cli_quota_set_then_show_default_and_usage(client):
     assert detail["quota_set"]["ram"] == {"limit": 2048, "in_use": 512, "reserved": 0}
 
 
-def test_quota_set_refuses_what_mininova_does_not_limit(client):
+def test_quota_set_refuses_bad_values_and_non_admins(client):
     for body in ({"instances": -2}, {"instances": "many"}):
         resp = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
                                    json={"quota_set": body})
@@ -94,3 +94,55 @@ def test_limits_past_the_database_integer_are_400(client, value):
     assert "2147483647" in resp.json["badRequest"]["message"]
     assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
         "quota_set": {"instances": "2147483647"}}).status_code == 200
+
+
+def test_a_limit_below_usage_needs_force(client):
+    _instance("0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+    _instance("1d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+    refused = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"cores": 4, "instances": 1}})
+    assert refused.status_code == 400
+    assert refused.json["badRequest"]["message"] == (
+        "Quota limit 1 for instances must be greater than or equal to already used and "
+        "reserved 2.")
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", headers=ADMIN).json["quota_set"]
+    assert (shown["instances"], shown["cores"]) == (10, 20)  # nothing was set
+    for force in (True, "True", "yes", "1"):
+        forced = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+            "quota_set": {"instances": 0, "force": force}})
+        assert forced.status_code == 200 and forced.json["quota_set"]["instances"] == 0
+    assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"instances": -1}}).status_code == 200
+    assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"instances": 0, "force": "maybe"}}).status_code == 400
+
+
+def test_delete_reverts_to_the_defaults(client):
+    client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"ram": "5120", "fixed_ips": 3, "injected_files": 1}})
+    assert client.simulate_delete("/v2.1/os-quota-sets/p1", headers=ALICE).status_code == 403
+    deleted = client.simulate_delete("/v2.1/os-quota-sets/p1", headers=ADMIN)
+    assert deleted.status_code == 202 and deleted.text == ""
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", headers=ADMIN).json["quota_set"]
+    assert (shown["ram"], shown["fixed_ips"], shown["injected_files"]) == (51200, -1, 5)
+
+
+def test_quotas_mininova_does_not_enforce_are_stored_and_shown(client):
+    done = client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN, json={
+        "quota_set": {"security_groups": 20, "injected_file_path_bytes": 512}})
+    assert done.status_code == 200, done.text
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", headers=ALICE).json["quota_set"]
+    assert (shown["security_groups"], shown["injected_file_path_bytes"]) == (20, 512)
+    absolute = client.simulate_get("/v2.1/limits", headers=ALICE).json["limits"]["absolute"]
+    assert absolute["maxSecurityGroups"] == 20
+
+
+def test_user_quotas_are_the_projects(client):
+    client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
+                        json={"quota_set": {"ram": 4096}})
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", params={"user_id": "alice"},
+                                headers=ALICE)
+    assert shown.json["quota_set"]["ram"] == 4096
+    refused = client.simulate_put("/v2.1/os-quota-sets/p1", params={"user_id": "alice"},
+                                  headers=ADMIN, json={"quota_set": {"ram": 2048}})
+    assert refused.status_code == 400 and "Per-user quotas" in refused.text

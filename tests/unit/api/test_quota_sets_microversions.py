@@ -47,6 +47,20 @@ def test_quota_set_fields_by_version(client, version, expected):
     assert set(updated) == expected and updated["cores"] == 8
 
 
+@pytest.mark.parametrize("version, settable, refused", [
+    ("2.1", ALWAYS | NETWORK | INJECTED, set()), ("2.36", ALWAYS | INJECTED, NETWORK),
+    ("2.57", ALWAYS, NETWORK | INJECTED)])
+def test_every_field_nova_lists_is_settable(client, version, settable, refused):
+    body = {name: 42 for name in settable}
+    done = client.simulate_put("/v2.1/os-quota-sets/p1", headers=_at(version),
+                               json={"quota_set": {**body, "force": True}})
+    assert done.status_code == 200, done.text
+    assert done.json["quota_set"] == body
+    for name in refused:
+        assert client.simulate_put("/v2.1/os-quota-sets/p1", headers=_at(version), json={
+            "quota_set": {name: 1}}).status_code == 400, name
+
+
 def test_detail_of_a_quota_mininova_does_not_enforce(client):
     detail = client.simulate_get("/v2.1/os-quota-sets/p1/detail",
                                  headers=_at("2.1")).json["quota_set"]

@@ -24,6 +24,7 @@ EXPECTED = {
     "ServiceList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Tag": "1.0-444682c2e96887a4eca8b9a0eca0ab86",
     "TagList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
+    "TaskLog": "1.0-2f3404bb2e1c9e9a6e4f76549e275581",
 }
 
 
