@@ -32,6 +32,10 @@ class Forbidden(MininovaException):
     code = 403
 
 
+class MetadataLimitExceeded(Forbidden):
+    msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
+
+
 class NotFound(MininovaException):
     msg_fmt = "Resource could not be found."
     code = 404
@@ -83,6 +87,10 @@ class MarkerNotFound(Invalid):
 
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
+
+
+class MetadataItemNotFound(NotFound):
+    msg_fmt = "Metadata item was not found"
 
 
 class Conflict(MininovaException):

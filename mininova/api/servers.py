@@ -35,6 +35,7 @@ def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
     uuids = [inst.uuid for inst in instances]
     errored = [inst.uuid for inst in instances if inst.vm_state == "error"]
     result.faults = objects.InstanceFault.get_latest_for_instances(ctxt, errored)
+    result.metadata = compute_api.get_instances_metadata(ctxt, instances)
     if api_version.at_least(req, "2.26"):
         result.tags = objects.TagList.names_by_resource(ctxt, uuids)
     if api_version.at_least(req, "2.47"):
@@ -116,9 +117,6 @@ class ServerCollection(_ServerList):
         if isinstance(server.get("networks"), list) and server["networks"]:
             raise exception.Invalid(message="mininova has no networking: networks must "
                                             "be 'auto', 'none' or left out.")
-        if server.get("metadata"):
-            raise exception.Invalid(message="mininova does not store server metadata: "
-                                            "leave metadata out or empty.")
         for count in ("min_count", "max_count"):
             if str(server.get(count, 1)) != "1":
                 raise exception.Invalid(message=f"mininova boots one server per request: "
@@ -129,7 +127,8 @@ class ServerCollection(_ServerList):
             req.context.ctxt, server["name"], str(server["flavorRef"]), server["imageRef"],
             description=server.get("description"), tags=server.get("tags"),
             hostname=server.get("hostname"), user_data=server.get("user_data"),
-            availability_zone=zone, scheduler_hints=hints)
+            availability_zone=zone, scheduler_hints=hints,
+            metadata=server.get("metadata"))
         resp.status = falcon.HTTP_202
         resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
         resp.media = {"server": views.create(req.prefix, instance)}

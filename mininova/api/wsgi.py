@@ -24,6 +24,7 @@ from mininova.api import instance_actions
 from mininova.api import middleware
 from mininova.api import openapi
 from mininova.api import quota_sets
+from mininova.api import server_metadata
 from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
@@ -48,6 +49,9 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/detail": servers.ServerDetail(compute_api),
         "/v2.1/servers/{server_id}": servers.ServerItem(compute_api),
         "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
+        "/v2.1/servers/{server_id}/metadata": server_metadata.ServerMetadata(compute_api),
+        "/v2.1/servers/{server_id}/metadata/{key}":
+            server_metadata.ServerMetadataItem(compute_api),
         "/v2.1/servers/{server_id}/tags": server_tags.ServerTags(compute_api),
         "/v2.1/servers/{server_id}/tags/{tag}": server_tags.ServerTag(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions":

@@ -19,6 +19,7 @@ from mininova.compute import rpcapi
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.db import instance_metadata as db_metadata
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -45,6 +46,10 @@ HOST_STATUS_NONE = ""
 # Tags may change only while the server is in one of these vm_states (Nova's rule).
 TAGGABLE_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
 
+# Metadata may change only in these vm_states, with no task running (Nova's rule; Nova
+# also names paused and suspended, which mininova servers never are).
+METADATA_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
+
 # NOTE: the libvirt driver's first virtio disk; the root device of every instance.
 ROOT_DEVICE_NAME = "/dev/vda"
 
@@ -68,6 +73,23 @@ def sanitize_hostname(name: str, default: str) -> str:
     hostname = re.sub(r"[ _.]", "-", hostname)
     hostname = re.sub(r"[^\w.-]+", "", hostname).lower().strip(".-")
     return hostname or default[:63]
+
+
+def check_metadata_quota(context, metadata: dict) -> None:
+    """At most metadata_items keys per server (403 beyond, as Nova answers)."""
+    allowed = quota.get_limits(context.project_id)["metadata_items"]
+    if 0 <= allowed < len(metadata):
+        raise exception.MetadataLimitExceeded(allowed=allowed)
+
+
+def set_instance_metadata(context, instance, metadata: dict[str, str],
+                          delete: bool = False) -> dict[str, str]:
+    """Merge ``metadata`` into the server's, or with ``delete`` replace it all; the
+    result stays within the quota. No state checks: create and rebuild use it too."""
+    result = dict(metadata) if delete else {
+        **db_metadata.metadata_get(instance.uuid), **metadata}
+    check_metadata_quota(context, result)
+    return db_metadata.metadata_update(instance.uuid, metadata, delete=delete)
 
 
 def _reservation_id() -> str:
@@ -146,7 +168,8 @@ class API:
                description: str | None = None, tags: list[str] | None = None,
                hostname: str | None = None, user_data: str | None = None,
                availability_zone: str | None = None,
-               scheduler_hints: dict | None = None):
+               scheduler_hints: dict | None = None,
+               metadata: dict[str, str] | None = None):
         """Validate, insert the instance as building/scheduling, cast to the conductor.
 
         The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
@@ -170,6 +193,7 @@ class API:
                                            "names it in kernel_id/ramdisk_id instead.")
         deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         quota.check(context.project_id, deltas)
+        check_metadata_quota(context, metadata or {})
         uuid = str(uuid_lib.uuid4())
         instance = objects.Instance(
             context, uuid=uuid, display_name=name,
@@ -188,6 +212,8 @@ class API:
         instance.create()
         if tags:
             objects.TagList.create(context, instance.uuid, tags)
+        if metadata:
+            db_metadata.metadata_update(instance.uuid, metadata)
         try:
             quota.check(context.project_id, deltas, already_counted=True)
         except quota.QuotaExceeded:
@@ -279,6 +305,38 @@ class API:
         if instance.vm_state not in TAGGABLE_VM_STATES:
             raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                                  attr="vm_state", state=instance.vm_state)
+
+    @staticmethod
+    def get_instance_metadata(context, instance) -> dict[str, str]:
+        return db_metadata.metadata_get(instance.uuid)
+
+    @staticmethod
+    def get_instances_metadata(context, instances) -> dict[str, dict[str, str]]:
+        """The metadata of many servers in one query (for list views)."""
+        return db_metadata.metadata_get_by_uuids([inst.uuid for inst in instances])
+
+    @check_instance_lock
+    def update_instance_metadata(self, context, instance, metadata: dict[str, str],
+                                 delete: bool = False) -> dict[str, str]:
+        """POST (merge) and PUT (replace all, ``delete``) /servers/{id}/metadata."""
+        self._check_metadata_state(instance, "update metadata")
+        return set_instance_metadata(context, instance, metadata, delete=delete)
+
+    @check_instance_lock
+    def delete_instance_metadata(self, context, instance, key: str) -> None:
+        self._check_metadata_state(instance, "delete metadata")
+        if not db_metadata.metadata_delete(instance.uuid, key):
+            raise exception.MetadataItemNotFound()
+
+    @staticmethod
+    def _check_metadata_state(instance, action: str) -> None:
+        if instance.vm_state not in METADATA_VM_STATES:
+            raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
+                                                 attr="vm_state", state=instance.vm_state)
+        if instance.task_state is not None:
+            raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
+                                                 attr="task_state",
+                                                 state=instance.task_state)
 
     def get_instance_host_status(self, context, instances) -> dict[str, str]:
         """host_status (2.16) per instance uuid, from its host's compute service: DOWN if

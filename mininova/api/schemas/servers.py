@@ -7,6 +7,8 @@ schemas do.
 import copy
 from collections.abc import Callable
 
+from mininova.api.schemas import server_metadata
+
 _uuid_or_id = {"type": "string", "minLength": 1, "maxLength": 255}
 
 # A server name: no leading or trailing whitespace.
@@ -69,8 +71,7 @@ _create_v21 = {
                 "name": _name,
                 "imageRef": _uuid_or_id,
                 "flavorRef": {"type": ["string", "integer"], "minLength": 1},
-                "metadata": {"type": "object",
-                             "additionalProperties": {"type": "string", "maxLength": 255}},
+                "metadata": server_metadata.metadata,
                 "networks": _networks,
                 "min_count": {"type": ["integer", "string"]},
                 "max_count": {"type": ["integer", "string"]},

@@ -50,6 +50,7 @@ class Extras:
 
     faults: dict = dataclasses.field(default_factory=dict)
     tags: dict = dataclasses.field(default_factory=dict)
+    metadata: dict = dataclasses.field(default_factory=dict)
     images: dict = dataclasses.field(default_factory=dict)
     host_status: dict | None = None
     host_status_unknown_only: bool = False
@@ -121,7 +122,7 @@ def _common(req: falcon.Request, instance, extras: Extras) -> dict:
         "status": status(instance.vm_state, instance.task_state),
         "tenant_id": instance.project_id,
         "user_id": instance.user_id,
-        "metadata": {},
+        "metadata": extras.metadata.get(instance.uuid, {}),
         "hostId": host_id,
         "image": _image(req, instance, extras),
         "flavor": _flavor(req, instance, extras),
