@@ -22,6 +22,10 @@ from mininova.db import instances as db_instances
 CONF = conf.CONF
 
 
+# The access IPs' API names -> the instance fields that keep them.
+_ACCESS_IPS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
+
+
 def _at_least(req: falcon.Request):
     return functools.partial(api_version.at_least, req)
 
@@ -128,10 +132,13 @@ class ServerCollection(_ServerList):
             description=server.get("description"), tags=server.get("tags"),
             hostname=server.get("hostname"), user_data=server.get("user_data"),
             availability_zone=zone, scheduler_hints=hints,
-            metadata=server.get("metadata"))
+            metadata=server.get("metadata"), access_ip_v4=server.get("accessIPv4"),
+            access_ip_v6=server.get("accessIPv6"))
         resp.status = falcon.HTTP_202
         resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
-        resp.media = {"server": views.create(req.prefix, instance)}
+        resp.media = {"server": views.create(
+            req.prefix, instance, server.get("adminPass"),
+            with_password=CONF.api.enable_instance_password)}
 
 
 class ServerDetail(_ServerList):
@@ -150,8 +157,8 @@ class ServerItem:
 
     @falcon.before(validation.schema_for(_update_schema))
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
-        """Rename, describe (2.19) or re-hostname (2.90) a server; from 2.75 the answer
-        is the whole server, as GET shows it."""
+        """Rename, describe (2.19), re-hostname (2.90) a server or set its access IPs;
+        from 2.75 the answer is the whole server, as GET shows it."""
         ctxt = req.context.ctxt
         instance = self.compute_api.get(ctxt, server_id)
         body = req.context.body["server"]
@@ -159,6 +166,9 @@ class ServerItem:
         for key in ("description", "hostname"):
             if key in body:
                 updates[key] = body[key]
+        for key, field in _ACCESS_IPS.items():
+            if key in body:
+                updates[field] = body[key]
         instance = self.compute_api.update(ctxt, instance, updates)
         resp.media = {"server": views.show(req, instance,
                                            extras(req, self.compute_api, [instance]),

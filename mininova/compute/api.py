@@ -169,7 +169,8 @@ class API:
                hostname: str | None = None, user_data: str | None = None,
                availability_zone: str | None = None,
                scheduler_hints: dict | None = None,
-               metadata: dict[str, str] | None = None):
+               metadata: dict[str, str] | None = None,
+               access_ip_v4: str | None = None, access_ip_v6: str | None = None):
         """Validate, insert the instance as building/scheduling, cast to the conductor.
 
         The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
@@ -208,7 +209,8 @@ class API:
             kernel_id=image.properties.get("kernel_id"),
             ramdisk_id=image.properties.get("ramdisk_id"),
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
-            scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs))
+            scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
+            access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6)
         instance.create()
         if tags:
             objects.TagList.create(context, instance.uuid, tags)
@@ -267,8 +269,8 @@ class API:
         instance.destroy()
 
     def update(self, context, instance, updates: dict):
-        """PUT /servers/{id}: name, description, hostname. Not a state change, so Nova
-        allows it on a locked server and records no instance action."""
+        """PUT /servers/{id}: name, description, hostname, access IPs. Not a state
+        change, so Nova allows it on a locked server and records no instance action."""
         for key, value in updates.items():
             setattr(instance, key, value)
         instance.save()

@@ -12,6 +12,8 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
                "user_data", "reservation_id", "launch_index", "kernel_id", "ramdisk_id",
                "root_device_name", "ephemeral_gb", "swap", "availability_zone",
                "scheduler_hints", "flavor_extra_specs")
+# Fields added in 1.2: the access IPs the owner sets (accessIPv4/accessIPv6).
+_FIELDS_1_2 = ("access_ip_v4", "access_ip_v6")
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 
@@ -34,7 +36,8 @@ class Instance(base.MininovaObject):
     # Version 1.1: description, lock, hostname, extended attributes, ephemeral_gb, swap,
     #              availability_zone, scheduler_hints, flavor_extra_specs
     #              (compute API 2.3 - 2.100)
-    VERSION = "1.1"
+    # Version 1.2: access_ip_v4, access_ip_v6
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -77,6 +80,10 @@ class Instance(base.MininovaObject):
         # NOTE: the flavor's extra specs at create: the embedded flavor (2.47) shows
         # them as they were, like the flavor's sizes copied above.
         "flavor_extra_specs": fields.DictOfStringsField(),
+        # NOTE: addresses the owner states the server is reached at; nothing checks
+        # them against the guest (mininova has no networking), as in Nova.
+        "access_ip_v4": fields.StringField(nullable=True),
+        "access_ip_v6": fields.StringField(nullable=True),
     }
 
     @property
@@ -86,7 +93,11 @@ class Instance(base.MininovaObject):
 
     def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
-        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+        version = versionutils.convert_version_to_tuple(target_version)
+        if version < (1, 2):
+            for name in _FIELDS_1_2:
+                primitive.pop(name, None)
+        if version < (1, 1):
             for name in _FIELDS_1_1:
                 primitive.pop(name, None)
 
@@ -143,7 +154,8 @@ class Instance(base.MininovaObject):
 class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Instance 1.1
-    VERSION = "1.1"
+    # Version 1.2: Instance 1.2
+    VERSION = "1.2"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod

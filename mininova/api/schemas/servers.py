@@ -33,6 +33,10 @@ _tags = {"type": "array", "items": tag, "maxItems": 50}
 _user_data = {"type": "string", "maxLength": 65535,
               "pattern": r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
 
+# The addresses the owner says the server is reached at (accessIPv4/accessIPv6).
+_access_ipv4 = {"type": "string", "format": "ipv4"}
+_access_ipv6 = {"type": "string", "format": "ipv6"}
+
 _networks_list = {"type": "array", "items": {
     "type": "object",
     "properties": {"uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
@@ -73,6 +77,9 @@ _create_v21 = {
                 "flavorRef": {"type": ["string", "integer"], "minLength": 1},
                 "metadata": server_metadata.metadata,
                 "networks": _networks,
+                "accessIPv4": _access_ipv4,
+                "accessIPv6": _access_ipv6,
+                "adminPass": {"type": "string"},
                 "min_count": {"type": ["integer", "string"]},
                 "max_count": {"type": ["integer", "string"]},
                 "availability_zone": {"type": "string"},
@@ -120,7 +127,7 @@ def create(at_least: Callable[[str], bool]) -> dict:
 
 def update(at_least: Callable[[str], bool]) -> dict:
     """PUT /servers/{id} at the request's version."""
-    props = {"name": _name}
+    props = {"name": _name, "accessIPv4": _access_ipv4, "accessIPv6": _access_ipv6}
     if at_least("2.19"):
         props["description"] = _description
     if at_least("2.90"):
