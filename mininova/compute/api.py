@@ -98,6 +98,35 @@ def _reservation_id() -> str:
     return "r-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+def multi_instance_name(name: str, index: int, count: int) -> str:
+    """Nova's display name for instance ``index`` of a multi-create: ``name-1``,
+    ``name-2``... (its multi_instance_display_name_template); ``name`` for one."""
+    return name if count == 1 else f"{name}-{index + 1}"
+
+
+def _create_instance(context, common: dict, name: str, index: int, count: int,
+                     hostname: str | None, tags: list[str] | None,
+                     metadata: dict[str, str] | None):
+    """Insert instance ``index`` of ``count`` with its tags and metadata."""
+    uuid = str(uuid_lib.uuid4())
+    display_name = multi_instance_name(name, index, count)
+    # NOTE: a hostname asked for (2.90) is kept for every instance, as Nova does.
+    instance = objects.Instance(
+        context, uuid=uuid, display_name=display_name, launch_index=index,
+        hostname=hostname or sanitize_hostname(display_name, f"Server-{uuid}"), **common)
+    instance.create()
+    if tags:
+        objects.TagList.create(context, instance.uuid, tags)
+    if metadata:
+        db_metadata.metadata_update(instance.uuid, metadata)
+    return instance
+
+
+def _destroy_all(instances) -> None:
+    for instance in instances:
+        instance.destroy()
+
+
 def _begin(context, instance, rule: str, action: str) -> None:
     """Check the state table, move to the new task_state atomically, record the action.
 
@@ -170,13 +199,19 @@ class API:
                availability_zone: str | None = None,
                scheduler_hints: dict | None = None,
                metadata: dict[str, str] | None = None,
-               access_ip_v4: str | None = None, access_ip_v6: str | None = None):
-        """Validate, insert the instance as building/scheduling, cast to the conductor.
+               access_ip_v4: str | None = None, access_ip_v6: str | None = None,
+               min_count: int = 1, max_count: int = 1):
+        """Validate, insert the instances as building/scheduling, cast them to the
+        conductor in one request; the first instance (the others share its
+        reservation_id).
 
-        The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
-        the image's kernel_id/ramdisk_id properties, the root device name, and the
-        hostname (asked for from 2.90, else made from the name as Nova does). The
-        flavor's extra specs are copied as its sizes are, for the embedded flavor (2.47).
+        As many instances as the quota allows between ``min_count`` and ``max_count``
+        are built (Nova's multi-create), named ``name-1``, ``name-2``... when more than
+        one. The extended attributes (2.3) are fixed here: the reservation id, the
+        launch index, the image's kernel_id/ramdisk_id properties, the root device name,
+        and the hostname (asked for from 2.90, else made from the name as Nova does).
+        The flavor's extra specs are copied as its sizes are, for the embedded flavor
+        (2.47).
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -192,43 +227,44 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} is a {image.disk_format} "
                                            "(kernel or ramdisk) image; boot the image that "
                                            "names it in kernel_id/ramdisk_id instead.")
-        deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
-        quota.check(context.project_id, deltas)
+        per_instance = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
+        count = quota.count_within(context.project_id, per_instance, min_count, max_count)
         check_metadata_quota(context, metadata or {})
-        uuid = str(uuid_lib.uuid4())
-        instance = objects.Instance(
-            context, uuid=uuid, display_name=name,
+        common = dict(
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
             flavor_id=flavor.flavorid, flavor_name=flavor.name, memory_mb=flavor.memory_mb,
             vcpus=flavor.vcpus, root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb,
             swap=flavor.swap, vm_state=vm_states.BUILDING,
             task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE,
             description=description, locked=False,
-            hostname=hostname or sanitize_hostname(name, f"Server-{uuid}"),
-            user_data=user_data, reservation_id=_reservation_id(), launch_index=0,
+            user_data=user_data, reservation_id=_reservation_id(),
             kernel_id=image.properties.get("kernel_id"),
             ramdisk_id=image.properties.get("ramdisk_id"),
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
             scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
             access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6)
-        instance.create()
-        if tags:
-            objects.TagList.create(context, instance.uuid, tags)
-        if metadata:
-            db_metadata.metadata_update(instance.uuid, metadata)
+        instances = []
         try:
+            for index in range(count):
+                instances.append(_create_instance(context, common, name, index, count,
+                                                  hostname, tags, metadata))
+            deltas = {key: each * count for key, each in per_instance.items()}
             quota.check(context.project_id, deltas, already_counted=True)
         except quota.QuotaExceeded:
-            instance.destroy()
+            _destroy_all(instances)
             raise
-        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.CREATE)
-        LOG.info("Instance %s created; asking the conductor to build it", instance.uuid)
+        for instance in instances:
+            objects.InstanceAction.action_start(context, instance.uuid,
+                                                instance_actions.CREATE)
+        LOG.info("Instances %s created (reservation %s); asking the conductor to build "
+                 "them", ", ".join(inst.uuid for inst in instances),
+                 common["reservation_id"])
         try:
-            self.conductor_rpcapi.schedule_and_build_instances(context, instance)
+            self.conductor_rpcapi.schedule_and_build_instances(context, instances)
         except messaging.MessagingException as exc:
-            instance.destroy()
+            _destroy_all(instances)
             raise _unreachable(exc) from exc
-        return instance
+        return instances[0]
 
     @check_instance_lock
     def start(self, context, instance) -> None:

@@ -33,6 +33,15 @@ _tags = {"type": "array", "items": tag, "maxItems": 50}
 _user_data = {"type": "string", "maxLength": 65535,
               "pattern": r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
 
+# Multi-create: counts of at least 1 (numeric strings too), and Nova's boolean values
+# for return_reservation_id.
+_positive_integer = {"type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1,
+                     "minLength": 1}
+_boolean = {"type": ["boolean", "string"],
+            "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
+                     "yes", "y", "t", False, "False", "FALSE", "false", "0", "OFF", "Off",
+                     "off", "NO", "No", "no", "n", "f"]}
+
 # The addresses the owner says the server is reached at (accessIPv4/accessIPv6).
 _access_ipv4 = {"type": "string", "format": "ipv4"}
 _access_ipv6 = {"type": "string", "format": "ipv6"}
@@ -80,8 +89,9 @@ _create_v21 = {
                 "accessIPv4": _access_ipv4,
                 "accessIPv6": _access_ipv6,
                 "adminPass": {"type": "string"},
-                "min_count": {"type": ["integer", "string"]},
-                "max_count": {"type": ["integer", "string"]},
+                "min_count": _positive_integer,
+                "max_count": _positive_integer,
+                "return_reservation_id": _boolean,
                 "availability_zone": {"type": "string"},
                 "security_groups": {"type": "array"},
                 "user_data": _user_data,

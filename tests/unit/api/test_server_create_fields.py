@@ -52,6 +52,11 @@ def test_access_ips_are_stored_shown_and_updatable(client):
     assert [s["id"] for s in found.json["servers"]] == [uuid]
 
 
+def test_access_ips_are_shown_in_canonical_form(client):
+    resp = _create(client, accessIPv6="0000:0000:0000:0000:0000:babe:220.12.22.2")
+    assert _show(client, resp.json["server"]["id"])["accessIPv6"] == "::babe:dc0c:1602"
+
+
 def test_servers_without_access_ips_show_empty_strings(client):
     uuid = _create(client).json["server"]["id"]
     shown = _show(client, uuid)
