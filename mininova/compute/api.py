@@ -16,10 +16,10 @@ from mininova import quota
 from mininova.compute import instance_actions
 from mininova.compute import power_state
 from mininova.compute import rpcapi
+from mininova.compute import server_metadata
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
-from mininova.db import instance_metadata as db_metadata
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -46,9 +46,10 @@ HOST_STATUS_NONE = ""
 # Tags may change only while the server is in one of these vm_states (Nova's rule).
 TAGGABLE_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
 
-# Metadata may change only in these vm_states, with no task running (Nova's rule; Nova
-# also names paused and suspended, which mininova servers never are).
-METADATA_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
+# NOTE: mininova's bound on one multi-create (Nova has none): with unlimited quotas a
+# request could otherwise insert instance rows without end. max_count is clamped to it
+# as a quota would clamp it; a larger min_count is a 400.
+MAX_INSTANCES_PER_REQUEST = 1000
 
 # NOTE: the libvirt driver's first virtio disk; the root device of every instance.
 ROOT_DEVICE_NAME = "/dev/vda"
@@ -73,23 +74,6 @@ def sanitize_hostname(name: str, default: str) -> str:
     hostname = re.sub(r"[ _.]", "-", hostname)
     hostname = re.sub(r"[^\w.-]+", "", hostname).lower().strip(".-")
     return hostname or default[:63]
-
-
-def check_metadata_quota(context, metadata: dict) -> None:
-    """At most metadata_items keys per server (403 beyond, as Nova answers)."""
-    allowed = quota.get_limits(context.project_id)["metadata_items"]
-    if 0 <= allowed < len(metadata):
-        raise exception.MetadataLimitExceeded(allowed=allowed)
-
-
-def set_instance_metadata(context, instance, metadata: dict[str, str],
-                          delete: bool = False) -> dict[str, str]:
-    """Merge ``metadata`` into the server's, or with ``delete`` replace it all; the
-    result stays within the quota. No state checks: create and rebuild use it too."""
-    result = dict(metadata) if delete else {
-        **db_metadata.metadata_get(instance.uuid), **metadata}
-    check_metadata_quota(context, result)
-    return db_metadata.metadata_update(instance.uuid, metadata, delete=delete)
 
 
 def _reservation_id() -> str:
@@ -118,7 +102,7 @@ def _create_instance(context, common: dict, name: str, index: int, count: int,
     if tags:
         objects.TagList.create(context, instance.uuid, tags)
     if metadata:
-        db_metadata.metadata_update(instance.uuid, metadata)
+        server_metadata.update(context, instance, metadata, quota_checked=True)
     return instance
 
 
@@ -227,9 +211,13 @@ class API:
             raise exception.Invalid(reason=f"Image {image_id} is a {image.disk_format} "
                                            "(kernel or ramdisk) image; boot the image that "
                                            "names it in kernel_id/ramdisk_id instead.")
+        if min_count > MAX_INSTANCES_PER_REQUEST:
+            raise exception.Invalid(message=f"min_count must be <= "
+                                            f"{MAX_INSTANCES_PER_REQUEST}")
+        max_count = min(max_count, MAX_INSTANCES_PER_REQUEST)
         per_instance = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
         count = quota.count_within(context.project_id, per_instance, min_count, max_count)
-        check_metadata_quota(context, metadata or {})
+        server_metadata.check_quota(context, metadata or {})
         common = dict(
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
             flavor_id=flavor.flavorid, flavor_name=flavor.name, memory_mb=flavor.memory_mb,
@@ -346,35 +334,24 @@ class API:
 
     @staticmethod
     def get_instance_metadata(context, instance) -> dict[str, str]:
-        return db_metadata.metadata_get(instance.uuid)
+        return server_metadata.get(instance)
 
     @staticmethod
     def get_instances_metadata(context, instances) -> dict[str, dict[str, str]]:
         """The metadata of many servers in one query (for list views)."""
-        return db_metadata.metadata_get_by_uuids([inst.uuid for inst in instances])
+        return server_metadata.get_many(instances)
 
     @check_instance_lock
     def update_instance_metadata(self, context, instance, metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, str]:
         """POST (merge) and PUT (replace all, ``delete``) /servers/{id}/metadata."""
-        self._check_metadata_state(instance, "update metadata")
-        return set_instance_metadata(context, instance, metadata, delete=delete)
+        server_metadata.check_state(instance, "update metadata")
+        return server_metadata.update(context, instance, metadata, delete=delete)
 
     @check_instance_lock
     def delete_instance_metadata(self, context, instance, key: str) -> None:
-        self._check_metadata_state(instance, "delete metadata")
-        if not db_metadata.metadata_delete(instance.uuid, key):
-            raise exception.MetadataItemNotFound()
-
-    @staticmethod
-    def _check_metadata_state(instance, action: str) -> None:
-        if instance.vm_state not in METADATA_VM_STATES:
-            raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
-                                                 attr="vm_state", state=instance.vm_state)
-        if instance.task_state is not None:
-            raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
-                                                 attr="task_state",
-                                                 state=instance.task_state)
+        server_metadata.check_state(instance, "delete metadata")
+        server_metadata.delete(instance, key)
 
     def get_instance_host_status(self, context, instances) -> dict[str, str]:
         """host_status (2.16) per instance uuid, from its host's compute service: DOWN if

@@ -9,6 +9,7 @@ from falcon import testing
 from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
+from mininova.compute import api as compute_api
 from mininova.conductor import rpcapi as conductor_rpcapi
 
 CONF = conf.CONF
@@ -107,6 +108,15 @@ def test_bad_counts_are_400(client, fields, fragment):
     resp = _create(client, **fields)
     assert resp.status_code == 400
     assert fragment in resp.json["badRequest"]["message"]
+
+
+def test_unlimited_quota_still_bounds_one_request(client, flags, monkeypatch):
+    flags(instances=-1, cores=-1, ram=-1, group="quota")
+    monkeypatch.setattr(compute_api, "MAX_INSTANCES_PER_REQUEST", 4)
+    resp = _create(client, min_count=5)
+    assert resp.status_code == 400 and "min_count must be <= 4" in resp.text
+    assert _create(client, min_count=1, max_count=10**12).status_code == 202
+    assert len(_servers(client)) == 4
 
 
 def test_broker_down_leaves_none_of_them(client, cast):
