@@ -32,6 +32,10 @@ class Forbidden(MininovaException):
     code = 403
 
 
+class MetadataLimitExceeded(Forbidden):
+    msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
+
+
 class NotFound(MininovaException):
     msg_fmt = "Resource could not be found."
     code = 404
@@ -123,6 +127,10 @@ class InvalidKeypair(Invalid):
 
 class KeypairLimitExceeded(Forbidden):
     msg_fmt = "Quota exceeded, too many key pairs."
+
+
+class MetadataItemNotFound(NotFound):
+    msg_fmt = "Metadata item was not found"
 
 
 class Conflict(MininovaException):

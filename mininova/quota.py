@@ -96,3 +96,23 @@ def delete(project_id: str) -> None:
 def update_class(class_name: str, values: dict[str, int]) -> None:
     for resource, hard_limit in values.items():
         db_quotas.quota_class_set(class_name, resource, hard_limit)
+
+
+def count_within(project_id: str, per_instance: dict[str, int], min_count: int,
+                 max_count: int) -> int:
+    """How many instances needing ``per_instance`` each to build for a multi-create: as
+    many as the quota allows up to ``max_count`` (Nova's rule); QuotaExceeded, naming
+    the resource that runs short, when not even ``min_count`` fit."""
+    limits = get_limits(project_id)
+    usage = get_usage(project_id)
+    allowed = max_count
+    for resource, each in per_instance.items():
+        limit = limits[resource]
+        if limit < 0 or each <= 0:
+            continue
+        fits = max(limit - usage[resource], 0) // each
+        if fits < min_count:
+            raise QuotaExceeded(resource=resource, requested=each * min_count,
+                                used=usage[resource], limit=limit)
+        allowed = min(allowed, fits)
+    return allowed

@@ -74,10 +74,18 @@ SCHEMAS = {
     "ServerList": _list_of("servers", "ServerSummary", {"servers_links": _LINKS}),
     "ServerDetailList": _list_of("servers", "Server", {"servers_links": _LINKS}),
     "ServerShow": _object({"server": _ref("Server")}),
-    "ServerCreated": _object({"server": _object(
-        {"id": _STRING, "links": _LINKS},
-        {"OS-DCF:diskConfig": _STRING, "adminPass": _STRING,
-         "security_groups": {"type": "array"}})}),
+    # NOTE: with return_reservation_id (multi-create) only the reservation id.
+    "ServerCreated": {"anyOf": [
+        _object({"server": _object(
+            {"id": _STRING, "links": _LINKS},
+            {"OS-DCF:diskConfig": _STRING, "adminPass": _STRING,
+             "security_groups": {"type": "array"}})}),
+        _object({"reservation_id": _STRING})]},
+    "ServerMetadata": _object({"metadata": {"type": "object",
+                                            "additionalProperties": _STRING}}),
+    "ServerMetadataItem": _object({"meta": {"type": "object", "minProperties": 1,
+                                            "maxProperties": 1,
+                                            "additionalProperties": _STRING}}),
     "FlavorSummary": _object({"id": _STRING, "name": _STRING, "links": _LINKS},
                              {"description": _NULLABLE_STRING}),
     "Flavor": _object(
@@ -176,6 +184,11 @@ RESPONSES = {
     ("/v2.1/servers/detail", "GET"): {200: "ServerDetailList"},
     ("/v2.1/servers/{server_id}", "GET"): {200: "ServerShow"},
     ("/v2.1/servers/{server_id}/os-instance-actions", "GET"): {200: "InstanceActionList"},
+    ("/v2.1/servers/{server_id}/metadata", "GET"): {200: "ServerMetadata"},
+    ("/v2.1/servers/{server_id}/metadata", "POST"): {200: "ServerMetadata"},
+    ("/v2.1/servers/{server_id}/metadata", "PUT"): {200: "ServerMetadata"},
+    ("/v2.1/servers/{server_id}/metadata/{key}", "GET"): {200: "ServerMetadataItem"},
+    ("/v2.1/servers/{server_id}/metadata/{key}", "PUT"): {200: "ServerMetadataItem"},
     ("/v2.1/flavors", "GET"): {200: "FlavorList"},
     ("/v2.1/flavors/detail", "GET"): {200: "FlavorDetailList"},
     ("/v2.1/flavors/{flavor_id}", "GET"): {200: "FlavorShow"},

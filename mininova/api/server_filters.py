@@ -64,8 +64,8 @@ FILTERS = {
     "root_device_name": ("exact", "root_device_name", None),
     "locked_by": ("exact", "locked_by", None),
     "deleted": ("bool", "deleted", None),
-    "access_ip_v4": ("none", None, None),
-    "access_ip_v6": ("none", None, None),
+    "access_ip_v4": ("regex", "access_ip_v4", None),
+    "access_ip_v6": ("regex", "access_ip_v6", None),
     # NOTE: Nova accepts these and ignores them (joined tables, soft delete, disk config).
     "soft_deleted": ("ignored", None, None),
     "auto_disk_config": ("ignored", None, None),

@@ -5,9 +5,11 @@ this module fetches what the view needs once per request, and validates the bodi
 query parameters of the request's version.
 """
 import functools
+import ipaddress
 import urllib.parse
 
 import falcon
+from oslo_utils import strutils
 
 from mininova import conf
 from mininova import exception
@@ -24,6 +26,18 @@ from mininova.db import instances as db_instances
 CONF = conf.CONF
 
 
+# The access IPs' API names -> the instance fields that keep them.
+_ACCESS_IPS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
+
+
+def _access_ips(body: dict) -> dict[str, str]:
+    """The access IPs ``body`` sets, as instance fields, in the canonical form Nova
+    stores and shows (``0:0:0:0:0:babe:220.12.22.2`` is ``::babe:dc0c:1602``); the
+    schema has checked they are addresses."""
+    return {field: str(ipaddress.ip_address(body[key]))
+            for key, field in _ACCESS_IPS.items() if key in body}
+
+
 def _at_least(req: falcon.Request):
     return functools.partial(api_version.at_least, req)
 
@@ -37,6 +51,7 @@ def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
     uuids = [inst.uuid for inst in instances]
     errored = [inst.uuid for inst in instances if inst.vm_state == "error"]
     result.faults = objects.InstanceFault.get_latest_for_instances(ctxt, errored)
+    result.metadata = compute_api.get_instances_metadata(ctxt, instances)
     if api_version.at_least(req, "2.26"):
         result.tags = objects.TagList.names_by_resource(ctxt, uuids)
     if api_version.at_least(req, "2.47"):
@@ -122,23 +137,33 @@ class ServerCollection(_ServerList):
         if isinstance(server.get("networks"), list) and server["networks"]:
             raise exception.Invalid(message="mininova has no networking: networks must "
                                             "be 'auto', 'none' or left out.")
-        if server.get("metadata"):
-            raise exception.Invalid(message="mininova does not store server metadata: "
-                                            "leave metadata out or empty.")
-        for count in ("min_count", "max_count"):
-            if str(server.get(count, 1)) != "1":
-                raise exception.Invalid(message=f"mininova boots one server per request: "
-                                                f"{count} must be 1.")
+        min_count, max_count = _counts(server)
         hints = (req.context.body.get("os:scheduler_hints")
                  or req.context.body.get("OS-SCH-HNT:scheduler_hints"))
         instance = self.compute_api.create(
             req.context.ctxt, server["name"], str(server["flavorRef"]), server["imageRef"],
             description=server.get("description"), tags=server.get("tags"),
             hostname=server.get("hostname"), user_data=server.get("user_data"),
-            availability_zone=zone, scheduler_hints=hints, key_name=server.get("key_name"))
+            availability_zone=zone, scheduler_hints=hints, key_name=server.get("key_name"),
+            metadata=server.get("metadata"), min_count=min_count, max_count=max_count,
+            **_access_ips(server))
         resp.status = falcon.HTTP_202
+        if strutils.bool_from_string(server.get("return_reservation_id", False)):
+            resp.media = {"reservation_id": instance.reservation_id}
+            return
         resp.set_header("Location", f"{req.prefix}/v2.1/servers/{instance.uuid}")
-        resp.media = {"server": views.create(req.prefix, instance)}
+        resp.media = {"server": views.create(
+            req.prefix, instance, server.get("adminPass"),
+            with_password=CONF.api.enable_instance_password)}
+
+
+def _counts(server: dict) -> tuple[int, int]:
+    """min_count and max_count of a multi-create (the schema made them positive)."""
+    min_count = int(server.get("min_count", 1))
+    max_count = int(server.get("max_count", min_count))
+    if min_count > max_count:
+        raise exception.Invalid(message="min_count must be <= max_count")
+    return min_count, max_count
 
 
 class ServerDetail(_ServerList):
@@ -157,8 +182,8 @@ class ServerItem:
 
     @falcon.before(validation.schema_for(_update_schema))
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
-        """Rename, describe (2.19) or re-hostname (2.90) a server; from 2.75 the answer
-        is the whole server, as GET shows it."""
+        """Rename, describe (2.19), re-hostname (2.90) a server or set its access IPs;
+        from 2.75 the answer is the whole server, as GET shows it."""
         ctxt = req.context.ctxt
         instance = self.compute_api.get(ctxt, server_id)
         body = req.context.body["server"]
@@ -166,6 +191,7 @@ class ServerItem:
         for key in ("description", "hostname"):
             if key in body:
                 updates[key] = body[key]
+        updates.update(_access_ips(body))
         instance = self.compute_api.update(ctxt, instance, updates)
         resp.media = {"server": views.show(req, instance,
                                            extras(req, self.compute_api, [instance]),

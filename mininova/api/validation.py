@@ -9,6 +9,10 @@ from mininova.api import api_version
 
 _EXTENDED: dict = {}
 
+# NOTE: only the address formats are checked (accessIPv4/accessIPv6, as Nova's
+# FormatChecker does); the other "format" keywords in the schemas stay descriptive.
+_FORMATS = jsonschema.FormatChecker(formats=("ipv4", "ipv6"))
+
 
 def _bound_numeric_strings(base_check):
     """``minimum``/``maximum`` for the numeric strings that ``["integer", "string"]``
@@ -35,7 +39,7 @@ def _validator_class(schema: dict):
 
 def check(schema: dict, body, field: str = "body") -> None:
     """Raise ValidationError (400) naming the first offending field."""
-    validator = _validator_class(schema)(schema)
+    validator = _validator_class(schema)(schema, format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
     if error is None:
         return

@@ -29,6 +29,7 @@ from mininova.api import openapi
 from mininova.api import quota_classes
 from mininova.api import quota_sets
 from mininova.api import server_diagnostics
+from mininova.api import server_metadata
 from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
@@ -59,6 +60,9 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
         "/v2.1/servers/{server_id}/diagnostics":
             server_diagnostics.ServerDiagnostics(compute_api),
+        "/v2.1/servers/{server_id}/metadata": server_metadata.ServerMetadata(compute_api),
+        "/v2.1/servers/{server_id}/metadata/{key}":
+            server_metadata.ServerMetadataItem(compute_api),
         "/v2.1/servers/{server_id}/tags": server_tags.ServerTags(compute_api),
         "/v2.1/servers/{server_id}/tags/{tag}": server_tags.ServerTag(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions":

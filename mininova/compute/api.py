@@ -17,11 +17,10 @@ from mininova.compute import instance_actions
 from mininova.compute import keypairs
 from mininova.compute import power_state
 from mininova.compute import rpcapi
+from mininova.compute import server_metadata
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
-from mininova.db import instances as db_instances
-from mininova.db import rebuild_extras as db_rebuild_extras
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -50,6 +49,11 @@ HOST_STATUS_NONE = ""
 
 # Tags may change only while the server is in one of these vm_states (Nova's rule).
 TAGGABLE_VM_STATES = {vm_states.ACTIVE, vm_states.STOPPED}
+
+# NOTE: mininova's bound on one multi-create (Nova has none): with unlimited quotas a
+# request could otherwise insert instance rows without end. max_count is clamped to it
+# as a quota would clamp it; a larger min_count is a 400.
+MAX_INSTANCES_PER_REQUEST = 1000
 
 # NOTE: the libvirt driver's first virtio disk; the root device of every instance.
 ROOT_DEVICE_NAME = "/dev/vda"
@@ -82,6 +86,35 @@ def _reservation_id() -> str:
     return "r-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+def multi_instance_name(name: str, index: int, count: int) -> str:
+    """Nova's display name for instance ``index`` of a multi-create: ``name-1``,
+    ``name-2``... (its multi_instance_display_name_template); ``name`` for one."""
+    return name if count == 1 else f"{name}-{index + 1}"
+
+
+def _create_instance(context, common: dict, name: str, index: int, count: int,
+                     hostname: str | None, tags: list[str] | None,
+                     metadata: dict[str, str] | None):
+    """Insert instance ``index`` of ``count`` with its tags and metadata."""
+    uuid = str(uuid_lib.uuid4())
+    display_name = multi_instance_name(name, index, count)
+    # NOTE: a hostname asked for (2.90) is kept for every instance, as Nova does.
+    instance = objects.Instance(
+        context, uuid=uuid, display_name=display_name, launch_index=index,
+        hostname=hostname or sanitize_hostname(display_name, f"Server-{uuid}"), **common)
+    instance.create()
+    if tags:
+        objects.TagList.create(context, instance.uuid, tags)
+    if metadata:
+        server_metadata.update(context, instance, metadata, quota_checked=True)
+    return instance
+
+
+def _destroy_all(instances) -> None:
+    for instance in instances:
+        instance.destroy()
+
+
 def _check_allowed(instance, rule: str, action: str) -> None:
     """409 unless the state table allows ``rule`` now and the instance has a host."""
     vm_ok, task_ok, _new_task = ALLOWED[rule]
@@ -109,9 +142,6 @@ def _begin(context, instance, rule: str, action: str) -> None:
     LOG.info("%s of instance %s accepted; casting to %s", action, instance.uuid,
              instance.host)
 
-
-# What a rebuild changes outside the Instance object's fields (see _store_rebuild_extras).
-REBUILD_EXTRAS = ("metadata", "access_ip_v4", "access_ip_v6", "key_name")
 
 # The states os-resetState may set (Nova's two).
 RESET_STATES = {"active": vm_states.ACTIVE, "error": vm_states.ERROR}
@@ -147,21 +177,6 @@ def _rebuild_image(context, instance, image_id: str):
                                         "(kernel or ramdisk) image and cannot be booted.")
     check_flavor_fits_image(instance.memory_mb, instance.root_gb, image)
     return image
-
-
-def _store_rebuild_extras(context, instance, extras: dict) -> None:
-    """Write what the Instance object does not carry yet: metadata (replaced whole),
-    the access IPs, and the key pair (its name and public key; None unsets both)."""
-    if "metadata" in extras:
-        db_rebuild_extras.instance_metadata_replace(instance.uuid, extras["metadata"])
-    columns = {key: extras[key] for key in ("access_ip_v4", "access_ip_v6")
-               if key in extras}
-    if "key_name" in extras:
-        name = extras["key_name"]
-        columns["key_name"], columns["key_data"] = (
-            (None, None) if name is None else keypairs.resolve_key_name(context, name))
-    if columns:
-        db_instances.instance_update(instance.uuid, columns)
 
 
 def _unreachable(exc: Exception) -> exception.ServiceUnavailable:
@@ -214,15 +229,22 @@ class API:
                description: str | None = None, tags: list[str] | None = None,
                hostname: str | None = None, user_data: str | None = None,
                availability_zone: str | None = None,
-               scheduler_hints: dict | None = None, key_name: str | None = None):
-        """Validate, insert the instance as building/scheduling, cast to the conductor.
+               scheduler_hints: dict | None = None, key_name: str | None = None,
+               metadata: dict[str, str] | None = None,
+               access_ip_v4: str | None = None, access_ip_v6: str | None = None,
+               min_count: int = 1, max_count: int = 1):
+        """Validate, insert the instances as building/scheduling, cast them to the
+        conductor in one request; the first instance (the others share its
+        reservation_id).
 
-        The extended attributes (2.3) are fixed here: a reservation id, launch index 0,
-        the image's kernel_id/ramdisk_id properties, the root device name, and the
-        hostname (asked for from 2.90, else made from the name as Nova does). The
-        flavor's extra specs are copied as its sizes are, for the embedded flavor (2.47).
-        ``key_name`` names one of the caller's key pairs (400 otherwise); its public key
-        is copied onto the server.
+        As many instances as the quota allows between ``min_count`` and ``max_count``
+        are built (Nova's multi-create), named ``name-1``, ``name-2``... when more than
+        one. The extended attributes (2.3) are fixed here: the reservation id, the
+        launch index, the image's kernel_id/ramdisk_id properties, the root device name,
+        and the hostname (asked for from 2.90, else made from the name as Nova does).
+        The flavor's extra specs are copied as its sizes are, for the embedded flavor
+        (2.47). ``key_name`` names one of the caller's key pairs (400 otherwise); its
+        public key is copied onto the servers.
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -242,40 +264,49 @@ class API:
         key_data = None
         if key_name is not None:
             key_name, key_data = keypairs.resolve_key_name(context, key_name)
-        deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
-        quota.check(context.project_id, deltas)
-        uuid = str(uuid_lib.uuid4())
-        instance = objects.Instance(
-            context, uuid=uuid, display_name=name,
+        if min_count > MAX_INSTANCES_PER_REQUEST:
+            raise exception.Invalid(message=f"min_count must be <= "
+                                            f"{MAX_INSTANCES_PER_REQUEST}")
+        max_count = min(max_count, MAX_INSTANCES_PER_REQUEST)
+        per_instance = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
+        count = quota.count_within(context.project_id, per_instance, min_count, max_count)
+        server_metadata.check_quota(context, metadata or {})
+        common = dict(
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
             flavor_id=flavor.flavorid, flavor_name=flavor.name, memory_mb=flavor.memory_mb,
             vcpus=flavor.vcpus, root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb,
             swap=flavor.swap, vm_state=vm_states.BUILDING,
             task_state=task_states.SCHEDULING, power_state=power_state.NOSTATE,
             description=description, locked=False,
-            hostname=hostname or sanitize_hostname(name, f"Server-{uuid}"),
-            user_data=user_data, reservation_id=_reservation_id(), launch_index=0,
+            user_data=user_data, reservation_id=_reservation_id(),
             kernel_id=image.properties.get("kernel_id"),
             ramdisk_id=image.properties.get("ramdisk_id"),
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
             scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
-            key_name=key_name, key_data=key_data)
-        instance.create()
-        if tags:
-            objects.TagList.create(context, instance.uuid, tags)
+            key_name=key_name, key_data=key_data,
+            access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6)
+        instances = []
         try:
+            for index in range(count):
+                instances.append(_create_instance(context, common, name, index, count,
+                                                  hostname, tags, metadata))
+            deltas = {key: each * count for key, each in per_instance.items()}
             quota.check(context.project_id, deltas, already_counted=True)
         except quota.QuotaExceeded:
-            instance.destroy()
+            _destroy_all(instances)
             raise
-        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.CREATE)
-        LOG.info("Instance %s created; asking the conductor to build it", instance.uuid)
+        for instance in instances:
+            objects.InstanceAction.action_start(context, instance.uuid,
+                                                instance_actions.CREATE)
+        LOG.info("Instances %s created (reservation %s); asking the conductor to build "
+                 "them", ", ".join(inst.uuid for inst in instances),
+                 common["reservation_id"])
         try:
-            self.conductor_rpcapi.schedule_and_build_instances(context, instance)
+            self.conductor_rpcapi.schedule_and_build_instances(context, instances)
         except messaging.MessagingException as exc:
-            instance.destroy()
+            _destroy_all(instances)
             raise _unreachable(exc) from exc
-        return instance
+        return instances[0]
 
     @check_instance_lock
     def start(self, context, instance) -> None:
@@ -298,28 +329,30 @@ class API:
                 preserve_ephemeral: bool = False, **updates) -> None:
         """Re-create the guest from ``image_id`` on its host (Nova's rebuild).
 
-        ``updates`` are Instance fields (display_name, description, user_data, hostname)
-        and the REBUILD_EXTRAS. The new image, its kernel/ramdisk and the updates are
-        saved with the task_state in one compare-and-swap, so the 202 already shows them.
+        ``updates`` are Instance fields (display_name, description, user_data, hostname,
+        the access IPs), ``key_name`` (None unsets it) and ``metadata`` (replaces it
+        whole). The new image, its kernel/ramdisk and the updates are saved with the
+        task_state in one compare-and-swap, so the 202 already shows them.
         """
         _check_allowed(instance, "rebuild", instance_actions.REBUILD)
         image = _rebuild_image(context, instance, image_id)
-        extras = {key: updates.pop(key) for key in REBUILD_EXTRAS if key in updates}
-        if "metadata" in extras:
-            limit = quota.get_limits(instance.project_id)["metadata_items"]
-            if 0 <= limit < len(extras["metadata"]):
-                raise quota.QuotaExceeded(resource="metadata_items",
-                                          requested=len(extras["metadata"]), used=0,
-                                          limit=limit)
-        if extras.get("key_name") is not None:
-            keypairs.resolve_key_name(context, extras["key_name"])
+        metadata = updates.pop("metadata", None)
+        if metadata is not None:
+            server_metadata.check_quota(context, metadata)
+        if "key_name" in updates:
+            name = updates.pop("key_name")
+            updates["key_name"], updates["key_data"] = (
+                (None, None) if name is None else keypairs.resolve_key_name(context, name))
         for key, value in updates.items():
             setattr(instance, key, value)
         instance.image_ref = image.id
         instance.kernel_id = image.properties.get("kernel_id")
         instance.ramdisk_id = image.properties.get("ramdisk_id")
         _begin(context, instance, "rebuild", instance_actions.REBUILD)
-        _store_rebuild_extras(context, instance, extras)
+        if metadata is not None:
+            # NOTE: a rebuild replaces the metadata whole, as Nova does.
+            server_metadata.update(context, instance, metadata, delete=True,
+                                   quota_checked=True)
         _cast_or_undo(instance, self.compute_rpcapi.rebuild_instance, context, instance,
                       image, preserve_ephemeral)
 
@@ -365,8 +398,8 @@ class API:
         instance.destroy()
 
     def update(self, context, instance, updates: dict):
-        """PUT /servers/{id}: name, description, hostname. Not a state change, so Nova
-        allows it on a locked server and records no instance action."""
+        """PUT /servers/{id}: name, description, hostname, access IPs. Not a state
+        change, so Nova allows it on a locked server and records no instance action."""
         for key, value in updates.items():
             setattr(instance, key, value)
         instance.save()
@@ -403,6 +436,27 @@ class API:
         if instance.vm_state not in TAGGABLE_VM_STATES:
             raise exception.InstanceInvalidState(action=action, instance_uuid=instance.uuid,
                                                  attr="vm_state", state=instance.vm_state)
+
+    @staticmethod
+    def get_instance_metadata(context, instance) -> dict[str, str]:
+        return server_metadata.get(instance)
+
+    @staticmethod
+    def get_instances_metadata(context, instances) -> dict[str, dict[str, str]]:
+        """The metadata of many servers in one query (for list views)."""
+        return server_metadata.get_many(instances)
+
+    @check_instance_lock
+    def update_instance_metadata(self, context, instance, metadata: dict[str, str],
+                                 delete: bool = False) -> dict[str, str]:
+        """POST (merge) and PUT (replace all, ``delete``) /servers/{id}/metadata."""
+        server_metadata.check_state(instance, "update metadata")
+        return server_metadata.update(context, instance, metadata, delete=delete)
+
+    @check_instance_lock
+    def delete_instance_metadata(self, context, instance, key: str) -> None:
+        server_metadata.check_state(instance, "delete metadata")
+        server_metadata.delete(instance, key)
 
     def get_instance_host_status(self, context, instances) -> dict[str, str]:
         """host_status (2.16) per instance uuid, from its host's compute service: DOWN if

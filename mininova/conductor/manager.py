@@ -15,7 +15,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)
@@ -61,7 +61,15 @@ class ConductorManager(manager.Manager):
 
     # -- builds ----------------------------------------------------------------------
 
-    def schedule_and_build_instances(self, context, instance) -> None:
+    def schedule_and_build_instances(self, context, instances: list | None = None,
+                                     instance=None) -> None:
+        """Schedule and build each of ``instances`` (1.1; ``instance`` alone in 1.0):
+        each is scheduled on its own, so a multi-create spreads like single boots and
+        one that finds no host goes to ERROR without stopping the others."""
+        for inst in instances if instances is not None else [instance]:
+            self._schedule_and_build(context, inst)
+
+    def _schedule_and_build(self, context, instance) -> None:
         """Ask the scheduler for a host (a call), then cast the build to that host."""
         event = "conductor_schedule_and_build_instances"
         objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)

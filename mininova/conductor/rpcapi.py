@@ -3,6 +3,7 @@
 Version history:
   1.0 - Initial version: ping, object_class_action_versions, object_action,
         object_backport_versions, schedule_and_build_instances
+  1.1 - schedule_and_build_instances takes a list of instances (multi-create)
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -13,7 +14,7 @@ from mininova import rpc
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 class ConductorAPI:
@@ -61,7 +62,15 @@ class ConductorAPI:
         return cctxt.call(context, "object_backport_versions", objinst=objinst,
                           object_versions=object_versions)
 
-    def schedule_and_build_instances(self, context, instance) -> None:
-        """Cast: pick a host for ``instance`` and have it built there."""
+    def schedule_and_build_instances(self, context, instances: list) -> None:
+        """Cast: pick a host for each of ``instances`` and have it built there.
+
+        A conductor capped below 1.1 takes one instance per cast.
+        """
+        if self.client.can_send_version("1.1"):
+            cctxt = self.client.prepare(version="1.1")
+            cctxt.cast(context, "schedule_and_build_instances", instances=instances)
+            return
         cctxt = self.client.prepare(version="1.0")
-        cctxt.cast(context, "schedule_and_build_instances", instance=instance)
+        for instance in instances:
+            cctxt.cast(context, "schedule_and_build_instances", instance=instance)

@@ -25,6 +25,10 @@ api_opts = [
                     "before it fails with 503 (and any task_state it set is undone)."),
     cfg.IntOpt("max_limit", default=1000, min=1,
                help="Largest number of items one list request returns."),
+    cfg.BoolOpt("enable_instance_password", default=True,
+                help="Answer a server create with its adminPass (the one asked for, or "
+                     "a generated one), as Nova does. mininova has no guest agent: "
+                     "nothing sets this password inside the guest."),
 ]
 
 

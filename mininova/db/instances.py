@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from mininova import exception
 from mininova.db import api as db_api
+from mininova.db import instance_metadata as db_metadata
 from mininova.db import models
 
 
@@ -155,6 +156,7 @@ def instance_destroy(uuid: str) -> models.Instance:
         row.task_state = None
         sess.execute(sa.delete(models.InstanceTag).where(
             models.InstanceTag.instance_uuid == uuid))
+        db_metadata.metadata_destroy(sess, uuid)
     return row
 
 

@@ -12,8 +12,9 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
                "user_data", "reservation_id", "launch_index", "kernel_id", "ramdisk_id",
                "root_device_name", "ephemeral_gb", "swap", "availability_zone",
                "scheduler_hints", "flavor_extra_specs")
-# Fields added in 1.2: the key pair the server was created with (key_name, its public key).
-_FIELDS_1_2 = ("key_name", "key_data")
+# Fields added in 1.2: the key pair the server was created with (key_name, its public
+# key) and the access IPs the owner sets (accessIPv4/accessIPv6).
+_FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6")
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 
@@ -36,7 +37,7 @@ class Instance(base.MininovaObject):
     # Version 1.1: description, lock, hostname, extended attributes, ephemeral_gb, swap,
     #              availability_zone, scheduler_hints, flavor_extra_specs
     #              (compute API 2.3 - 2.100)
-    # Version 1.2: key_name, key_data
+    # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6
     VERSION = "1.2"
 
     fields = {
@@ -84,6 +85,10 @@ class Instance(base.MininovaObject):
         # changes nothing for the server, as in Nova.
         "key_name": fields.StringField(nullable=True),
         "key_data": fields.StringField(nullable=True),
+        # NOTE: addresses the owner states the server is reached at; nothing checks
+        # them against the guest (mininova has no networking), as in Nova.
+        "access_ip_v4": fields.StringField(nullable=True),
+        "access_ip_v6": fields.StringField(nullable=True),
     }
 
     @property

@@ -120,6 +120,23 @@ def test_real_answers_match_the_description(api, servers, mininova, document):
             resp = api.get(path, headers=_version(version))
             assert resp.status_code == 200, f"GET {path} at {version}: {resp.text[:300]}"
             judge.check(template, "GET", resp, **fields)
+    meta = "/v2.1/servers/{server_id}/metadata"
+    item = f"{meta}/{{key}}"
+    url = f"/v2.1/servers/{server_id}/metadata"
+    judge.check(meta, "POST", api.post(url, {"metadata": {"a": "1"}}), server_id=server_id)
+    judge.check(meta, "PUT", api.request("PUT", url, body={"metadata": {"b": "2"}}),
+                server_id=server_id)
+    judge.check(meta, "GET", api.get(url), server_id=server_id)
+    judge.check(item, "PUT", api.request("PUT", f"{url}/c", body={"meta": {"c": "3"}}),
+                server_id=server_id, key="c")
+    judge.check(item, "GET", api.get(f"{url}/c"), server_id=server_id, key="c")
+    reserved = api.post("/v2.1/servers", {"server": {
+        "name": "openapi-r", "flavorRef": "1", "imageRef": image_id,
+        "return_reservation_id": True}})
+    judge.check("/v2.1/servers", "POST", reserved)
+    reservation = reserved.json()["reservation_id"]
+    for server in api.get(f"/v2.1/servers?reservation_id={reservation}").json()["servers"]:
+        servers.track(server["id"])
     listed = judge.check("/v2.1/servers/detail", "GET", api.get("/v2.1/servers/detail"))
     assert server_id in [s["id"] for s in listed["servers"]]
     # A private flavor shared with a project (os-flavor-access).

@@ -155,3 +155,34 @@ def test_console_output_is_a_call_answered_by_the_host(api, servers):
     api.wait_for_status(sid, "SHUTOFF")
     stopped = api.action(sid, {"os-getConsoleOutput": {}})
     assert stopped.status_code == 200 and stopped.json() == {"output": ""}, stopped.text
+
+
+def test_multiple_create_builds_each_server_through_one_conductor_request(api, servers,
+                                                                          mininova):
+    """min_count=3: three servers, one reservation, each scheduled and built on a
+    host; their metadata and access IPs travel with them."""
+    resp = _accepted(api.post("/v2.1/servers", {"server": {
+        "name": "multi", "flavorRef": "1", "imageRef": mininova.image_id, "min_count": 3,
+        "metadata": {"role": "web"}, "accessIPv4": "192.0.2.7",
+        "return_reservation_id": True}}), "POST /servers min_count=3")
+    reservation = resp.json()["reservation_id"]
+    listed = api.get(f"/v2.1/servers/detail?reservation_id={reservation}").json()["servers"]
+    for server in listed:
+        servers.track(server["id"])
+    assert sorted(s["name"] for s in listed) == ["multi-1", "multi-2", "multi-3"]
+    v23 = {"OpenStack-API-Version": "compute 2.3"}
+    indexes = []
+    for server in listed:
+        active = api.wait_for_status(server["id"], "ACTIVE")
+        assert active["OS-EXT-SRV-ATTR:host"] in mininova.compute_hosts, active
+        assert active["metadata"] == {"role": "web"}, active
+        assert active["accessIPv4"] == "192.0.2.7", active
+        shown = api.get(f"/v2.1/servers/{server['id']}", headers=v23).json()["server"]
+        assert shown["OS-EXT-SRV-ATTR:reservation_id"] == reservation, shown
+        indexes.append(shown["OS-EXT-SRV-ATTR:launch_index"])
+    assert sorted(indexes) == [0, 1, 2]
+    sid = listed[0]["id"]
+    resp = api.request("PUT", f"/v2.1/servers/{sid}/metadata/role",
+                       body={"meta": {"role": "db"}})
+    assert resp.status_code == 200, resp.text
+    assert api.get(f"/v2.1/servers/{sid}/metadata").json() == {"metadata": {"role": "db"}}

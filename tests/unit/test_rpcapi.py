@@ -18,7 +18,8 @@ def transport():
     return messaging.get_rpc_transport(CONF, url="fake://")
 
 
-def _check(api, method, rpc_method, expected_server, args, kwargs, returns=None):
+def _check(api, method, rpc_method, expected_server, args, kwargs, returns=None,
+           version="1.0"):
     """Call ``method`` on the client and assert the prepared target and the send."""
     prepared = mock.Mock()
     getattr(prepared, rpc_method).return_value = returns
@@ -26,7 +27,7 @@ def _check(api, method, rpc_method, expected_server, args, kwargs, returns=None)
         result = getattr(api, method)("ctxt", *args)
     prepare_kwargs = prepare.call_args.kwargs
     assert prepare_kwargs.get("server") == expected_server
-    assert prepare_kwargs["version"] == "1.0"
+    assert prepare_kwargs["version"] == version
     getattr(prepared, rpc_method).assert_called_once_with("ctxt", method, **kwargs)
     return result
 
@@ -55,9 +56,25 @@ def test_select_destinations_is_a_call(transport):
     assert host == "compute1"
 
 
-def test_schedule_and_build_is_a_cast(transport):
+def test_schedule_and_build_is_one_cast_for_all_instances(transport):
+    other = mock.Mock(host=None, uuid="u2")
     _check(conductor_rpcapi.ConductorAPI(transport), "schedule_and_build_instances", "cast",
-           None, (INSTANCE,), {"instance": INSTANCE})
+           None, ([INSTANCE, other],), {"instances": [INSTANCE, other]}, version="1.1")
+
+
+def test_schedule_and_build_capped_at_1_0_casts_each_instance(transport, flags):
+    flags(conductor="1.0", group="upgrade_levels")
+    api = conductor_rpcapi.ConductorAPI(transport)
+    assert not api.client.can_send_version("1.1")
+    other = mock.Mock(host=None, uuid="u2")
+    prepared = mock.Mock()
+    with mock.patch.object(api.client, "can_send_version", return_value=False), \
+            mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        api.schedule_and_build_instances("ctxt", [INSTANCE, other])
+    prepare.assert_called_once_with(version="1.0")
+    assert prepared.cast.call_args_list == [
+        mock.call("ctxt", "schedule_and_build_instances", instance=INSTANCE),
+        mock.call("ctxt", "schedule_and_build_instances", instance=other)]
 
 
 def test_object_action_is_a_call(transport):

@@ -7,6 +7,8 @@ schemas do.
 import copy
 from collections.abc import Callable
 
+from mininova.api.schemas import server_metadata
+
 _uuid_or_id = {"type": "string", "minLength": 1, "maxLength": 255}
 
 # A server name: no leading or trailing whitespace.
@@ -30,6 +32,19 @@ _tags = {"type": "array", "items": tag, "maxItems": 50}
 # user_data: base64 text of at most 64 KiB.
 _user_data = {"type": "string", "maxLength": 65535,
               "pattern": r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
+
+# Multi-create: counts of at least 1 (numeric strings too), and Nova's boolean values
+# for return_reservation_id.
+_positive_integer = {"type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1,
+                     "minLength": 1}
+_boolean = {"type": ["boolean", "string"],
+            "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
+                     "yes", "y", "t", False, "False", "FALSE", "false", "0", "OFF", "Off",
+                     "off", "NO", "No", "no", "n", "f"]}
+
+# The addresses the owner says the server is reached at (accessIPv4/accessIPv6).
+_access_ipv4 = {"type": "string", "format": "ipv4"}
+_access_ipv6 = {"type": "string", "format": "ipv6"}
 
 _networks_list = {"type": "array", "items": {
     "type": "object",
@@ -69,11 +84,14 @@ _create_v21 = {
                 "name": _name,
                 "imageRef": _uuid_or_id,
                 "flavorRef": {"type": ["string", "integer"], "minLength": 1},
-                "metadata": {"type": "object",
-                             "additionalProperties": {"type": "string", "maxLength": 255}},
+                "metadata": server_metadata.metadata,
                 "networks": _networks,
-                "min_count": {"type": ["integer", "string"]},
-                "max_count": {"type": ["integer", "string"]},
+                "accessIPv4": _access_ipv4,
+                "accessIPv6": _access_ipv6,
+                "adminPass": {"type": "string"},
+                "min_count": _positive_integer,
+                "max_count": _positive_integer,
+                "return_reservation_id": _boolean,
                 "availability_zone": {"type": "string"},
                 "security_groups": {"type": "array"},
                 "user_data": _user_data,
@@ -120,7 +138,7 @@ def create(at_least: Callable[[str], bool]) -> dict:
 
 def update(at_least: Callable[[str], bool]) -> dict:
     """PUT /servers/{id} at the request's version."""
-    props = {"name": _name}
+    props = {"name": _name, "accessIPv4": _access_ipv4, "accessIPv6": _access_ipv6}
     if at_least("2.19"):
         props["description"] = _description
     if at_least("2.90"):

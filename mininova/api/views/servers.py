@@ -55,6 +55,7 @@ class Extras:
 
     faults: dict = dataclasses.field(default_factory=dict)
     tags: dict = dataclasses.field(default_factory=dict)
+    metadata: dict = dataclasses.field(default_factory=dict)
     images: dict = dataclasses.field(default_factory=dict)
     host_status: dict | None = None
     host_status_unknown_only: bool = False
@@ -72,11 +73,19 @@ def basic(base_url: str, instance) -> dict:
             "links": links(base_url, "servers", instance.uuid)}
 
 
-def create(base_url: str, instance) -> dict:
-    """The 202 answer to POST /servers. As Nova with enable_instance_password, it
-    carries a generated adminPass; the libvirt driver sets no guest password with it."""
-    return {"id": instance.uuid, "links": links(base_url, "servers", instance.uuid),
-            "OS-DCF:diskConfig": "MANUAL", "adminPass": _password()}
+def create(base_url: str, instance, admin_password: str | None = None,
+           with_password: bool = True) -> dict:
+    """The 202 answer to POST /servers. ``with_password`` (Nova's
+    ``[api] enable_instance_password``) adds adminPass: the one asked for, else a
+    generated one.
+
+    NOTE: the password is not stored: mininova has no guest agent to set it with.
+    """
+    server = {"id": instance.uuid, "links": links(base_url, "servers", instance.uuid),
+              "OS-DCF:diskConfig": "MANUAL"}
+    if with_password:
+        server["adminPass"] = admin_password if admin_password is not None else _password()
+    return server
 
 
 def _password(length: int = 12) -> str:
@@ -126,15 +135,15 @@ def _common(req: falcon.Request, instance, extras: Extras) -> dict:
         "status": status(instance.vm_state, instance.task_state),
         "tenant_id": instance.project_id,
         "user_id": instance.user_id,
-        "metadata": {},
+        "metadata": extras.metadata.get(instance.uuid, {}),
         "hostId": host_id,
         "image": _image(req, instance, extras),
         "flavor": _flavor(req, instance, extras),
         "created": isotime(instance.created_at),
         "updated": isotime(instance.updated_at or instance.created_at),
         "addresses": {},
-        "accessIPv4": "",
-        "accessIPv6": "",
+        "accessIPv4": instance.access_ip_v4 or "",
+        "accessIPv6": instance.access_ip_v6 or "",
         "progress": 0,
         "OS-DCF:diskConfig": "MANUAL",
     }

@@ -105,10 +105,10 @@ def test_version_document_states_the_range(client):
     ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1"}}', "Image x could not"),
     ('{"server": {"name": "a", "imageRef": "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d", '
      '"flavorRef": "7"}}', "Flavor 7 could not"),
-    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1", "max_count": 3}}',
-     "max_count must be 1"),
-    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1", "metadata": {"k": "v"}}}',
-     "does not store server metadata"),
+    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1", "max_count": 0}}',
+     "max_count"),
+    ('{"server": {"name": "a", "imageRef": "x", "flavorRef": "1", "metadata": {"": "v"}}}',
+     "metadata"),
 ])
 def test_bad_create_bodies_are_400(client, body, fragment):
     resp = client.simulate_post("/v2.1/servers", body=body, headers=ADMIN)

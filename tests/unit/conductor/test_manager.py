@@ -1,0 +1,40 @@
+"""The conductor's builds: each instance of a request scheduled on its own, then cast to
+its host; one without a host goes to ERROR without stopping the others."""
+import uuid
+from unittest import mock
+
+from mininova import exception
+from mininova import objects
+from mininova.conductor import manager as conductor_manager
+
+IMAGE = "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d"
+
+
+def _instance(ctxt, name):
+    inst = objects.Instance(
+        ctxt, uuid=str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
+        display_name=name, project_id="p1", user_id="alice", image_ref=IMAGE,
+        flavor_id="1", flavor_name="m1.tiny", memory_mb=512, vcpus=1, root_gb=1,
+        ephemeral_gb=0, swap=0, vm_state="building", task_state="scheduling",
+        power_state=0, locked=False, launch_index=0, flavor_extra_specs={})
+    inst.create()
+    return inst
+
+
+def test_each_instance_is_scheduled_and_cast_to_its_host(db, ctxt):
+    objects.Image(ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
+                  container_format="bare", size=1, status="active", min_disk=0,
+                  min_ram=0).create()
+    first, second, third = (_instance(ctxt, n) for n in ("a", "b", "c"))
+    with mock.patch.object(conductor_manager.compute_rpcapi, "ComputeAPI"), \
+            mock.patch.object(conductor_manager.scheduler_rpcapi, "SchedulerAPI"):
+        mgr = conductor_manager.ConductorManager("conductor1", transport=None)
+    mgr.scheduler_rpcapi.select_destinations.side_effect = [
+        "h1", exception.NoValidHost(reason="full"), "h2"]
+    for inst in (first, second, third):
+        objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    mgr.schedule_and_build_instances(ctxt, instances=[first, second, third])
+    built = mgr.compute_rpcapi.build_and_run_instance.call_args_list
+    assert [(c.args[1].uuid, c.args[3]) for c in built] == [(first.uuid, "h1"),
+                                                           (third.uuid, "h2")]
+    assert objects.Instance.get_by_uuid(ctxt, second.uuid).vm_state == "error"
