@@ -5,22 +5,18 @@ call compute/api.py, and answer 202 with the server as Nova does: the PUT view b
 2.75 (plus key_name from 2.54 and user_data from 2.57), the whole server from 2.75 (with
 user_data in place of OS-EXT-SRV-ATTR:user_data), and the adminPass.
 """
-import secrets
-import string
 
 import falcon
-import netaddr
 from oslo_utils import strutils
 
-from mininova import exception
 from mininova.api import api_version
+from mininova.api import validation
 from mininova.api.schemas import server_rebuild as schemas
 from mininova.api.views import servers as views
 
 # Body key -> compute_api.rebuild keyword, and the version that brings it.
 _UPDATES = (("name", "display_name", "2.1"), ("description", "description", "2.19"),
-            ("metadata", "metadata", "2.1"), ("accessIPv4", "access_ip_v4", "2.1"),
-            ("accessIPv6", "access_ip_v6", "2.1"), ("key_name", "key_name", "2.54"),
+            ("metadata", "metadata", "2.1"), ("key_name", "key_name", "2.54"),
             ("user_data", "user_data", "2.57"), ("hostname", "hostname", "2.90"))
 
 
@@ -28,26 +24,13 @@ def schema(req: falcon.Request) -> dict:
     return schemas.rebuild(lambda version: api_version.at_least(req, version))
 
 
-def _check_access_ips(body: dict) -> None:
-    for field, valid in (("accessIPv4", netaddr.valid_ipv4), ("accessIPv6", netaddr.valid_ipv6)):
-        if field in body and not valid(body[field]):
-            raise exception.ValidationError(
-                field=f"rebuild/{field}", value=body[field],
-                reason=f"{body[field]!r} is not a valid {field[-4:]} address")
-
-
-def _password(length: int = 12) -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
 def rebuild(compute_api, extras, req: falcon.Request, instance, body: dict) -> dict:
     """Start the rebuild and render the 202 body (``extras`` is api/servers.extras)."""
-    _check_access_ips(body)
     ctxt = req.context.ctxt
     ctxt.can("os_compute_api:servers:rebuild", {"project_id": instance.project_id})
     updates = {kwarg: body[key] for key, kwarg, version in _UPDATES
                if key in body and api_version.at_least(req, version)}
+    updates.update(validation.access_ips(body))
     compute_api.rebuild(
         ctxt, instance, body["imageRef"],
         preserve_ephemeral=strutils.bool_from_string(body.get("preserve_ephemeral")),
@@ -59,9 +42,8 @@ def rebuild(compute_api, extras, req: falcon.Request, instance, body: dict) -> d
     if full:
         server.pop("OS-EXT-SRV-ATTR:user_data", None)
     if api_version.at_least(req, "2.54"):
-        # NOTE: getattr: the Instance object gains key_name with the key pairs API.
-        server["key_name"] = updates.get("key_name", getattr(instance, "key_name", None))
+        server["key_name"] = instance.key_name
     if api_version.at_least(req, "2.57"):
         server["user_data"] = instance.user_data
-    server["adminPass"] = body.get("adminPass") or _password()
+    server["adminPass"] = body.get("adminPass") or views.password()
     return {"server": server}

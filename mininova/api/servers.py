@@ -5,7 +5,6 @@ this module fetches what the view needs once per request, and validates the bodi
 query parameters of the request's version.
 """
 import functools
-import ipaddress
 import urllib.parse
 
 import falcon
@@ -27,17 +26,6 @@ CONF = conf.CONF
 
 
 # The access IPs' API names -> the instance fields that keep them.
-_ACCESS_IPS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
-
-
-def _access_ips(body: dict) -> dict[str, str]:
-    """The access IPs ``body`` sets, as instance fields, in the canonical form Nova
-    stores and shows (``0:0:0:0:0:babe:220.12.22.2`` is ``::babe:dc0c:1602``); the
-    schema has checked they are addresses."""
-    return {field: str(ipaddress.ip_address(body[key]))
-            for key, field in _ACCESS_IPS.items() if key in body}
-
-
 def _at_least(req: falcon.Request):
     return functools.partial(api_version.at_least, req)
 
@@ -146,7 +134,7 @@ class ServerCollection(_ServerList):
             hostname=server.get("hostname"), user_data=server.get("user_data"),
             availability_zone=zone, scheduler_hints=hints, key_name=server.get("key_name"),
             metadata=server.get("metadata"), min_count=min_count, max_count=max_count,
-            **_access_ips(server))
+            **validation.access_ips(server))
         resp.status = falcon.HTTP_202
         if strutils.bool_from_string(server.get("return_reservation_id", False)):
             resp.media = {"reservation_id": instance.reservation_id}
@@ -191,7 +179,7 @@ class ServerItem:
         for key in ("description", "hostname"):
             if key in body:
                 updates[key] = body[key]
-        updates.update(_access_ips(body))
+        updates.update(validation.access_ips(body))
         instance = self.compute_api.update(ctxt, instance, updates)
         resp.media = {"server": views.show(req, instance,
                                            extras(req, self.compute_api, [instance]),

@@ -1,4 +1,5 @@
 """Request body validation: one falcon hook applies a JSON Schema from api/schemas/."""
+import ipaddress
 import json
 
 import jsonschema
@@ -125,3 +126,14 @@ def versioned_schema(*choices: tuple[str, dict]):
     # NOTE: api/openapi.py describes the request body from these.
     hook.versioned_body_schemas = choices
     return hook
+
+
+_ACCESS_IPS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
+
+
+def access_ips(body: dict) -> dict[str, str]:
+    """The access IPs ``body`` sets, as instance fields, in the canonical form Nova
+    stores and shows (``0:0:0:0:0:babe:220.12.22.2`` is ``::babe:dc0c:1602``); the
+    schema has checked they are addresses."""
+    return {field: str(ipaddress.ip_address(body[key]))
+            for key, field in _ACCESS_IPS.items() if key in body}

@@ -4,24 +4,9 @@ trusted_image_certificates from 2.63, hostname from 2.90 (a FQDN from 2.94)."""
 import copy
 from collections.abc import Callable
 
+from mininova.api.schemas import BOOLEAN
+from mininova.api.schemas import server_metadata
 from mininova.api.schemas import servers
-
-# Nova's boolean strings, for preserve_ephemeral.
-_boolean = {"type": ["boolean", "string"],
-            "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
-                     "yes", False, "False", "FALSE", "false", "0", "OFF", "Off", "off",
-                     "NO", "No", "no"]}
-
-# Nova's metadata: keys of at most 255 of these characters, string values.
-metadata = {"type": "object",
-            "patternProperties": {r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
-                                                                  "maxLength": 255}},
-            "additionalProperties": False}
-
-# NOTE: Nova's "format": "ipv4"/"ipv6"; formats are not checked by api/validation.py,
-# so api/server_rebuild.py checks the addresses with netaddr.
-access_ipv4 = {"type": "string", "format": "ipv4"}
-access_ipv6 = {"type": "string", "format": "ipv6"}
 
 _personality = {"type": "array", "items": {
     "type": "object",
@@ -34,11 +19,11 @@ _rebuild_v21 = {
         "name": servers._name,
         "imageRef": servers._uuid_or_id,
         "adminPass": {"type": "string"},
-        "metadata": metadata,
-        "preserve_ephemeral": _boolean,
+        "metadata": server_metadata.metadata,
+        "preserve_ephemeral": BOOLEAN,
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
-        "accessIPv4": access_ipv4,
-        "accessIPv6": access_ipv6,
+        "accessIPv4": servers._access_ipv4,
+        "accessIPv6": servers._access_ipv6,
         "personality": _personality,
     },
     "required": ["imageRef"],

@@ -84,11 +84,12 @@ def create(base_url: str, instance, admin_password: str | None = None,
     server = {"id": instance.uuid, "links": links(base_url, "servers", instance.uuid),
               "OS-DCF:diskConfig": "MANUAL"}
     if with_password:
-        server["adminPass"] = admin_password if admin_password is not None else _password()
+        server["adminPass"] = admin_password if admin_password is not None else password()
     return server
 
 
-def _password(length: int = 12) -> str:
+def password(length: int = 12) -> str:
+    """A generated adminPass (create and rebuild), as Nova makes one."""
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
