@@ -153,7 +153,8 @@ def test_tempest_compute_api(cloud, tmp_path_factory):
     with open(log, "wb") as out:
         try:
             proc = subprocess.run(argv, cwd=workspace, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=timeout)
+                                  stdin=subprocess.DEVNULL, timeout=timeout,
+                                  env=dict(os.environ, PYTHONUNBUFFERED="1"))
         except subprocess.TimeoutExpired:
             pytest.fail(f"tempest run took more than {timeout:.0f}s; see {log}")
     wall = time.monotonic() - start
