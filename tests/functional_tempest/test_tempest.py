@@ -89,8 +89,12 @@ def _first_error_line(details: dict) -> str:
     # NOTE: the message is what follows the last "File ..." frame's source line.
     last_frame = max((i for i, line in enumerate(lines) if line.lstrip().startswith("File ")),
                      default=-2)
-    message = lines[last_frame + 2:] or lines[-1:]
-    return " | ".join(line.strip() for line in message)[:FIRST_LINE_CHARS]
+    message = " | ".join(line.strip() for line in lines[last_frame + 2:] or lines[-1:])
+    if len(message) <= FIRST_LINE_CHARS:
+        return message
+    # NOTE: a 400's message echoes the request body first and says what was wrong last.
+    head = FIRST_LINE_CHARS * 2 // 3
+    return f"{message[:head]} ... {message[head - FIRST_LINE_CHARS + 5:]}"
 
 
 def read_results(workspace: Path) -> list:
