@@ -395,10 +395,18 @@ def fresh_database(tmp_dir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_dir / 'mininova.sqlite'}"
         return
+    with server_database(backend) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def server_database(backend: str, prefix: str = "mininova") -> Iterator[str]:
+    """A new, empty database ``<prefix>_<hex>`` on the local PostgreSQL or MariaDB
+    (``backend`` postgresql or mysql), dropped on exit."""
     if backend not in _SERVER_DBS:
         pytest.fail(f"MININOVA_TEST_DB={backend!r}: expected sqlite, postgresql or mysql")
     server, maintenance_db, create, drop = _SERVER_DBS[backend]
-    name = f"mininova_{uuid.uuid4().hex}"
+    name = f"{prefix}_{uuid.uuid4().hex}"
     engine = sa.create_engine(f"{server}/{maintenance_db}", isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
