@@ -297,3 +297,48 @@ class TaskLog(Base):
     message: Mapped[str] = mapped_column(String(255), default="")
     task_items: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectUserQuota(Base):
+    """A user's own limit for one resource inside a project (``?user_id=`` quota sets)."""
+
+    __tablename__ = "project_user_quotas"
+    __table_args__ = (UniqueConstraint("project_id", "user_id", "resource",
+                                       name="uniq_project_user_quotas0project0user0resource"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class Aggregate(Base):
+    """A host aggregate (os-aggregates); its availability_zone is a metadata key."""
+
+    __tablename__ = "aggregates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    hosts: Mapped[list["AggregateHost"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+    metadata_items: Mapped[list["AggregateMetadata"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+
+
+class AggregateHost(Base):
+    __tablename__ = "aggregate_hosts"
+    __table_args__ = (UniqueConstraint("aggregate_id", "host",
+                                       name="uniq_aggregate_hosts0aggregate_id0host"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(ForeignKey("aggregates.id", ondelete="CASCADE"))
+    host: Mapped[str] = mapped_column(String(255))
+
+
+class AggregateMetadata(Base):
+    __tablename__ = "aggregate_metadata"
+    __table_args__ = (UniqueConstraint("aggregate_id", "key",
+                                       name="uniq_aggregate_metadata0aggregate_id0key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(ForeignKey("aggregates.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))

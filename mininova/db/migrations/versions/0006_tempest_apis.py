@@ -1,7 +1,7 @@
 """What the Compute API's remaining user-facing resources store: server metadata, access
-IPs and key names, key pairs, flavor access for private flavors, quota class limits and
-the instance usage audit log. Services take Nova's binary names (nova-compute, ...), which
-clients filter on.
+IPs and key names, key pairs, flavor access for private flavors, quota class limits, the
+instance usage audit log, per-user quotas and host aggregates. Services take Nova's
+binary names (nova-compute, ...), which clients filter on.
 
 Revision ID: 0006
 Revises: 0005
@@ -101,9 +101,49 @@ def upgrade() -> None:
         sa.UniqueConstraint("task_name", "host", "period_beginning", "period_ending",
                             name="uniq_task_log0task0host0period"),
     )
+    op.create_table(
+        "project_user_quotas",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.String(255), nullable=False),
+        sa.Column("user_id", sa.String(255), nullable=False),
+        sa.Column("resource", sa.String(255), nullable=False),
+        sa.Column("hard_limit", sa.Integer(), nullable=False),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("project_id", "user_id", "resource",
+                            name="uniq_project_user_quotas0project0user0resource"),
+    )
+    op.create_table(
+        "aggregates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uuid", sa.String(36), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        *_times(),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("uuid"),
+        sa.UniqueConstraint("name"),
+    )
+    for table, column, unique in (("aggregate_hosts", "host", "host"),
+                                  ("aggregate_metadata", "key", "key")):
+        extra = [sa.Column("value", sa.String(255), nullable=False)] if column == "key" else []
+        op.create_table(
+            table,
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("aggregate_id", sa.Integer(), nullable=False),
+            sa.Column(column, sa.String(255), nullable=False),
+            *extra,
+            *_times(),
+            sa.ForeignKeyConstraint(["aggregate_id"], ["aggregates.id"], ondelete="CASCADE"),
+            sa.PrimaryKeyConstraint("id"),
+            sa.UniqueConstraint("aggregate_id", column,
+                                name=f"uniq_{table}0aggregate_id0{unique}"),
+        )
 
 
 def downgrade() -> None:
+    for table in ("aggregate_metadata", "aggregate_hosts", "aggregates",
+                  "project_user_quotas"):
+        op.drop_table(table)
     _rename_binaries("nova", "mininova")
     op.drop_table("task_log")
     op.drop_table("quota_classes")
