@@ -31,6 +31,8 @@ def rebuild(compute_api, extras, req: falcon.Request, instance, body: dict) -> d
     updates = {kwarg: body[key] for key, kwarg, version in _UPDATES
                if key in body and api_version.at_least(req, version)}
     updates.update(validation.access_ips(body))
+    if "OS-DCF:diskConfig" in body:
+        updates["auto_disk_config"] = body["OS-DCF:diskConfig"] == "AUTO"
     compute_api.rebuild(
         ctxt, instance, body["imageRef"],
         preserve_ephemeral=strutils.bool_from_string(body.get("preserve_ephemeral")),

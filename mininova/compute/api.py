@@ -232,7 +232,7 @@ class API:
                scheduler_hints: dict | None = None, key_name: str | None = None,
                metadata: dict[str, str] | None = None,
                access_ip_v4: str | None = None, access_ip_v6: str | None = None,
-               min_count: int = 1, max_count: int = 1):
+               auto_disk_config: bool = False, min_count: int = 1, max_count: int = 1):
         """Validate, insert the instances as building/scheduling, cast them to the
         conductor in one request; the first instance (the others share its
         reservation_id).
@@ -284,7 +284,8 @@ class API:
             root_device_name=ROOT_DEVICE_NAME, availability_zone=availability_zone,
             scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
             key_name=key_name, key_data=key_data,
-            access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6)
+            access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
+            auto_disk_config=auto_disk_config)
         instances = []
         try:
             for index in range(count):

@@ -145,6 +145,10 @@ class Instance(Base):
     # stored and shown, never configured on the guest.
     access_ip_v4: Mapped[str | None] = mapped_column(String(39))
     access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # NOTE: OS-DCF:diskConfig AUTO (True) or MANUAL: stored and shown; the guest's root
+    # filesystem is never resized by mininova.
+    auto_disk_config: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
     # NOTE: the key pair named at create (or rebuild), copied: deleting the key pair
     # later does not change what the server was given.
     key_name: Mapped[str | None] = mapped_column(String(255))

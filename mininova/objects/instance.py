@@ -14,7 +14,7 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
                "scheduler_hints", "flavor_extra_specs")
 # Fields added in 1.2: the key pair the server was created with (key_name, its public
 # key) and the access IPs the owner sets (accessIPv4/accessIPv6).
-_FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6")
+_FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6", "auto_disk_config")
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 
@@ -37,7 +37,7 @@ class Instance(base.MininovaObject):
     # Version 1.1: description, lock, hostname, extended attributes, ephemeral_gb, swap,
     #              availability_zone, scheduler_hints, flavor_extra_specs
     #              (compute API 2.3 - 2.100)
-    # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6
+    # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6, auto_disk_config
     VERSION = "1.2"
 
     fields = {
@@ -89,6 +89,8 @@ class Instance(base.MininovaObject):
         # them against the guest (mininova has no networking), as in Nova.
         "access_ip_v4": fields.StringField(nullable=True),
         "access_ip_v6": fields.StringField(nullable=True),
+        # NOTE: OS-DCF:diskConfig (AUTO is True), stored and shown only.
+        "auto_disk_config": fields.BooleanField(default=False),
     }
 
     @property

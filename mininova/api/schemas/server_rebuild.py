@@ -21,7 +21,7 @@ _rebuild_v21 = {
         "adminPass": {"type": "string"},
         "metadata": server_metadata.metadata,
         "preserve_ephemeral": BOOLEAN,
-        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "OS-DCF:diskConfig": servers.disk_config,
         "accessIPv4": servers._access_ipv4,
         "accessIPv6": servers._access_ipv6,
         "personality": _personality,

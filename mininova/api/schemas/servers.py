@@ -42,6 +42,9 @@ _boolean = {"type": ["boolean", "string"],
                      "yes", "y", "t", False, "False", "FALSE", "false", "0", "OFF", "Off",
                      "off", "NO", "No", "no", "n", "f"]}
 
+# OS-DCF:diskConfig at create and rebuild.
+disk_config = {"type": "string", "enum": ["AUTO", "MANUAL"]}
+
 # The addresses the owner says the server is reached at (accessIPv4/accessIPv6).
 _access_ipv4 = {"type": "string", "format": "ipv4"}
 _access_ipv6 = {"type": "string", "format": "ipv6"}
@@ -87,6 +90,7 @@ _create_v21 = {
                 "metadata": server_metadata.metadata,
                 "networks": _networks,
                 "accessIPv4": _access_ipv4,
+                "OS-DCF:diskConfig": disk_config,
                 "accessIPv6": _access_ipv6,
                 "adminPass": {"type": "string"},
                 "min_count": _positive_integer,

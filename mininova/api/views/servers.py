@@ -82,10 +82,15 @@ def create(base_url: str, instance, admin_password: str | None = None,
     NOTE: the password is not stored: mininova has no guest agent to set it with.
     """
     server = {"id": instance.uuid, "links": links(base_url, "servers", instance.uuid),
-              "OS-DCF:diskConfig": "MANUAL"}
+              "OS-DCF:diskConfig": disk_config(instance)}
     if with_password:
         server["adminPass"] = admin_password if admin_password is not None else password()
     return server
+
+
+def disk_config(instance) -> str:
+    """OS-DCF:diskConfig as the server was created or rebuilt with it."""
+    return "AUTO" if instance.auto_disk_config else "MANUAL"
 
 
 def password(length: int = 12) -> str:
@@ -146,7 +151,7 @@ def _common(req: falcon.Request, instance, extras: Extras) -> dict:
         "accessIPv4": instance.access_ip_v4 or "",
         "accessIPv6": instance.access_ip_v6 or "",
         "progress": 0,
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": disk_config(instance),
     }
     fault = extras.faults.get(instance.uuid)
     if fault is not None and instance.vm_state == vm_states.ERROR:

@@ -86,3 +86,15 @@ def test_admin_pass_given_generated_or_left_out(client, flags):
     flags(enable_instance_password=False, group="api")
     assert "adminPass" not in _create(client, adminPass="s3cret").json["server"]
     assert _create(client, adminPass=7).status_code == 400
+
+
+def test_disk_config_is_taken_stored_and_shown(client):
+    """tempest's ServersTestJSON creates with OS-DCF:diskConfig AUTO; Nova shows it back."""
+    resp = _create(client, **{"OS-DCF:diskConfig": "AUTO"})
+    assert resp.status_code == 202, resp.text
+    assert resp.json["server"]["OS-DCF:diskConfig"] == "AUTO"
+    assert _show(client, resp.json["server"]["id"])["OS-DCF:diskConfig"] == "AUTO"
+    plain = _create(client)
+    assert _show(client, plain.json["server"]["id"])["OS-DCF:diskConfig"] == "MANUAL"
+    bad = _create(client, **{"OS-DCF:diskConfig": "SOMETIMES"})
+    assert bad.status_code == 400

@@ -36,6 +36,8 @@ def upgrade() -> None:
     with op.batch_alter_table("instances") as batch_op:
         batch_op.add_column(sa.Column("access_ip_v4", sa.String(39), nullable=True))
         batch_op.add_column(sa.Column("access_ip_v6", sa.String(39), nullable=True))
+        batch_op.add_column(sa.Column("auto_disk_config", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
         batch_op.add_column(sa.Column("key_name", sa.String(255), nullable=True))
         batch_op.add_column(sa.Column("key_data", sa.Text(), nullable=True))
     op.create_table(
@@ -152,5 +154,6 @@ def downgrade() -> None:
     op.drop_index("ix_instance_metadata_instance_uuid", "instance_metadata")
     op.drop_table("instance_metadata")
     with op.batch_alter_table("instances") as batch_op:
-        for column in ("key_data", "key_name", "access_ip_v6", "access_ip_v4"):
+        for column in ("auto_disk_config", "key_data", "key_name", "access_ip_v6",
+                       "access_ip_v4"):
             batch_op.drop_column(column)
