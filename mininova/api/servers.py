@@ -181,6 +181,8 @@ class ServerItem:
             if key in body:
                 updates[key] = body[key]
         updates.update(validation.access_ips(body))
+        if "OS-DCF:diskConfig" in body:
+            updates["auto_disk_config"] = body["OS-DCF:diskConfig"] == "AUTO"
         instance = self.compute_api.update(ctxt, instance, updates)
         resp.media = {"server": views.show(req, instance,
                                            extras(req, self.compute_api, [instance]),

@@ -142,7 +142,8 @@ def create(at_least: Callable[[str], bool]) -> dict:
 
 def update(at_least: Callable[[str], bool]) -> dict:
     """PUT /servers/{id} at the request's version."""
-    props = {"name": _name, "accessIPv4": _access_ipv4, "accessIPv6": _access_ipv6}
+    props = {"name": _name, "accessIPv4": _access_ipv4, "accessIPv6": _access_ipv6,
+             "OS-DCF:diskConfig": disk_config}
     if at_least("2.19"):
         props["description"] = _description
     if at_least("2.90"):

@@ -98,3 +98,12 @@ def test_disk_config_is_taken_stored_and_shown(client):
     assert _show(client, plain.json["server"]["id"])["OS-DCF:diskConfig"] == "MANUAL"
     bad = _create(client, **{"OS-DCF:diskConfig": "SOMETIMES"})
     assert bad.status_code == 400
+
+
+def test_disk_config_is_updatable(client):
+    uuid = _create(client).json["server"]["id"]
+    resp = client.simulate_put(f"/v2.1/servers/{uuid}", headers=OWNER,
+                               json={"server": {"OS-DCF:diskConfig": "AUTO"}})
+    assert resp.status_code == 200, resp.text
+    assert resp.json["server"]["OS-DCF:diskConfig"] == "AUTO"
+    assert _show(client, uuid)["OS-DCF:diskConfig"] == "AUTO"
