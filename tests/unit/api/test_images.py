@@ -38,7 +38,7 @@ def _image(ctxt, name: str, owner: str = "p1", visibility: str = "private",
                           min_ram=fields.pop("min_ram", 0), owner=owner,
                           visibility=visibility, properties=fields.pop("properties", {}),
                           **fields)
-    image.id = fields.get("id") or f"00000000-0000-4000-8000-{len(name):012d}"
+    image.id = f"00000000-0000-4000-8000-{len(name):012d}"  # one id per name length
     image.create()
     return image.id
 
