@@ -36,6 +36,10 @@ class MetadataLimitExceeded(Forbidden):
     msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
 
 
+class ImageMetadataLimitExceeded(Forbidden):
+    msg_fmt = "Image metadata limit exceeded"
+
+
 class NotFound(MininovaException):
     msg_fmt = "Resource could not be found."
     code = 404

@@ -189,6 +189,12 @@ RESPONSES = {
     ("/v2.1/servers/{server_id}/metadata", "PUT"): {200: "ServerMetadata"},
     ("/v2.1/servers/{server_id}/metadata/{key}", "GET"): {200: "ServerMetadataItem"},
     ("/v2.1/servers/{server_id}/metadata/{key}", "PUT"): {200: "ServerMetadataItem"},
+    # NOTE: an image's metadata has a server metadata's shape (Nova's one definition).
+    ("/v2.1/images/{image_id}/metadata", "GET"): {200: "ServerMetadata"},
+    ("/v2.1/images/{image_id}/metadata", "POST"): {200: "ServerMetadata"},
+    ("/v2.1/images/{image_id}/metadata", "PUT"): {200: "ServerMetadata"},
+    ("/v2.1/images/{image_id}/metadata/{key}", "GET"): {200: "ServerMetadataItem"},
+    ("/v2.1/images/{image_id}/metadata/{key}", "PUT"): {200: "ServerMetadataItem"},
     ("/v2.1/flavors", "GET"): {200: "FlavorList"},
     ("/v2.1/flavors/detail", "GET"): {200: "FlavorDetailList"},
     ("/v2.1/flavors/{flavor_id}", "GET"): {200: "FlavorShow"},

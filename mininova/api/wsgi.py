@@ -19,6 +19,7 @@ from mininova.api import flavors
 from mininova.api import flavors_extraspecs
 from mininova.api import hypervisors
 from mininova.api import identity
+from mininova.api import image_metadata
 from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
@@ -80,6 +81,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/images": images.ImageCollection(),
         "/v2.1/images/detail": images.ImageDetail(),
         "/v2.1/images/{image_id}": images.ImageItem(),
+        "/v2.1/images/{image_id}/metadata": image_metadata.ImageMetadata(),
+        "/v2.1/images/{image_id}/metadata/{key}": image_metadata.ImageMetadataItem(),
         "/v2.1/os-services": services.ServiceCollection(),
         "/v2.1/os-services/{service_id}": services.ServiceItem(),
         "/v2.1/limits": quota_sets.Limits(),

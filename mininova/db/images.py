@@ -1,4 +1,6 @@
 """The image store's records."""
+import json
+
 import sqlalchemy as sa
 
 from mininova import exception
@@ -27,16 +29,27 @@ def image_get_all() -> list:
 
 
 def image_get_page(filters: dict, visible_to: str | None = None, limit: int | None = None,
-                   marker: str | None = None) -> list:
+                   marker: str | None = None, properties: dict | None = None,
+                   at_least: dict | None = None) -> list:
     """Images matching exact-match ``filters``, newest first, paged by ``marker``.
 
     ``visible_to`` (a project id) keeps public and community images and that project's
-    own; None (an admin) keeps every image.
+    own; None (an admin) keeps every image. ``properties`` must equal the image's
+    properties of those names; ``at_least`` maps a column (``updated_at``, ``min_ram``,
+    ``min_disk``) to its lower bound (Nova's ``changes-since``, ``minRam``, ``minDisk``).
     """
     img = models.Image
     query = sa.select(img)
     for key, value in filters.items():
         query = query.where(getattr(img, key) == value)
+    for key, value in (properties or {}).items():
+        query = query.where(_has_property(key, value))
+    for key, value in (at_least or {}).items():
+        column = getattr(img, key)
+        if key == "updated_at":
+            # NOTE: a never-updated image was last changed when it was created.
+            column = sa.func.coalesce(img.updated_at, img.created_at)
+        query = query.where(column >= db_api.naive(value))
     if visible_to is not None:
         query = query.where(sa.or_(img.visibility.in_(("public", "community")),
                                    img.owner == visible_to))
@@ -51,6 +64,18 @@ def image_get_page(filters: dict, visible_to: str | None = None, limit: int | No
         if limit is not None:
             query = query.limit(limit)
         return list(sess.scalars(query))
+
+
+def _has_property(key: str, value: str):
+    """The properties JSON text holds ``"key": "value"`` (as objects.Image writes it).
+
+    NOTE: a substring match on the text, not a JSON function, so that it reads the same
+    on SQLite, MySQL and PostgreSQL; inside another string the quotes would be escaped,
+    so it cannot match there.
+    """
+    needle = f"{json.dumps(key)}: {json.dumps(value)}"
+    escaped = needle.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return models.Image.properties.like(f"%{escaped}%", escape="!")
 
 
 def image_update(image_id: str, values: dict,

@@ -11,6 +11,7 @@ from oslo_log import log as logging
 
 from mininova import exception
 from mininova import objects
+from mininova import quota
 from mininova.image import store
 
 LOG = logging.getLogger(__name__)
@@ -37,10 +38,33 @@ def get(ctxt, image_id: str) -> "objects.Image":
     return image
 
 
-def get_page(ctxt, filters: dict, limit: int, marker: str | None) -> "objects.ImageList":
+def get_page(ctxt, filters: dict, limit: int, marker: str | None,
+             properties: dict | None = None,
+             at_least: dict | None = None) -> "objects.ImageList":
+    """A page of the images ``ctxt`` may see (filters as ImageList.get_page takes them)."""
     if marker is not None:
         get(ctxt, marker)  # a marker the caller cannot see does not exist for them
-    return objects.ImageList.get_page(ctxt, filters, limit=limit, marker=marker)
+    return objects.ImageList.get_page(ctxt, filters, limit=limit, marker=marker,
+                                      properties=properties, at_least=at_least)
+
+
+def update_properties(ctxt, image_id: str, properties: dict,
+                      replace: bool = False) -> "objects.Image":
+    """Merge ``properties`` into the image's (or, with ``replace``, make them its only
+    ones); a value of None removes that property. Owner or admin only (Glance's rule),
+    and at most ``metadata_items`` properties (Nova's rule for its proxy, 403 beyond).
+    """
+    image = get(ctxt, image_id)
+    _check_owner(ctxt, image, "modify")
+    merged = {} if replace else dict(image.properties)
+    merged.update(properties)
+    merged = {key: value for key, value in merged.items() if value is not None}
+    limit = quota.get_limits(ctxt.project_id)["metadata_items"]
+    if 0 <= limit < len(merged):
+        raise exception.ImageMetadataLimitExceeded()
+    image.properties = merged
+    image.save()
+    return image
 
 
 def create(ctxt, body: dict) -> "objects.Image":

@@ -92,8 +92,13 @@ class ImageList(base.ObjectListBase, base.MininovaObject):
 
     @classmethod
     def get_page(cls, context, filters: dict, limit: int | None = None,
-                 marker: str | None = None) -> "ImageList":
-        """The images ``context`` may see, newest first (Glance's default order)."""
+                 marker: str | None = None, properties: dict | None = None,
+                 at_least: dict | None = None) -> "ImageList":
+        """The images ``context`` may see, newest first (Glance's default order).
+
+        ``properties`` and ``at_least`` as db.images.image_get_page takes them.
+        """
         visible_to = None if context.is_admin else context.project_id
-        rows = db_images.image_get_page(filters, visible_to, limit=limit, marker=marker)
+        rows = db_images.image_get_page(filters, visible_to, limit=limit, marker=marker,
+                                        properties=properties, at_least=at_least)
         return cls(context, objects=[Image._from_db(context, row) for row in rows])
