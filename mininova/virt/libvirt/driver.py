@@ -197,15 +197,7 @@ class LibvirtDriver(driver.ComputeDriver):
     def rebuild(self, context: Any, instance: Any, image: Any, power_on: bool = True) -> None:
         """Destroy the guest and its disk and kernel files, then create them again from
         ``image`` the way spawn does; the console log stays, as it does over a reboot."""
-        try:
-            domain = self._host.get_domain(instance.uuid)
-            with libvirt_host.translate_errors(instance.uuid):
-                if domain.isActive():
-                    self._destroy_domain(domain)
-                self._undefine(domain)
-        except exception.InstanceNotFound:
-            LOG.info("Domain %s was gone before its rebuild", instance.name,
-                     instance_uuid=instance.uuid)
+        self._remove_domain(instance)
         for file_name in ("disk", *(name for _prop, name in _KERNEL_FILES)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self._instance_dir(instance), file_name))
@@ -340,7 +332,8 @@ class LibvirtDriver(driver.ComputeDriver):
         LOG.info("Soft rebooted domain %s", instance.name, instance_uuid=instance.uuid)
         return True
 
-    def destroy(self, context: Any, instance: Any) -> None:
+    def _remove_domain(self, instance: Any) -> None:
+        """Stop (if running) and undefine the guest; one already gone is no error."""
         try:
             domain = self._host.get_domain(instance.uuid)
             with libvirt_host.translate_errors(instance.uuid):
@@ -349,6 +342,9 @@ class LibvirtDriver(driver.ComputeDriver):
                 self._undefine(domain)
         except exception.InstanceNotFound:
             LOG.info("Domain %s already gone", instance.name, instance_uuid=instance.uuid)
+
+    def destroy(self, context: Any, instance: Any) -> None:
+        self._remove_domain(instance)
         self._delete_instance_files(instance)
         LOG.info("Destroyed domain %s", instance.name, instance_uuid=instance.uuid)
 

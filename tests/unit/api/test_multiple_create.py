@@ -4,11 +4,9 @@ from unittest import mock
 
 import oslo_messaging as messaging
 import pytest
-from falcon import testing
 
 from mininova import conf
 from mininova import objects
-from mininova.api import wsgi
 from mininova.compute import api as compute_api
 from mininova.conductor import rpcapi as conductor_rpcapi
 
@@ -26,14 +24,8 @@ def cast():
 
 
 @pytest.fixture
-def client(db, admin_ctxt, cast):
-    objects.Flavor(admin_ctxt, flavorid="1", name="m1.tiny", memory_mb=512, vcpus=1,
-                   root_gb=1, disabled=False, is_public=True).create()
-    objects.Image(admin_ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
-                  container_format="bare", size=1, status="active", min_disk=0,
-                  min_ram=0).create()
-    transport = messaging.get_rpc_transport(CONF, url="fake://")
-    return testing.TestClient(wsgi.create_app(CONF, transport))
+def client(boot_client, cast):
+    return boot_client
 
 
 def _create(client, **fields):

@@ -1,12 +1,8 @@
 """What POST /servers and PUT /servers/{id} take beyond the basics: accessIPv4/v6 and
 adminPass (Nova's validation, storage and answers)."""
-import oslo_messaging as messaging
 import pytest
-from falcon import testing
 
 from mininova import conf
-from mininova import objects
-from mininova.api import wsgi
 
 CONF = conf.CONF
 IMAGE = "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d"
@@ -15,14 +11,8 @@ ADMIN = {"X-Auth-Token": "admin:admin"}
 
 
 @pytest.fixture
-def client(db, admin_ctxt):
-    objects.Flavor(admin_ctxt, flavorid="1", name="m1.tiny", memory_mb=512, vcpus=1,
-                   root_gb=1, disabled=False, is_public=True).create()
-    objects.Image(admin_ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
-                  container_format="bare", size=1, status="active", min_disk=0,
-                  min_ram=0).create()
-    transport = messaging.get_rpc_transport(CONF, url="fake://")
-    return testing.TestClient(wsgi.create_app(CONF, transport))
+def client(boot_client):
+    return boot_client
 
 
 def _create(client, headers=OWNER, **fields):

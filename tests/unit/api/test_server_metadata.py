@@ -17,14 +17,8 @@ ADMIN = {"X-Auth-Token": "admin:admin"}
 
 
 @pytest.fixture
-def client(db, admin_ctxt):
-    objects.Flavor(admin_ctxt, flavorid="1", name="m1.tiny", memory_mb=512, vcpus=1,
-                   root_gb=1, disabled=False, is_public=True).create()
-    objects.Image(admin_ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
-                  container_format="bare", size=1, status="active", min_disk=0,
-                  min_ram=0).create()
-    transport = messaging.get_rpc_transport(CONF, url="fake://")
-    return testing.TestClient(wsgi.create_app(CONF, transport))
+def client(boot_client):
+    return boot_client
 
 
 def _create(client, metadata=None, headers=OWNER):
