@@ -23,6 +23,10 @@ class Invalid(MininovaException):
     code = 400
 
 
+class ActionNotSupported(Invalid):
+    msg_fmt = "The requested functionality is not supported: this cloud has no %(action)s."
+
+
 class ValidationError(Invalid):
     msg_fmt = "Invalid input for field/attribute %(field)s. Value: %(value)s. %(reason)s"
 
