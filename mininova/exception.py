@@ -117,6 +117,11 @@ class QuotaLimitBelowUsage(Invalid):
                "already used and reserved %(minimum)s.")
 
 
+class QuotaLimitAboveProject(Invalid):
+    msg_fmt = ("Quota limit %(limit)s for %(resource)s must be less than or equal to "
+               "%(maximum)s.")
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 
