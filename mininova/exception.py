@@ -122,6 +122,10 @@ class QuotaLimitAboveProject(Invalid):
                "%(maximum)s.")
 
 
+class MigrationNotFoundForInstance(NotFound):
+    msg_fmt = "Migration %(migration_id)s not found for instance %(instance_id)s"
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 

@@ -25,6 +25,7 @@ from mininova.api import instance_actions
 from mininova.api import instance_usage_audit_log
 from mininova.api import keypairs
 from mininova.api import middleware
+from mininova.api import migrations
 from mininova.api import openapi
 from mininova.api import quota_classes
 from mininova.api import quota_sets
@@ -69,6 +70,10 @@ def create_app(conf, transport=None) -> Callable:
             instance_actions.InstanceActionCollection(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
             instance_actions.InstanceActionItem(compute_api),
+        "/v2.1/servers/{server_id}/migrations": migrations.ServerMigrations(compute_api),
+        "/v2.1/servers/{server_id}/migrations/{migration_id}":
+            migrations.ServerMigrationItem(compute_api),
+        "/v2.1/os-migrations": migrations.MigrationCollection(),
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
