@@ -10,6 +10,8 @@ from mininova import exception
 
 ADMIN = "role:admin"
 ADMIN_OR_OWNER = "role:admin or project_id:%(project_id)s"
+# NOTE: Nova's default is the service role alone; mininova's admin may post events too.
+ADMIN_OR_SERVICE = "role:admin or role:service"
 # Key pairs belong to a user: the owner is the user, not the project.
 ADMIN_OR_USER = "role:admin or user_id:%(user_id)s"
 
@@ -124,6 +126,9 @@ RULES = [
     _rule("os_compute_api:servers:migrations:show", ADMIN,
           "Show a server's in-progress live migration (2.23)", "GET",
           "/servers/{server_id}/migrations/{migration_id}"),
+    _rule("os_compute_api:os-server-external-events:create", ADMIN_OR_SERVICE,
+          "Tell the compute service about a server's external events (Neutron, Cinder)",
+          "POST", "/os-server-external-events"),
     _rule("os_compute_api:os-quota-sets:show", ADMIN_OR_OWNER, "Show a project's quotas",
           "GET", "/os-quota-sets/{project_id}"),
     _rule("os_compute_api:os-quota-sets:update", ADMIN, "Change a project's quotas", "PUT",

@@ -30,6 +30,7 @@ from mininova.api import openapi
 from mininova.api import quota_classes
 from mininova.api import quota_sets
 from mininova.api import server_diagnostics
+from mininova.api import server_external_events
 from mininova.api import server_metadata
 from mininova.api import server_tags
 from mininova.api import servers
@@ -74,6 +75,7 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
+        "/v2.1/os-server-external-events": server_external_events.ServerExternalEvents(),
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),
