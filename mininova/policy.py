@@ -118,6 +118,8 @@ RULES = [
     _rule("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN,
           "Stop sharing a private flavor with a project", "POST",
           "/flavors/{flavor_id}/action (removeTenantAccess)"),
+    _rule("os_compute_api:extensions", "@", "List the (legacy, static) API extensions",
+          "GET", "/extensions"),
     _rule("os_compute_api:os-migrations:index", ADMIN,
           "List migrations (resize, cold and live migration)", "GET", "/os-migrations"),
     _rule("os_compute_api:servers:migrations:index", ADMIN,

@@ -13,6 +13,7 @@ from mininova import objects
 from mininova import rpc
 from mininova.api import aggregates
 from mininova.api import auth
+from mininova.api import extension_info
 from mininova.api import faults
 from mininova.api import flavor_access
 from mininova.api import flavors
@@ -75,6 +76,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
+        "/v2.1/extensions": extension_info.ExtensionCollection(),
+        "/v2.1/extensions/{alias}": extension_info.ExtensionItem(),
         "/v2.1/os-server-external-events": server_external_events.ServerExternalEvents(),
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
