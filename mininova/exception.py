@@ -126,6 +126,10 @@ class MigrationNotFoundForInstance(NotFound):
     msg_fmt = "Migration %(migration_id)s not found for instance %(instance_id)s"
 
 
+class NetworkNotFound(NotFound):
+    msg_fmt = "Network %(network_id)s could not be found."
+
+
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 

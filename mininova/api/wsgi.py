@@ -27,6 +27,7 @@ from mininova.api import instance_usage_audit_log
 from mininova.api import keypairs
 from mininova.api import middleware
 from mininova.api import migrations
+from mininova.api import networks
 from mininova.api import openapi
 from mininova.api import quota_classes
 from mininova.api import quota_sets
@@ -76,6 +77,9 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
+        "/v2.1/os-networks": networks.NetworkCollection(),
+        "/v2.1/os-networks/{network_id}": networks.NetworkItem(),
+        "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(),
         "/v2.1/extensions": extension_info.ExtensionCollection(),
         "/v2.1/extensions/{alias}": extension_info.ExtensionItem(),
         "/v2.1/os-server-external-events": server_external_events.ServerExternalEvents(),
