@@ -23,6 +23,10 @@ class Invalid(MininovaException):
     code = 400
 
 
+class ActionNotSupported(Invalid):
+    msg_fmt = "The requested functionality is not supported: this cloud has no %(action)s."
+
+
 class ValidationError(Invalid):
     msg_fmt = "Invalid input for field/attribute %(field)s. Value: %(value)s. %(reason)s"
 
@@ -115,6 +119,19 @@ class InvalidStrTime(Invalid):
 class QuotaLimitBelowUsage(Invalid):
     msg_fmt = ("Quota limit %(limit)s for %(resource)s must be greater than or equal to "
                "already used and reserved %(minimum)s.")
+
+
+class QuotaLimitAboveProject(Invalid):
+    msg_fmt = ("Quota limit %(limit)s for %(resource)s must be less than or equal to "
+               "%(maximum)s.")
+
+
+class MigrationNotFoundForInstance(NotFound):
+    msg_fmt = "Migration %(migration_id)s not found for instance %(instance_id)s"
+
+
+class NetworkNotFound(NotFound):
+    msg_fmt = "Network %(network_id)s could not be found."
 
 
 class TagNotFound(NotFound):

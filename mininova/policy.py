@@ -10,6 +10,8 @@ from mininova import exception
 
 ADMIN = "role:admin"
 ADMIN_OR_OWNER = "role:admin or project_id:%(project_id)s"
+# NOTE: Nova's default is the service role alone; mininova's admin may post events too.
+ADMIN_OR_SERVICE = "role:admin or role:service"
 # Key pairs belong to a user: the owner is the user, not the project.
 ADMIN_OR_USER = "role:admin or user_id:%(user_id)s"
 
@@ -45,6 +47,9 @@ RULES = [
           "/servers/{server_id}/action (lock)"),
     _rule("os_compute_api:os-lock-server:unlock", ADMIN_OR_OWNER, "Unlock a server",
           "POST", "/servers/{server_id}/action (unlock)"),
+    _rule("os_compute_api:os-deferred-delete:force", ADMIN_OR_OWNER,
+          "Force-delete a server (a plain delete: mininova never soft-deletes)", "POST",
+          "/servers/{server_id}/action (forceDelete)"),
     _rule("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN,
           "Unlock a server locked by someone else (the owner, or another project's admin)",
           "POST", "/servers/{server_id}/action (unlock)"),
@@ -113,6 +118,24 @@ RULES = [
     _rule("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN,
           "Stop sharing a private flavor with a project", "POST",
           "/flavors/{flavor_id}/action (removeTenantAccess)"),
+    _rule("os_compute_api:extensions", "@", "List the (legacy, static) API extensions",
+          "GET", "/extensions"),
+    _rule("os_compute_api:os-networks:list", "@",
+          "List networks (the proxy to Neutron, below 2.36)", "GET", "/os-networks"),
+    _rule("os_compute_api:os-networks:show", "@",
+          "Show a network (the proxy to Neutron, below 2.36)", "GET",
+          "/os-networks/{network_id}"),
+    _rule("os_compute_api:os-migrations:index", ADMIN,
+          "List migrations (resize, cold and live migration)", "GET", "/os-migrations"),
+    _rule("os_compute_api:servers:migrations:index", ADMIN,
+          "List a server's in-progress live migrations (2.23)", "GET",
+          "/servers/{server_id}/migrations"),
+    _rule("os_compute_api:servers:migrations:show", ADMIN,
+          "Show a server's in-progress live migration (2.23)", "GET",
+          "/servers/{server_id}/migrations/{migration_id}"),
+    _rule("os_compute_api:os-server-external-events:create", ADMIN_OR_SERVICE,
+          "Tell the compute service about a server's external events (Neutron, Cinder)",
+          "POST", "/os-server-external-events"),
     _rule("os_compute_api:os-quota-sets:show", ADMIN_OR_OWNER, "Show a project's quotas",
           "GET", "/os-quota-sets/{project_id}"),
     _rule("os_compute_api:os-quota-sets:update", ADMIN, "Change a project's quotas", "PUT",

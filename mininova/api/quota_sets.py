@@ -5,12 +5,12 @@ server group limits. Nova's other quotas are stored and shown but never enforced
 each microversion's response carries the fields its clients expect: the network quotas
 until 2.36, the injected-file (personality) quotas until 2.57; /limits likewise drops
 the network limits at 2.36, maxImageMeta at 2.39 and the personality limits at 2.57.
-Per-user quotas (``?user_id=``) are not stored: a user's quotas are the project's.
+``?user_id=`` shows, sets, or drops one user's limits inside the project (its own rows,
+else the project's).
 """
 import falcon
 from oslo_utils import strutils
 
-from mininova import exception
 from mininova import quota
 from mininova.api import api_version
 from mininova.api import validation
@@ -27,17 +27,11 @@ def _quota_set(req: falcon.Request, limits: dict[str, int]) -> dict[str, int]:
     return {resource: limits[resource] for resource in shown}
 
 
-def _no_user_quotas(req: falcon.Request) -> None:
-    if req.get_param("user_id"):
-        raise exception.Invalid(message="Per-user quotas are not supported: mininova "
-                                        "keeps one set of quotas per project.")
-
-
 class QuotaSetItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:show", {"project_id": project_id})
-        resp.media = {"quota_set": {"id": project_id,
-                                    **_quota_set(req, quota.get_limits(project_id))}}
+        limits = quota.get_limits(project_id, req.get_param("user_id"))
+        resp.media = {"quota_set": {"id": project_id, **_quota_set(req, limits)}}
 
     @falcon.before(validation.versioned_schema(
         ("2.1", schemas.update), ("2.36", schemas.update_v236),
@@ -45,18 +39,17 @@ class QuotaSetItem:
     def on_put(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:update",
                              {"project_id": project_id})
-        _no_user_quotas(req)
+        user_id = req.get_param("user_id")
         body = dict(req.context.body["quota_set"])
         force = strutils.bool_from_string(body.pop("force", False))
         quota.update(project_id, {key: int(value) for key, value in body.items()},
-                     force=force)
-        resp.media = {"quota_set": _quota_set(req, quota.get_limits(project_id))}
+                     force=force, user_id=user_id)
+        resp.media = {"quota_set": _quota_set(req, quota.get_limits(project_id, user_id))}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:delete",
                              {"project_id": project_id})
-        _no_user_quotas(req)
-        quota.delete(project_id)
+        quota.delete(project_id, req.get_param("user_id"))
         resp.status = falcon.HTTP_202
 
 
@@ -64,7 +57,9 @@ class QuotaSetDetail:
     def on_get(self, req: falcon.Request, resp: falcon.Response, project_id: str) -> None:
         req.context.ctxt.can("os_compute_api:os-quota-sets:detail",
                              {"project_id": project_id})
-        limits, usage = quota.get_limits(project_id), quota.get_usage(project_id)
+        user_id = req.get_param("user_id")
+        limits = quota.get_limits(project_id, user_id)
+        usage = quota.get_usage(project_id, user_id)
         resp.media = {"quota_set": {"id": project_id, **{
             resource: {"limit": limit, "in_use": usage.get(resource, 0), "reserved": 0}
             for resource, limit in _quota_set(req, limits).items()}}}

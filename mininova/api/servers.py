@@ -17,6 +17,7 @@ from mininova.api import admin_actions
 from mininova.api import api_version
 from mininova.api import server_filters
 from mininova.api import server_rebuild
+from mininova.api import unsupported_actions
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
@@ -220,11 +221,15 @@ class ServerAction:
                 server_rebuild.rebuild, compute_api, extras)),
             "os-resetState": (admin_actions.reset_state_schema, functools.partial(
                 admin_actions.reset_state, compute_api)),
+            "forceDelete": (schemas.force_delete, self._force_delete),
         }
 
     @falcon.before(validation.schema(schemas.action))
     def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
         ((name, body),) = req.context.body.items()
+        if name in unsupported_actions.NAMES:
+            unsupported_actions.refuse(
+                name, self.compute_api.get(req.context.ctxt, server_id))
         if name not in self.actions:
             raise exception.Invalid(message=f"There is no such action: {name}")
         schema, handler = self.actions[name]
@@ -244,6 +249,13 @@ class ServerAction:
         length = None if length is None or int(length) == -1 else int(length)
         return {"output": self.compute_api.get_console_output(req.context.ctxt, instance,
                                                               length)}
+
+    def _force_delete(self, req: falcon.Request, instance, body) -> None:
+        """Nova force-deletes in any vm_state; without soft delete that is a delete."""
+        ctxt = req.context.ctxt
+        ctxt.can("os_compute_api:os-deferred-delete:force",
+                 {"project_id": instance.project_id})
+        self.compute_api.delete(ctxt, instance)
 
     def _lock(self, req: falcon.Request, instance, body) -> None:
         ctxt = req.context.ctxt

@@ -13,6 +13,7 @@ from mininova import objects
 from mininova import rpc
 from mininova.api import aggregates
 from mininova.api import auth
+from mininova.api import extension_info
 from mininova.api import faults
 from mininova.api import flavor_access
 from mininova.api import flavors
@@ -26,10 +27,13 @@ from mininova.api import instance_actions
 from mininova.api import instance_usage_audit_log
 from mininova.api import keypairs
 from mininova.api import middleware
+from mininova.api import migrations
+from mininova.api import networks
 from mininova.api import openapi
 from mininova.api import quota_classes
 from mininova.api import quota_sets
 from mininova.api import server_diagnostics
+from mininova.api import server_external_events
 from mininova.api import server_metadata
 from mininova.api import server_tags
 from mininova.api import servers
@@ -70,6 +74,16 @@ def create_app(conf, transport=None) -> Callable:
             instance_actions.InstanceActionCollection(compute_api),
         "/v2.1/servers/{server_id}/os-instance-actions/{request_id}":
             instance_actions.InstanceActionItem(compute_api),
+        "/v2.1/servers/{server_id}/migrations": migrations.ServerMigrations(compute_api),
+        "/v2.1/servers/{server_id}/migrations/{migration_id}":
+            migrations.ServerMigrationItem(compute_api),
+        "/v2.1/os-migrations": migrations.MigrationCollection(),
+        "/v2.1/os-networks": networks.NetworkCollection(),
+        "/v2.1/os-networks/{network_id}": networks.NetworkItem(),
+        "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(),
+        "/v2.1/extensions": extension_info.ExtensionCollection(),
+        "/v2.1/extensions/{alias}": extension_info.ExtensionItem(),
+        "/v2.1/os-server-external-events": server_external_events.ServerExternalEvents(),
         "/v2.1/flavors": flavors.FlavorCollection(),
         "/v2.1/flavors/detail": flavors.FlavorDetail(),
         "/v2.1/flavors/{flavor_id}": flavors.FlavorItem(),

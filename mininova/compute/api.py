@@ -269,7 +269,8 @@ class API:
                                             f"{MAX_INSTANCES_PER_REQUEST}")
         max_count = min(max_count, MAX_INSTANCES_PER_REQUEST)
         per_instance = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
-        count = quota.count_within(context.project_id, per_instance, min_count, max_count)
+        count = quota.count_within(context.project_id, per_instance, min_count, max_count,
+                                   user_id=context.user_id)
         server_metadata.check_quota(context, metadata or {})
         common = dict(
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
@@ -292,7 +293,8 @@ class API:
                 instances.append(_create_instance(context, common, name, index, count,
                                                   hostname, tags, metadata))
             deltas = {key: each * count for key, each in per_instance.items()}
-            quota.check(context.project_id, deltas, already_counted=True)
+            quota.check(context.project_id, deltas, already_counted=True,
+                        user_id=context.user_id)
         except quota.QuotaExceeded:
             _destroy_all(instances)
             raise

@@ -195,6 +195,7 @@ lock_v273 = {
     "additionalProperties": False,
 }
 unlock = {}
+force_delete = {}
 
 action = {
     "type": "object",

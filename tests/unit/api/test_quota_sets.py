@@ -5,6 +5,7 @@ import pytest
 from falcon import testing
 
 from mininova import conf
+from mininova import quota
 from mininova.api import wsgi
 from mininova.db import instances as db_instances
 
@@ -137,12 +138,54 @@ def test_quotas_mininova_does_not_enforce_are_stored_and_shown(client):
     assert absolute["maxSecurityGroups"] == 20
 
 
-def test_user_quotas_are_the_projects(client):
+def test_a_user_without_limits_of_its_own_has_the_projects(client):
     client.simulate_put("/v2.1/os-quota-sets/p1", headers=ADMIN,
                         json={"quota_set": {"ram": 4096}})
     shown = client.simulate_get("/v2.1/os-quota-sets/p1", params={"user_id": "alice"},
                                 headers=ALICE)
     assert shown.json["quota_set"]["ram"] == 4096
-    refused = client.simulate_put("/v2.1/os-quota-sets/p1", params={"user_id": "alice"},
-                                  headers=ADMIN, json={"quota_set": {"ram": 2048}})
-    assert refused.status_code == 400 and "Per-user quotas" in refused.text
+
+
+def test_user_quotas_are_set_shown_in_detail_and_deleted(client):
+    _instance("0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+    user = {"user_id": "alice"}
+    done = client.simulate_put("/v2.1/os-quota-sets/p1", params=user, headers=ADMIN,
+                               json={"quota_set": {"instances": 3, "ram": 1024}})
+    assert done.status_code == 200, done.text
+    assert (done.json["quota_set"]["instances"], done.json["quota_set"]["ram"]) == (3, 1024)
+    project = client.simulate_get("/v2.1/os-quota-sets/p1", headers=ADMIN).json
+    assert project["quota_set"]["instances"] == 10
+    detail = client.simulate_get("/v2.1/os-quota-sets/p1/detail", params=user,
+                                 headers=ADMIN).json["quota_set"]
+    assert detail["instances"] == {"limit": 3, "in_use": 1, "reserved": 0}
+    assert detail["cores"] == {"limit": 20, "in_use": 1, "reserved": 0}
+    bob = client.simulate_get("/v2.1/os-quota-sets/p1/detail", params={"user_id": "bob"},
+                              headers=ADMIN).json["quota_set"]
+    assert bob["instances"] == {"limit": 10, "in_use": 0, "reserved": 0}
+
+    assert client.simulate_delete("/v2.1/os-quota-sets/p1", params=user,
+                                  headers=ADMIN).status_code == 202
+    shown = client.simulate_get("/v2.1/os-quota-sets/p1", params=user, headers=ADMIN).json
+    assert shown["quota_set"]["instances"] == 10
+
+
+@pytest.mark.parametrize("value", [11, -1])
+def test_a_users_limit_above_the_projects_is_400_unless_forced(client, value):
+    user = {"user_id": "alice"}
+    refused = client.simulate_put("/v2.1/os-quota-sets/p1", params=user, headers=ADMIN,
+                                  json={"quota_set": {"instances": value}})
+    assert refused.status_code == 400
+    assert "must be less than or equal to 10" in refused.json["badRequest"]["message"]
+    forced = client.simulate_put("/v2.1/os-quota-sets/p1", params=user, headers=ADMIN,
+                                 json={"quota_set": {"instances": value, "force": True}})
+    assert forced.json["quota_set"]["instances"] == value
+
+
+def test_a_users_limit_is_enforced_besides_the_projects(client):
+    _instance("0d9a1c1e-3b3f-4a0c-9f65-5b4a8e9e2f10")
+    client.simulate_put("/v2.1/os-quota-sets/p1", params={"user_id": "alice"},
+                        headers=ADMIN, json={"quota_set": {"instances": 1}})
+    with pytest.raises(quota.QuotaExceeded):
+        quota.check("p1", {"instances": 1}, user_id="alice")
+    quota.check("p1", {"instances": 1}, user_id="bob")
+    assert quota.count_within("p1", {"instances": 1}, 1, 5, user_id="bob") == 5

@@ -1,0 +1,115 @@
+"""GET /v2.1/os-migrations (admin) and GET /v2.1/servers/{id}/migrations (2.23+).
+
+mininova cannot resize or migrate yet, so both lists come from queries that find no
+migration (db/compute_migrations.py); the filters, paging and views are Nova's, ready
+for the table resize and migrate will bring.
+"""
+import falcon
+from oslo_utils import timeutils
+
+from mininova import conf
+from mininova import exception
+from mininova.api import api_version
+from mininova.api.views import migrations as views
+from mininova.db import compute_migrations as db_migrations
+
+CONF = conf.CONF
+_FILTERS = ("hidden", "host", "status", "instance_uuid", "migration_type",
+            "source_compute")
+
+
+def _allowed(req: falcon.Request) -> set[str] | None:
+    """The query parameters of the request's version; None: anything (below 2.59)."""
+    if api_version.below(req, "2.59"):
+        return None
+    allowed = {*_FILTERS, "limit", "marker", "changes-since"}
+    if api_version.at_least(req, "2.66"):
+        allowed.add("changes-before")
+    if api_version.at_least(req, "2.80"):
+        allowed |= {"user_id", "project_id"}
+    return allowed
+
+
+def _time(req: falcon.Request, name: str):
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        return timeutils.parse_isotime(value)
+    except ValueError as exc:
+        raise exception.ValidationError(field=name, value=value,
+                                        reason="not an ISO 8601 date-time") from exc
+
+
+def _query(req: falcon.Request) -> tuple[dict, int | None, str | None]:
+    allowed = _allowed(req)
+    if allowed is not None and set(req.params) - allowed:
+        unknown = ", ".join(sorted(set(req.params) - allowed))
+        raise exception.Invalid(message=f"Invalid input for query parameters {unknown}.")
+    names = _FILTERS if allowed is None else [
+        name for name in allowed if name not in ("limit", "marker", "changes-since",
+                                                 "changes-before")]
+    filters = {name: req.get_param(name) for name in names
+               if req.get_param(name) is not None}
+    if allowed is None:
+        return filters, None, None
+    filters.update(changes_since=_time(req, "changes-since"),
+                   changes_before=_time(req, "changes-before"))
+    limit = req.get_param("limit")
+    if limit is not None and not limit.isdigit():
+        raise exception.ValidationError(field="limit", value=limit,
+                                        reason="must be a non-negative integer")
+    limit = min(int(limit), CONF.api.max_limit) if limit is not None else None
+    return filters, limit, req.get_param("marker")
+
+
+class MigrationCollection:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.ctxt.can("os_compute_api:os-migrations:index")
+        filters, limit, marker = _query(req)
+        rows = db_migrations.migration_get_all(filters, limit=limit, marker=marker)
+        body = [views.migration(req, mig) for mig in rows]
+        resp.media = {"migrations": body}
+        if limit and len(body) == limit:
+            resp.media["migrations_links"] = [{
+                "rel": "next",
+                "href": f"{req.prefix}/v2.1/os-migrations?limit={limit}"
+                        f"&marker={body[-1]['uuid']}"}]
+
+
+def _server(req: falcon.Request, compute_api, server_id: str, rule: str):
+    if api_version.below(req, "2.23"):
+        raise exception.NotFound(message="The resource could not be found.")
+    instance = compute_api.get(req.context.ctxt, server_id)
+    req.context.ctxt.can(f"os_compute_api:servers:migrations:{rule}",
+                         {"project_id": instance.project_id})
+    return instance
+
+
+class ServerMigrations:
+    """The server's in-progress live migrations."""
+
+    def __init__(self, compute_api):
+        self.compute_api = compute_api
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
+        instance = _server(req, self.compute_api, server_id, "index")
+        rows = db_migrations.migration_get_in_progress_by_instance(instance.uuid,
+                                                                   "live-migration")
+        resp.media = {"migrations": [views.live_migration(req, mig) for mig in rows]}
+
+
+class ServerMigrationItem:
+    def __init__(self, compute_api):
+        self.compute_api = compute_api
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: str,
+               migration_id: str) -> None:
+        instance = _server(req, self.compute_api, server_id, "show")
+        for mig in db_migrations.migration_get_in_progress_by_instance(instance.uuid,
+                                                                       "live-migration"):
+            if str(mig.id) == migration_id:
+                resp.media = {"migration": views.live_migration(req, mig)}
+                return
+        raise exception.MigrationNotFoundForInstance(migration_id=migration_id,
+                                                     instance_id=instance.uuid)
