@@ -6,6 +6,7 @@ from falcon import testing
 from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
+from mininova.db import instances as db_instances
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -159,3 +160,36 @@ def test_os_hosts_update_and_power_actions(client):
                                    headers=ADMIN).status_code == 404
         assert client.simulate_get(f"/v2.1/os-hosts/compute1/{action}",
                                    headers=ALICE).status_code == 403
+
+
+def test_servers_may_ask_for_an_aggregate_zone_and_show_their_host_zone(client, admin_ctxt):
+    image_id = "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d"
+    objects.Flavor(admin_ctxt, flavorid="1", name="m1.tiny", memory_mb=512, vcpus=1,
+                   root_gb=1, ephemeral_gb=0, swap=0, disabled=False, is_public=True).create()
+    objects.Image(admin_ctxt, id=image_id, name="cirros", disk_format="qcow2",
+                  container_format="bare", size=1, status="active", min_disk=0, min_ram=0,
+                  properties={}).create()
+    agg = _create(client, "r1", "az1")
+
+    def create(zone: str):
+        body = {"name": "vm", "imageRef": image_id, "flavorRef": "1",
+                "availability_zone": zone}
+        return client.simulate_post("/v2.1/servers", headers=ALICE, json={"server": body})
+
+    assert create("az1").status_code == 400
+    _action(client, agg["id"], {"add_host": {"host": "compute1"}})
+    resp = create("az1")
+    assert resp.status_code == 202, resp.text
+    assert create("nowhere").status_code == 400
+    server_id = resp.json["server"]["id"]
+    db_instances.instance_update(server_id, {"host": "compute1", "node": "compute1"})
+    shown = client.simulate_get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
+    assert shown["OS-EXT-AZ:availability_zone"] == "az1"
+    listed = client.simulate_get("/v2.1/servers", headers=_at("2.83", ALICE),
+                                 params={"availability_zone": "az1"}).json["servers"]
+    assert [s["id"] for s in listed] == [server_id]
+    assert client.simulate_get("/v2.1/servers", headers=_at("2.83", ALICE),
+                               params={"availability_zone": "nova"}).json["servers"] == []
+    detail = client.simulate_get("/v2.1/os-hosts/compute1", headers=ADMIN).json["host"]
+    assert detail[-1]["resource"] == {"host": "compute1", "project": "p1", "cpu": 1,
+                                      "memory_mb": 512, "disk_gb": 1}
