@@ -2,6 +2,11 @@
 import oslo_messaging as messaging
 import pytest
 from falcon import testing
+from tempest.lib.api_schema.response.compute.v2_1 import aggregates as agg_v21
+from tempest.lib.api_schema.response.compute.v2_1 import availability_zone as az_schemas
+from tempest.lib.api_schema.response.compute.v2_1 import hosts as host_schemas
+from tempest.lib.api_schema.response.compute.v2_41 import aggregates as agg_v241
+from tempest.lib.common import jsonschema_validator
 
 from mininova import conf
 from mininova import objects
@@ -193,3 +198,43 @@ def test_servers_may_ask_for_an_aggregate_zone_and_show_their_host_zone(client, 
     detail = client.simulate_get("/v2.1/os-hosts/compute1", headers=ADMIN).json["host"]
     assert detail[-1]["resource"] == {"host": "compute1", "project": "p1", "cpu": 1,
                                       "memory_mb": 512, "disk_gb": 1}
+
+
+def _judge(schema: dict, resp) -> None:
+    """The answer as tempest 47's response schema wants it."""
+    assert resp.status_code in schema["status_code"], resp.text
+    if "response_body" not in schema:
+        return
+    validator = jsonschema_validator.JSONSCHEMA_VALIDATOR(
+        schema["response_body"], format_checker=jsonschema_validator.FORMAT_CHECKER)
+    assert not [e.message for e in validator.iter_errors(resp.json)]
+
+
+@pytest.mark.parametrize("version, agg_schemas", [("2.1", agg_v21), ("2.41", agg_v241)])
+def test_answers_match_tempest_schemas(client, version, agg_schemas):
+    headers = _at(version)
+    resp = client.simulate_post("/v2.1/os-aggregates", headers=headers,
+                                json={"aggregate": {"name": "r1", "availability_zone": "az1"}})
+    _judge(agg_schemas.create_aggregate, resp)
+    path = f"/v2.1/os-aggregates/{resp.json['aggregate']['id']}"
+    _judge(agg_schemas.update_aggregate, client.simulate_put(
+        path, headers=headers, json={"aggregate": {"name": "r2"}}))
+    _judge(agg_schemas.aggregate_add_remove_host, client.simulate_post(
+        path + "/action", headers=headers, json={"add_host": {"host": "compute1"}}))
+    _judge(agg_schemas.aggregate_set_metadata, client.simulate_post(
+        path + "/action", headers=headers, json={"set_metadata": {"metadata": {"k": "v"}}}))
+    _judge(agg_schemas.get_aggregate, client.simulate_get(path, headers=headers))
+    _judge(agg_schemas.list_aggregates, client.simulate_get("/v2.1/os-aggregates",
+                                                            headers=headers))
+    _judge(agg_schemas.aggregate_add_remove_host, client.simulate_post(
+        path + "/action", headers=headers, json={"remove_host": {"host": "compute1"}}))
+    _judge(agg_schemas.delete_aggregate, client.simulate_delete(path, headers=headers))
+    _judge(az_schemas.list_availability_zone_list,
+           client.simulate_get("/v2.1/os-availability-zone", headers=headers))
+    _judge(az_schemas.list_availability_zone_list_detail,
+           client.simulate_get("/v2.1/os-availability-zone/detail", headers=headers))
+    _judge(host_schemas.list_hosts, client.simulate_get("/v2.1/os-hosts", headers=headers))
+    _judge(host_schemas.get_host_detail,
+           client.simulate_get("/v2.1/os-hosts/compute1", headers=headers))
+    _judge(host_schemas.update_host, client.simulate_put(
+        "/v2.1/os-hosts/compute1", headers=headers, json={"status": "enable"}))
