@@ -8,6 +8,7 @@ pre-caching on the computes, which mininova does not do: 501.
 """
 import falcon
 
+from mininova import conf
 from mininova import exception
 from mininova import objects
 from mininova.api import api_version
@@ -17,6 +18,7 @@ from mininova.api.views import aggregates as views
 from mininova.db import services as db_services
 from mininova.objects import service as service_obj
 
+CONF = conf.CONF
 _RULE = "os_compute_api:os-aggregates:"
 AZ_KEY = "availability_zone"
 
@@ -41,6 +43,13 @@ def _add_host(aggregate, host: str) -> None:
         raise exception.Conflict(message=err.message) from err
 
 
+def _check_zone(zone: str | None) -> None:
+    """The internal zone is the other services' zone; no compute host goes there."""
+    if zone is not None and zone == CONF.internal_service_availability_zone:
+        raise exception.Invalid(message="Aggregates may not use the internal availability "
+                                        f"zone {zone}")
+
+
 class AggregateCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctxt = req.context.ctxt
@@ -53,6 +62,7 @@ class AggregateCollection:
         ctxt = req.context.ctxt
         ctxt.can(_RULE + "create")
         body = req.context.body["aggregate"]
+        _check_zone(body.get("availability_zone"))
         agg = objects.Aggregate.create_with_zone(ctxt, body["name"],
                                                  body.get("availability_zone"))
         resp.media = {"aggregate": views.show(req, agg, full=False)}
@@ -70,6 +80,7 @@ class AggregateItem:
         ctxt = req.context.ctxt
         ctxt.can(_RULE + "update")
         body = req.context.body["aggregate"]
+        _check_zone(body.get("availability_zone"))
         agg = objects.Aggregate.get_by_id(ctxt, _aggregate_id(aggregate_id))
         agg.update(body.get("name"), {AZ_KEY: body["availability_zone"]}
                    if "availability_zone" in body else {})
@@ -89,6 +100,7 @@ class AggregateAction:
         ctxt.can(_RULE + action)
         agg = objects.Aggregate.get_by_id(ctxt, _aggregate_id(aggregate_id))
         if action == "set_metadata":
+            _check_zone(args["metadata"].get(AZ_KEY))
             agg.update_metadata(args["metadata"])
         else:
             _check_compute_host(args["host"])

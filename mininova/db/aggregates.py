@@ -41,10 +41,22 @@ def _check_zone_conflicts(sess, row: models.Aggregate, hosts: list[str],
             reason=f"Host {others[0]} is already in availability zone {others[1]}")
 
 
+def _check_no_instances(sess, row: models.Aggregate, hosts: list[str]) -> None:
+    """Servers do not move zones: no zone change while the hosts have any (Nova)."""
+    inst = models.Instance
+    if hosts and sess.scalar(sa.select(sa.func.count()).select_from(inst).where(
+            inst.host.in_(hosts), inst.deleted == 0)):
+        raise exception.InvalidAggregateAction(
+            aggregate_id=row.id, reason="Cannot change the availability zone of an "
+                                        "aggregate whose hosts have instances")
+
+
 def _set_metadata(sess, row: models.Aggregate, metadata: dict) -> None:
     """Set keys; a None value deletes its key."""
-    if AZ_KEY in metadata:
-        _check_zone_conflicts(sess, row, [h.host for h in row.hosts], metadata[AZ_KEY])
+    if AZ_KEY in metadata and metadata[AZ_KEY] != _zone(row):
+        hosts = [h.host for h in row.hosts]
+        _check_zone_conflicts(sess, row, hosts, metadata[AZ_KEY])
+        _check_no_instances(sess, row, hosts)
     current = {m.key: m for m in row.metadata_items}
     for key, value in metadata.items():
         if value is None:

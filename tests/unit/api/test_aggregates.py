@@ -238,3 +238,24 @@ def test_answers_match_tempest_schemas(client, version, agg_schemas):
            client.simulate_get("/v2.1/os-hosts/compute1", headers=headers))
     _judge(host_schemas.update_host, client.simulate_put(
         "/v2.1/os-hosts/compute1", headers=headers, json={"status": "enable"}))
+
+
+def test_zone_changes_nova_refuses(client, admin_ctxt):
+    resp = client.simulate_post("/v2.1/os-aggregates", headers=ADMIN,
+                                json={"aggregate": {"name": "r", "availability_zone":
+                                                    "internal"}})
+    assert resp.status_code == 400
+    agg = _create(client, "r1", "az1")
+    _action(client, agg["id"], {"add_host": {"host": "compute1"}})
+    inst = objects.Instance(admin_ctxt, uuid="6f1b3c2e-0000-4000-8000-000000000001",
+                            display_name="vm", project_id="p1", user_id="u", image_ref="i",
+                            flavor_id="1", flavor_name="f", memory_mb=512, vcpus=1, root_gb=1,
+                            vm_state="active", power_state=1, host="compute1",
+                            node="compute1")
+    inst.create()
+    resp = client.simulate_put(f"/v2.1/os-aggregates/{agg['id']}", headers=ADMIN,
+                               json={"aggregate": {"availability_zone": "az2"}})
+    assert resp.status_code == 400
+    resp = client.simulate_put(f"/v2.1/os-aggregates/{agg['id']}", headers=ADMIN,
+                               json={"aggregate": {"name": "r2", "availability_zone": "az1"}})
+    assert resp.status_code == 200
