@@ -3,9 +3,9 @@ aggregates, else [DEFAULT] default_availability_zone; other services (conductor,
 scheduler) are in the internal zone. Only the API and scheduler (database holders) ask."""
 from mininova import conf
 from mininova.db import aggregates as db_aggregates
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
-COMPUTE_BINARY = "nova-compute"
 
 
 def host_zones() -> dict[str, str]:
@@ -21,14 +21,7 @@ def zone_of(host: str | None, zones: dict[str, str] | None = None) -> str:
 
 
 def service_zone(binary: str, host: str, zones: dict[str, str]) -> str:
-    if binary != COMPUTE_BINARY:
+    if binary != service_obj.COMPUTE:
         return CONF.internal_service_availability_zone
     return zone_of(host, zones)
 
-
-def zone_exists(name: str, compute_hosts: list[str]) -> bool:
-    """Whether ``name`` is a zone some compute host of ``compute_hosts`` is in, or one an
-    aggregate names."""
-    zones = host_zones()
-    return (name in db_aggregates.zone_names()
-            or any(zone_of(h, zones) == name for h in compute_hosts))

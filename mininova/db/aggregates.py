@@ -161,9 +161,3 @@ def host_zones() -> dict[str, str]:
             meta, meta.aggregate_id == host_t.aggregate_id).where(meta.key == AZ_KEY))
         return {host: zone for host, zone in rows}
 
-
-def zone_names() -> set[str]:
-    """Every availability zone some aggregate names."""
-    meta = models.AggregateMetadata
-    with db_api.session() as sess:
-        return set(sess.scalars(sa.select(meta.value).where(meta.key == AZ_KEY).distinct()))
