@@ -158,6 +158,30 @@ class Conflict(MininovaException):
     code = 409
 
 
+class AggregateNotFound(NotFound):
+    msg_fmt = "Aggregate %(aggregate_id)s could not be found."
+
+
+class InvalidAggregateAction(Invalid):
+    msg_fmt = "Unacceptable action on aggregate %(aggregate_id)s: %(reason)s"
+
+
+class InvalidAggregateActionDelete(InvalidAggregateAction):
+    msg_fmt = "Cannot remove aggregate %(aggregate_id)s: %(reason)s"
+
+
+class AggregateHostNotFound(NotFound):
+    msg_fmt = "Aggregate %(aggregate_id)s has no host %(host)s."
+
+
+class AggregateNameExists(Conflict):
+    msg_fmt = "Aggregate %(aggregate_name)s already exists."
+
+
+class AggregateHostExists(Conflict):
+    msg_fmt = "Aggregate %(aggregate_id)s already has host %(host)s."
+
+
 class TaskAlreadyRunning(Conflict):
     msg_fmt = "Task %(task_name)s is already running on host %(host)s"
 
@@ -219,3 +243,8 @@ class RPCTimeout(MininovaException):
 
 class HypervisorError(MininovaException):
     msg_fmt = "Hypervisor error: %(reason)s"
+
+
+class HostNotImplemented(MininovaException):
+    msg_fmt = "%(reason)s"
+    code = 501

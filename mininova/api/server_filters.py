@@ -11,9 +11,12 @@ import falcon
 from oslo_utils import strutils
 from oslo_utils import timeutils
 
+from mininova import availability_zones
 from mininova import exception
 from mininova.api import api_version
 from mininova.api.views import servers as views
+from mininova.db import services as db_services
+from mininova.objects import service as service_obj
 
 # Paging and sorting: never filters, always allowed.
 PAGING = ("limit", "marker", "sort_key", "sort_dir", "all_tenants")
@@ -152,10 +155,13 @@ def _apply(result: dict, kind: str, key: str | None, param: str, value: str) -> 
     elif kind == "tags":
         result[key] = [tag.strip() for tag in value.split(",") if tag.strip()]
     elif kind == "zone":
-        if value != views.DEFAULT_ZONE:
+        # NOTE: a server is in the zone of its host, so: the compute hosts of that zone.
+        zones = availability_zones.host_zones()
+        hosts = [svc.host for svc in db_services.service_get_all(binary=service_obj.COMPUTE)
+                 if availability_zones.zone_of(svc.host, zones) == value]
+        if not hosts:
             raise MatchesNothing()
-        # NOTE: a server is in the zone once it has a host.
-        result.setdefault("regex", {})[key] = "."
+        result.setdefault("regex", {})[key] = f"^({'|'.join(map(re.escape, hosts))})$"
     elif kind == "status":
         status = value.upper()
         if status not in views.STATUS_TO_VM_STATE:

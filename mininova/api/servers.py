@@ -10,6 +10,7 @@ import urllib.parse
 import falcon
 from oslo_utils import strutils
 
+from mininova import availability_zones
 from mininova import conf
 from mininova import exception
 from mininova import objects
@@ -22,6 +23,7 @@ from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
 from mininova.db import instances as db_instances
+from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 
@@ -37,6 +39,7 @@ def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
     result = views.Extras(
         extended_attrs=ctxt.can("os_compute_api:os-extended-server-attributes",
                                 fatal=False))
+    result.zones = availability_zones.host_zones()
     uuids = [inst.uuid for inst in instances]
     errored = [inst.uuid for inst in instances if inst.vm_state == "error"]
     result.faults = objects.InstanceFault.get_latest_for_instances(ctxt, errored)
@@ -115,12 +118,20 @@ def _update_schema(req: falcon.Request, params: dict) -> dict:
     return schemas.update(_at_least(req))
 
 
+def _zone_available(ctxt, zone: str) -> bool:
+    """A zone an enabled compute service is in (Nova's available zones)."""
+    hosts = [svc.host for svc in objects.ServiceList.get_all(ctxt, service_obj.COMPUTE)
+             if not svc.disabled]
+    zones = availability_zones.host_zones()
+    return any(availability_zones.zone_of(host, zones) == zone for host in hosts)
+
+
 class ServerCollection(_ServerList):
     @falcon.before(validation.schema_for(_create_schema))
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         server = req.context.body["server"]
         zone = server.get("availability_zone")
-        if zone is not None and zone != views.DEFAULT_ZONE:
+        if zone is not None and not _zone_available(req.context.ctxt, zone):
             raise exception.Invalid(message="The requested availability zone is not "
                                             "available")
         if isinstance(server.get("networks"), list) and server["networks"]:

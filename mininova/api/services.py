@@ -10,6 +10,7 @@ forced-down one is reported down at once, as if its heartbeat had stopped.
 import falcon
 from oslo_utils import uuidutils
 
+from mininova import availability_zones
 from mininova import exception
 from mininova import objects
 from mininova.api import api_version
@@ -29,7 +30,8 @@ class ServiceCollection:
         ctxt.can("os_compute_api:os-services:list")
         services = objects.ServiceList.get_all(ctxt, req.get_param("binary"),
                                                req.get_param("host"))
-        resp.media = {"services": [views.show(req, svc) for svc in services]}
+        zones = availability_zones.host_zones()
+        resp.media = {"services": [views.show(req, svc, zones) for svc in services]}
 
 
 def _body_schema(req: falcon.Request, params: dict) -> dict:

@@ -13,11 +13,13 @@ from mininova import objects
 from mininova import rpc
 from mininova.api import aggregates
 from mininova.api import auth
+from mininova.api import availability_zone
 from mininova.api import extension_info
 from mininova.api import faults
 from mininova.api import flavor_access
 from mininova.api import flavors
 from mininova.api import flavors_extraspecs
+from mininova.api import hosts
 from mininova.api import hypervisors
 from mininova.api import identity
 from mininova.api import image_metadata
@@ -111,6 +113,16 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/os-instance_usage_audit_log/{before_timestamp}":
             instance_usage_audit_log.InstanceUsageAuditLogItem(),
         "/v2.1/os-aggregates": aggregates.AggregateCollection(),
+        "/v2.1/os-aggregates/{aggregate_id}": aggregates.AggregateItem(),
+        "/v2.1/os-aggregates/{aggregate_id}/action": aggregates.AggregateAction(),
+        "/v2.1/os-aggregates/{aggregate_id}/images": aggregates.AggregateImages(),
+        "/v2.1/os-availability-zone": availability_zone.AvailabilityZoneCollection(),
+        "/v2.1/os-availability-zone/detail": availability_zone.AvailabilityZoneDetail(),
+        "/v2.1/os-hosts": hosts.HostCollection(),
+        "/v2.1/os-hosts/{host_name}": hosts.HostItem(),
+        "/v2.1/os-hosts/{host_name}/startup": hosts.HostPowerAction("startup", "start"),
+        "/v2.1/os-hosts/{host_name}/shutdown": hosts.HostPowerAction("shutdown", "shutdown"),
+        "/v2.1/os-hosts/{host_name}/reboot": hosts.HostPowerAction("reboot", "reboot"),
         "/v2.1/os-keypairs": keypairs.KeypairCollection(keypair_api),
         "/v2.1/os-keypairs/{keypair_name}": keypairs.KeypairItem(keypair_api),
         "/v2.1/os-hypervisors": hypervisors.HypervisorCollection(),

@@ -17,6 +17,12 @@ default_opts = [
                     "reported down and is not scheduled to."),
     cfg.IntOpt("graceful_shutdown_timeout", default=60, min=0,
                help="On SIGTERM, seconds to let in-flight RPC work finish before exiting."),
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="The availability zone of a compute host that no aggregate with an "
+                    "availability_zone puts in another one."),
+    cfg.StrOpt("internal_service_availability_zone", default="internal",
+               help="The availability zone shown for services other than nova-compute "
+                    "(conductor, scheduler)."),
 ]
 
 

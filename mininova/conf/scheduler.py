@@ -5,7 +5,8 @@ scheduler_group = cfg.OptGroup("filter_scheduler", title="Scheduler options")
 
 scheduler_opts = [
     cfg.ListOpt("enabled_filters",
-                default=["ComputeFilter", "RamFilter", "CoreFilter", "DiskFilter"],
+                default=["AvailabilityZoneFilter", "ComputeFilter", "RamFilter",
+                         "CoreFilter", "DiskFilter"],
                 help="Filters a host must pass to be chosen, in order."),
     cfg.FloatOpt("ram_weight_multiplier", default=1.0,
                  help="Weight of free RAM; positive spreads instances, negative stacks them."),

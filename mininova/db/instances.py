@@ -227,3 +227,16 @@ def host_usage() -> dict[str, dict]:
         return {host: {"instances": n, "memory_mb": int(ram or 0), "vcpus": int(cpu or 0),
                        "root_gb": int(disk or 0)}
                 for host, n, ram, cpu, disk in sess.execute(query)}
+
+
+def host_usage_by_project(host: str) -> dict[str, dict]:
+    """Resources the live instances on ``host`` take, per project (os-hosts show)."""
+    inst = models.Instance
+    query = (sa.select(inst.project_id, sa.func.sum(inst.vcpus), sa.func.sum(inst.memory_mb),
+                       sa.func.sum(inst.root_gb + sa.func.coalesce(inst.ephemeral_gb, 0)))
+             .where(inst.deleted == 0, inst.host == host).group_by(inst.project_id)
+             .order_by(inst.project_id))
+    with db_api.session() as sess:
+        return {project: {"cpu": int(cpu or 0), "memory_mb": int(ram or 0),
+                          "disk_gb": int(disk or 0)}
+                for project, cpu, ram, disk in sess.execute(query)}

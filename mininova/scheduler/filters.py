@@ -11,6 +11,19 @@ class BaseFilter:
         raise NotImplementedError
 
 
+class AvailabilityZoneFilter(BaseFilter):
+    """Only hosts in the zone the user asked for at create, if any."""
+
+    reason = "not in the requested availability zone"
+
+    def host_passes(self, host: HostState, instance) -> bool:
+        try:
+            wanted = instance.availability_zone
+        except (AttributeError, NotImplementedError):
+            wanted = None
+        return not wanted or host.zone == wanted
+
+
 class ComputeFilter(BaseFilter):
     reason = "compute service is down or disabled"
 
@@ -39,7 +52,8 @@ class DiskFilter(BaseFilter):
         return host.free_disk_gb >= instance.root_gb
 
 
-ALL_FILTERS = {cls.__name__: cls for cls in (ComputeFilter, RamFilter, CoreFilter, DiskFilter)}
+ALL_FILTERS = {cls.__name__: cls for cls in (AvailabilityZoneFilter, ComputeFilter, RamFilter,
+                                             CoreFilter, DiskFilter)}
 
 
 def load_filters(names: list[str]) -> list[BaseFilter]:

@@ -2,6 +2,7 @@
 compute_nodes rows, the services rows, and the resources claimed by instances."""
 import dataclasses
 
+from mininova import availability_zones
 from mininova import conf
 from mininova import objects
 from mininova.db import instances as db_instances
@@ -22,6 +23,7 @@ class HostState:
     used_memory_mb: int = 0
     used_disk_gb: int = 0
     num_instances: int = 0
+    zone: str = ""
 
     @property
     def free_ram_mb(self) -> float:
@@ -48,6 +50,7 @@ def get_host_states(context) -> list[HostState]:
     services = {svc.host: svc for svc in objects.ServiceList.get_all(
         context, service_obj.COMPUTE)}
     usage = db_instances.host_usage()
+    zones = availability_zones.host_zones()
     states = []
     for node in objects.ComputeNodeList.get_all(context):
         svc = services.get(node.host)
@@ -59,5 +62,6 @@ def get_host_states(context) -> list[HostState]:
             total_vcpus=node.vcpus, total_memory_mb=node.memory_mb,
             total_disk_gb=node.local_gb,
             used_vcpus=used.get("vcpus", 0), used_memory_mb=used.get("memory_mb", 0),
-            used_disk_gb=used.get("root_gb", 0), num_instances=used.get("instances", 0)))
+            used_disk_gb=used.get("root_gb", 0), num_instances=used.get("instances", 0),
+            zone=availability_zones.zone_of(node.host, zones)))
     return states

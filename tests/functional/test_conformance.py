@@ -18,9 +18,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from tempest.lib.api_schema.response.compute.v2_1 import availability_zone
 from tempest.lib.api_schema.response.compute.v2_1 import flavors as flavors_v21
 from tempest.lib.api_schema.response.compute.v2_1 import flavors_access
 from tempest.lib.api_schema.response.compute.v2_1 import flavors_extra_specs
+from tempest.lib.api_schema.response.compute.v2_1 import hosts as hosts_v21
 from tempest.lib.api_schema.response.compute.v2_1 import images as images_v21
 from tempest.lib.api_schema.response.compute.v2_1 import instance_usage_audit_logs
 from tempest.lib.api_schema.response.compute.v2_1 import servers as servers_v21
@@ -28,6 +30,7 @@ from tempest.lib.api_schema.response.compute.v2_1 import services as services_v2
 from tempest.lib.api_schema.response.compute.v2_1 import tenant_usages
 from tempest.lib.api_schema.response.compute.v2_1 import versions as versions_v21
 from tempest.lib.api_schema.response.compute.v2_11 import services as services_v211
+from tempest.lib.services.compute.aggregates_client import AggregatesClient
 from tempest.lib.services.compute.flavors_client import FlavorsClient
 from tempest.lib.services.compute.hypervisor_client import HypervisorClient
 from tempest.lib.services.compute.keypairs_client import KeyPairsClient
@@ -98,6 +101,14 @@ READS = [
          ts.Versioned(FlavorsClient, "create_update_get_flavor_details")),
     Read("os-extra_specs", "list", "/v2.1/flavors/{flavor_id}/os-extra_specs",
          ts.Fixed(flavors_extra_specs, "set_get_flavor_extra_specs")),
+    Read("os-aggregates", "list", "/v2.1/os-aggregates",
+         ts.Versioned(AggregatesClient, "list_aggregates")),
+    Read("os-availability-zone", "list", "/v2.1/os-availability-zone",
+         ts.Fixed(availability_zone, "list_availability_zone_list")),
+    Read("os-availability-zone", "list detail", "/v2.1/os-availability-zone/detail",
+         ts.Fixed(availability_zone, "list_availability_zone_list_detail")),
+    Read("os-hosts", "list", "/v2.1/os-hosts", ts.Fixed(hosts_v21, "list_hosts"),
+         until="2.42"),
     Read("os-services", "list", "/v2.1/os-services",
          ts.Versioned(ServicesClient, "list_services")),
     Read("os-hypervisors", "list", "/v2.1/os-hypervisors",

@@ -224,7 +224,7 @@ def test_sigterm_drain_is_bounded_and_restart_recovers(ops):
     assert api.show_server(sid)["status"] == "SHUTOFF"
     offset = _log_size(services.log_dir / "mininova-compute-ops1.log")
     compute = start_compute(services, system.base_dir, "ops1", extra_conf=RPC_DEBUG_CONF)
-    _wait_for_log(compute.log_path, "mininova-compute started on host ops1", offset=offset)
+    _wait_for_log(compute.log_path, "nova-compute started on host ops1", offset=offset)
     conductor = _process(services, "mininova-conductor")
 
     with _paused(conductor):

@@ -12,6 +12,7 @@ import string
 
 import falcon
 
+from mininova import availability_zones
 from mininova.api import api_version
 from mininova.api.views import isotime
 from mininova.api.views import links
@@ -41,10 +42,6 @@ STATUS_TO_VM_STATE = {"ACTIVE": vm_states.ACTIVE, "BUILD": vm_states.BUILDING,
 # Image properties a server shows (2.98): Nova's key shape, string values.
 _IMAGE_PROPERTY_KEY = re.compile(r"^[a-zA-Z0-9_:. ]{1,255}$")
 
-# The zone of every compute host (mininova has one).
-DEFAULT_ZONE = "nova"
-
-
 @dataclasses.dataclass
 class Extras:
     """What the views of one request need beyond the instances themselves.
@@ -61,6 +58,8 @@ class Extras:
     host_status_unknown_only: bool = False
     extended_attrs: bool = False
     extra_specs: bool = False
+    # NOTE: availability_zones.host_zones(): the zones aggregates put hosts in.
+    zones: dict = dataclasses.field(default_factory=dict)
 
 
 def status(vm_state: str, task_state: str | None) -> str:
@@ -167,7 +166,8 @@ def _full(req: falcon.Request, instance, extras: Extras) -> dict:
     server = {
         "key_name": instance.key_name,
         "config_drive": "",
-        "OS-EXT-AZ:availability_zone": DEFAULT_ZONE if instance.host else "",
+        "OS-EXT-AZ:availability_zone": (
+            availability_zones.zone_of(instance.host, extras.zones) if instance.host else ""),
         "OS-EXT-STS:vm_state": instance.vm_state,
         "OS-EXT-STS:task_state": instance.task_state,
         "OS-EXT-STS:power_state": instance.power_state,

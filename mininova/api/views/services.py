@@ -2,19 +2,21 @@
 forced_down appears at 2.11."""
 import falcon
 
+from mininova import availability_zones
 from mininova import conf
 from mininova.api import api_version
 from mininova.api.views import isotime
-from mininova.objects import service as service_obj
 
 CONF = conf.CONF
 
 
-def show(req: falcon.Request, svc) -> dict:
+def show(req: falcon.Request, svc, zones: dict[str, str] | None = None) -> dict:
+    """``zones``: availability_zones.host_zones(), read here when not given."""
     body = {
         "id": svc.uuid if api_version.at_least(req, "2.53") else svc.id,
         "binary": svc.binary, "host": svc.host,
-        "zone": "nova" if svc.binary == service_obj.COMPUTE else "internal",
+        "zone": availability_zones.service_zone(
+            svc.binary, svc.host, availability_zones.host_zones() if zones is None else zones),
         "status": "disabled" if svc.disabled else "enabled",
         "state": "up" if svc.is_up(CONF.service_down_time) else "down",
         "updated_at": isotime(svc.last_seen_up),

@@ -85,3 +85,22 @@ def test_select_claims_so_the_next_boot_sees_the_usage(db, admin_ctxt):
     assert isinstance(no_host, exception.NoValidHost)
     assert "not enough free RAM" in str(no_host)
     assert "compute3: compute service is down" in str(no_host)
+
+
+def test_a_requested_zone_limits_the_hosts(db, admin_ctxt):
+    from mininova.db import aggregates as db_aggregates
+
+    _compute(admin_ctxt, "compute1", ram=8192)
+    _compute(admin_ctxt, "compute2")
+    agg = db_aggregates.aggregate_create("rack", "az1")
+    db_aggregates.aggregate_host_add(agg.id, "compute2")
+    sched = manager.SchedulerManager("sched")
+    inst = _instance(admin_ctxt)
+    inst.availability_zone = "az1"
+    assert sched.select_destinations(admin_ctxt, inst) == "compute2"
+    assert sched.select_destinations(admin_ctxt, _instance(admin_ctxt)) == "compute1"
+    inst = _instance(admin_ctxt)
+    inst.availability_zone = "nowhere"
+    with pytest.raises(messaging.ExpectedException) as err:
+        sched.select_destinations(admin_ctxt, inst)
+    assert "not in the requested availability zone" in str(err.value.exc_info[1])
