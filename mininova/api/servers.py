@@ -28,7 +28,6 @@ from mininova.objects import service as service_obj
 CONF = conf.CONF
 
 
-# The access IPs' API names -> the instance fields that keep them.
 def _at_least(req: falcon.Request):
     return functools.partial(api_version.at_least, req)
 
