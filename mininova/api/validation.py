@@ -128,6 +128,7 @@ def versioned_schema(*choices: tuple[str, dict]):
     return hook
 
 
+# The access IPs' API names -> the instance fields that keep them.
 _ACCESS_IPS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
 
 
