@@ -8,10 +8,9 @@ from mininova.api.schemas import BOOLEAN
 from mininova.api.schemas import server_metadata
 from mininova.api.schemas import servers
 
-_personality = {"type": "array", "items": {
-    "type": "object",
-    "properties": {"path": {"type": "string"}, "contents": {"type": "string"}},
-    "additionalProperties": False}}
+# NOTE: mininova injects no files (as at create, where personality is refused), so only
+# an empty list is taken rather than files silently dropped.
+_personality = {"type": "array", "maxItems": 0}
 
 _rebuild_v21 = {
     "type": "object",

@@ -145,6 +145,7 @@ def test_fields_are_refused_below_their_version(client, server, field, value, ok
     ({"imageRef": IMAGE_ID, "metadata": {"a/b": "c"}}, "2.1"),
     ({"imageRef": IMAGE_ID, "preserve_ephemeral": "maybe"}, "2.1"),
     ({"imageRef": IMAGE_ID, "personality": [{"path": "/a", "contents": "aGk="}]}, "2.57"),
+    ({"imageRef": IMAGE_ID, "personality": [{"path": "/a", "contents": "aGk="}]}, "2.1"),
     ({"imageRef": IMAGE_ID, "key_name": "no-such-key"}, "2.54"),
     ({"imageRef": IMAGE_ID, "trusted_image_certificates": ["cert"]}, "2.63"),
     ({"imageRef": IMAGE_ID, "user_data": "not base64!"}, "2.57"),
