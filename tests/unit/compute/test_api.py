@@ -143,3 +143,20 @@ def test_kernel_and_ramdisk_images_are_not_bootable(api, ctxt, flavor_image):
     with pytest.raises(exception.Invalid) as err:
         api.create(ctxt, "vm", "1", kernel.id)
     assert "kernel or ramdisk" in str(err.value)
+
+
+def test_a_start_that_read_a_stale_vm_state_loses(api, ctxt, flavor_image):
+    """Two starts read the server SHUTOFF; the first one's start completes (ACTIVE, no
+    task) before the second one's compare-and-swap: the second must get 409, not start
+    an ACTIVE server again."""
+    instance = _server(api, ctxt, flavor_image, vm_state=vm_states.STOPPED)
+    stale = objects.Instance.get_by_uuid(ctxt, instance.uuid)
+    api.start(ctxt, instance)
+    instance.vm_state, instance.task_state = vm_states.ACTIVE, None
+    instance.save()
+    with pytest.raises(exception.Conflict) as err:
+        api.start(ctxt, stale)
+    assert err.value.code == 409
+    assert api.compute_rpcapi.start_instance.call_count == 1
+    stored = objects.Instance.get_by_uuid(ctxt, instance.uuid)
+    assert (stored.vm_state, stored.task_state) == (vm_states.ACTIVE, None)
