@@ -136,7 +136,11 @@ class ComputeManager(manager.Manager):
         with self.instance_lock(instance.uuid, "stop"):
             self.driver.power_off(instance, CONF.shutdown_timeout,
                                   CONF.shutdown_retry_interval)
-            instance.power_state = self.driver.get_info(instance).state
+            try:
+                instance.power_state = self.driver.get_info(instance).state
+            except exception.InstanceNotFound:
+                # NOTE: no guest left at all (start or a hard reboot defines it again).
+                instance.power_state = power_state.NOSTATE
             instance.vm_state = vm_states.STOPPED
             instance.task_state = None
             instance.save(expected_task_state=[task_states.POWERING_OFF])

@@ -143,6 +143,26 @@ def test_concurrent_actions_exactly_one_wins(api, servers, race):
     assert names == ["create", "start", "stop"], resp.text
 
 
+def test_many_identical_starts_exactly_one_is_accepted(api, servers, race):
+    """Of many concurrent os-start on one SHUTOFF server exactly one is accepted: a loser
+    that read the server SHUTOFF before the winner's start finished must lose too (the
+    compare-and-swap includes the vm_state it checked)."""
+    racers = 20
+    sid = servers.create("race-many")["id"]
+    _accepted(api.action(sid, {"os-stop": None}), "os-stop")
+    api.wait_for_status(sid, "SHUTOFF")
+    clients = [api.clone() for _ in range(racers)]
+    for client in clients:  # open the connections before the race
+        client.get("/")
+    responses = race(racers, lambda i: clients[i].action(sid, {"os-start": None}))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [202] + [409] * (racers - 1), codes
+    server = api.wait_for_status(sid, "ACTIVE")
+    assert server["OS-EXT-STS:task_state"] is None, server
+    actions = api.get(f"/v2.1/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in actions].count("start") == 1, actions
+
+
 def test_console_output_is_a_call_answered_by_the_host(api, servers):
     sid = servers.create("console")["id"]
     resp = api.action(sid, {"os-getConsoleOutput": {"length": 10}})

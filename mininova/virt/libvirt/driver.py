@@ -204,20 +204,28 @@ class LibvirtDriver(driver.ComputeDriver):
         self._create_guest(context, instance, image, power_on=power_on)
         LOG.info("Rebuilt domain %s", instance.name, instance_uuid=instance.uuid)
 
-    def _create_guest(self, context: Any, instance: Any, image: Any, power_on: bool) -> None:
+    def _create_guest(self, context: Any, instance: Any, image: Any, power_on: bool,
+                      repair: bool = False) -> None:
         """Make the disk (and kernel files) from ``image``, define the domain, and start
-        it when ``power_on``; on failure nothing of the guest is left behind."""
+        it when ``power_on``; on failure nothing of the guest is left behind.
+
+        With ``repair`` the guest is defined again over what its instance directory still
+        holds: an existing disk is kept (it is the server's data), and nothing is deleted
+        on failure.
+        """
         if self._host.is_test_driver():
             # NOTE: the test hypervisor never opens the disk, kernel or console log.
             with_disk = True
         else:
             os.makedirs(self._instance_dir(instance), exist_ok=True)
+            keep_disk = repair and os.path.exists(self._disk_path(instance))
             try:
                 if is_kernel_boot(image):
                     self._fetch_kernel_files(context, instance, image)
-                with_disk = self._create_disk(instance, image)
+                with_disk = keep_disk or self._create_disk(instance, image)
             except Exception:
-                self._delete_instance_files(instance)
+                if not repair:
+                    self._delete_instance_files(instance)
                 raise
         xml = self.get_guest_config(instance, with_disk=with_disk, image=image).to_xml()
         LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
@@ -234,12 +242,19 @@ class LibvirtDriver(driver.ComputeDriver):
                 # NOTE: clean up, but report the start failure rather than a cleanup one.
                 with contextlib.suppress(libvirt.libvirtError):
                     self._undefine(domain)
-                self._delete_instance_files(instance)
+                if not repair:
+                    self._delete_instance_files(instance)
                 raise
         LOG.info("Spawned domain %s", instance.name, instance_uuid=instance.uuid)
 
     def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
-        domain = self._host.get_domain(instance.uuid)
+        try:
+            domain = self._host.get_domain(instance.uuid)
+        except exception.InstanceNotFound:
+            # NOTE: a guest libvirt no longer has is as stopped as a stop can make it.
+            LOG.info("Domain %s is unknown to libvirt: already off", instance.name,
+                     instance_uuid=instance.uuid)
+            return
         with libvirt_host.translate_errors(instance.uuid):
             if timeout > 0 and self._clean_shutdown(domain, instance, timeout, retry_interval):
                 return
@@ -295,15 +310,38 @@ class LibvirtDriver(driver.ComputeDriver):
             if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
                 raise
 
+    def _repair_guest(self, context: Any, instance: Any) -> None:
+        """Define and start a guest libvirt no longer has (its host rebooted, libvirtd's
+        state was lost, a test-driver compute restarted) from the server's own record, as
+        Nova's hard reboot does: its flavor, image and instance directory."""
+        LOG.warning("Domain %s is unknown to libvirt; defining it again from the "
+                    "server's record", instance.name, instance_uuid=instance.uuid)
+        try:
+            image = objects.Image.get_by_id(context, instance.image_ref)
+        except exception.ImageNotFound:
+            # NOTE: a kept disk still overlays the image file; only a missing disk or
+            # kernel needs the record.
+            image = None
+        self._create_guest(context, instance, image, power_on=True, repair=True)
+
     def power_on(self, context: Any, instance: Any) -> None:
-        domain = self._host.get_domain(instance.uuid)
+        try:
+            domain = self._host.get_domain(instance.uuid)
+        except exception.InstanceNotFound:
+            self._repair_guest(context, instance)
+            return
         with libvirt_host.translate_errors(instance.uuid):
             if not domain.isActive():
                 domain.create()
         LOG.info("Powered on domain %s", instance.name, instance_uuid=instance.uuid)
 
     def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
-        domain = self._host.get_domain(instance.uuid)
+        try:
+            domain = self._host.get_domain(instance.uuid)
+        except exception.InstanceNotFound:
+            # NOTE: soft or hard, a guest that is gone can only come back this way.
+            self._repair_guest(context, instance)
+            return
         with libvirt_host.translate_errors(instance.uuid):
             if reboot_type.upper() == "SOFT" and self._soft_reboot(domain, instance):
                 return

@@ -486,3 +486,54 @@ def test_lifecycle_events(drv, make_instance):
     drv.power_on(None, instance)
     assert _next_event(events, instance.uuid) == power_state.RUNNING
     drv.register_event_listener(None)
+
+
+# -- repair from the record --------------------------------------------------------------
+
+@pytest.fixture
+def vanished(drv, running, monkeypatch):
+    """A running guest that libvirt then forgets (its state lost, as after a restart of a
+    test-driver compute), with the server's image record reachable."""
+    domain = _domain(running)
+    domain.destroy()
+    domain.undefine()
+    monkeypatch.setattr(libvirt_driver.objects.Image, "get_by_id",
+                        classmethod(lambda cls, ctxt, image_id: None))
+    return running
+
+
+def test_power_on_defines_a_vanished_guest_again(drv, vanished):
+    drv.power_on(None, vanished)
+    assert _state(drv, vanished) == power_state.RUNNING
+
+
+@pytest.mark.parametrize("reboot_type", ["SOFT", "HARD"])
+def test_reboot_defines_a_vanished_guest_again(drv, vanished, reboot_type):
+    drv.reboot(None, vanished, reboot_type)
+    assert _state(drv, vanished) == power_state.RUNNING
+
+
+def test_power_off_of_a_vanished_guest_is_done(drv, vanished):
+    drv.power_off(vanished, timeout=5)
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(vanished)
+
+
+def test_repair_keeps_the_disk_that_is_still_there(drv, make_instance, tmp_path,
+                                                   monkeypatch):
+    """On a file-backed hypervisor the kept disk is the server's data: the repair defines
+    the guest over it, never a fresh overlay, and deletes nothing when it fails."""
+    instance = make_instance()
+    disk = tmp_path / "instances" / instance.uuid / "disk"
+    disk.parent.mkdir(parents=True)
+    disk.write_bytes(b"the server's data")
+    monkeypatch.setattr(drv._host, "is_test_driver", lambda: False)
+    monkeypatch.setattr(libvirt_driver.objects.Image, "get_by_id",
+                        classmethod(lambda cls, ctxt, image_id: None))
+    made = []
+    monkeypatch.setattr(drv, "_create_disk", lambda inst, image: made.append(inst) or True)
+    monkeypatch.setattr(drv, "_instance_dir", lambda inst: str(disk.parent))
+    drv.power_on(None, instance)
+    assert made == []
+    assert disk.read_bytes() == b"the server's data"
+    assert _state(drv, instance) == power_state.RUNNING
