@@ -242,6 +242,30 @@ def test_compute_killed_during_stop_recovers_at_restart(api, guests, qemu_minino
     _assert_gone(qemu_mininova, server)
 
 
+def test_a_guest_libvirt_lost_is_repaired_from_the_record(api, guests, qemu_mininova):
+    """libvirt forgets a stopped guest (as a host reboot with its state lost would): the
+    server still starts, its guest defined again over the disk it had."""
+    server = guests.boot("repair")
+    sid = server["id"]
+    guests.wait_console(sid, MARKER)
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    api.wait_for_status(sid, "SHUTOFF", deadline=60)
+    domain = _domain_name(server)
+    disk = qemu_mininova.state_path / "instances" / sid / "disk"
+    disk_inode = disk.stat().st_ino
+    virsh("undefine", domain)
+    assert domain not in instance_domains()
+
+    assert api.action(sid, {"os-start": None}).status_code == 202
+    server = api.wait_for_status(sid, "ACTIVE", deadline=60)
+    assert server["OS-EXT-STS:task_state"] is None
+    assert virsh("domstate", domain).strip() == "running"
+    assert disk.stat().st_ino == disk_inode, "the repair must keep the server's disk"
+    guests.wait_console(sid, MARKER, count=2)
+    guests.delete(sid)
+    _assert_gone(qemu_mininova, server)
+
+
 def test_nothing_left_behind(qemu_mininova, api):
     """After every delete: no instance-* domain on libvirtd, no instance directory."""
     servers = api.get("/v2.1/servers").json()["servers"]
