@@ -5,12 +5,12 @@ From 2.21 the actions of a deleted server stay readable; from 2.58 the list page
 changes-before from 2.66).
 """
 import falcon
-from oslo_utils import timeutils
 
 from mininova import conf
 from mininova import exception
 from mininova import objects
 from mininova.api import api_version
+from mininova.api import validation
 from mininova.api.views import instance_actions as views
 from mininova.db import instances as db_instances
 
@@ -31,17 +31,6 @@ def _instance(req: falcon.Request, compute_api, server_id: str):
     return row
 
 
-def _time_param(req: falcon.Request, name: str):
-    value = req.get_param(name)
-    if value is None:
-        return None
-    try:
-        return timeutils.parse_isotime(value)
-    except ValueError as exc:
-        raise exception.ValidationError(field=name, value=value,
-                                        reason="not an ISO 8601 date-time") from exc
-
-
 def _filters(req: falcon.Request) -> dict:
     """limit, marker, changes_since, changes_before; unknown parameters are a 400."""
     allowed = {"limit", "marker", "changes-since"}
@@ -55,7 +44,8 @@ def _filters(req: falcon.Request) -> dict:
     if limit is not None and not limit.isdigit():
         raise exception.ValidationError(field="limit", value=limit,
                                         reason="must be a non-negative integer")
-    since, before = _time_param(req, "changes-since"), _time_param(req, "changes-before")
+    since = validation.time_param(req, "changes-since")
+    before = validation.time_param(req, "changes-before")
     if since is not None and before is not None and before < since:
         raise exception.Invalid(message="The value of changes-since must be less than or "
                                         "equal to changes-before.")

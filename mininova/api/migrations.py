@@ -5,11 +5,11 @@ migration (db/compute_migrations.py); the filters, paging and views are Nova's, 
 for the table resize and migrate will bring.
 """
 import falcon
-from oslo_utils import timeutils
 
 from mininova import conf
 from mininova import exception
 from mininova.api import api_version
+from mininova.api import validation
 from mininova.api.views import migrations as views
 from mininova.db import compute_migrations as db_migrations
 
@@ -30,17 +30,6 @@ def _allowed(req: falcon.Request) -> set[str] | None:
     return allowed
 
 
-def _time(req: falcon.Request, name: str):
-    value = req.get_param(name)
-    if value is None:
-        return None
-    try:
-        return timeutils.parse_isotime(value)
-    except ValueError as exc:
-        raise exception.ValidationError(field=name, value=value,
-                                        reason="not an ISO 8601 date-time") from exc
-
-
 def _query(req: falcon.Request) -> tuple[dict, int | None, str | None]:
     allowed = _allowed(req)
     if allowed is not None and set(req.params) - allowed:
@@ -53,8 +42,8 @@ def _query(req: falcon.Request) -> tuple[dict, int | None, str | None]:
                if req.get_param(name) is not None}
     if allowed is None:
         return filters, None, None
-    filters.update(changes_since=_time(req, "changes-since"),
-                   changes_before=_time(req, "changes-before"))
+    filters.update(changes_since=validation.time_param(req, "changes-since"),
+                   changes_before=validation.time_param(req, "changes-before"))
     limit = req.get_param("limit")
     if limit is not None and not limit.isdigit():
         raise exception.ValidationError(field="limit", value=limit,

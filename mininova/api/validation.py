@@ -4,6 +4,7 @@ import json
 
 import jsonschema
 from jsonschema import validators
+from oslo_utils import timeutils
 
 from mininova import exception
 from mininova.api import api_version
@@ -138,3 +139,16 @@ def access_ips(body: dict) -> dict[str, str]:
     schema has checked they are addresses."""
     return {field: str(ipaddress.ip_address(body[key]))
             for key, field in _ACCESS_IPS.items() if key in body}
+
+
+def time_param(req, name: str):
+    """The query parameter ``name`` as a datetime (changes-since, changes-before), None
+    when absent; a 400 naming it when it is no ISO 8601 date-time."""
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        return timeutils.parse_isotime(value)
+    except ValueError as exc:
+        raise exception.ValidationError(field=name, value=value,
+                                        reason="not an ISO 8601 date-time") from exc
