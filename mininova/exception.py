@@ -245,6 +245,14 @@ class HypervisorError(MininovaException):
     msg_fmt = "Hypervisor error: %(reason)s"
 
 
+class HostNetworkError(MininovaException):
+    msg_fmt = "Host network setup failed: %(reason)s"
+
+
+class ConfigDriveError(MininovaException):
+    msg_fmt = "Config drive could not be built: %(reason)s"
+
+
 class HostNotImplemented(MininovaException):
     msg_fmt = "%(reason)s"
     code = 501

@@ -146,6 +146,7 @@ class ServerCollection(_ServerList):
             availability_zone=zone, scheduler_hints=hints, key_name=server.get("key_name"),
             metadata=server.get("metadata"), min_count=min_count, max_count=max_count,
             auto_disk_config=server.get("OS-DCF:diskConfig") == "AUTO",
+            config_drive=strutils.bool_from_string(server.get("config_drive", False)),
             **validation.access_ips(server))
         resp.status = falcon.HTTP_202
         if strutils.bool_from_string(server.get("return_reservation_id", False)):

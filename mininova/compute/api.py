@@ -236,7 +236,8 @@ class API:
                scheduler_hints: dict | None = None, key_name: str | None = None,
                metadata: dict[str, str] | None = None,
                access_ip_v4: str | None = None, access_ip_v6: str | None = None,
-               auto_disk_config: bool = False, min_count: int = 1, max_count: int = 1):
+               auto_disk_config: bool = False, config_drive: bool = False,
+               min_count: int = 1, max_count: int = 1):
         """Validate, insert the instances as building/scheduling, cast them to the
         conductor in one request; the first instance (the others share its
         reservation_id).
@@ -248,7 +249,8 @@ class API:
         and the hostname (asked for from 2.90, else made from the name as Nova does).
         The flavor's extra specs are copied as its sizes are, for the embedded flavor
         (2.47). ``key_name`` names one of the caller's key pairs (400 otherwise); its
-        public key is copied onto the servers.
+        public key is copied onto the servers. ``config_drive`` asks for a config drive
+        (the compute adds one anyway under force_config_drive).
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -290,7 +292,7 @@ class API:
             scheduler_hints=scheduler_hints, flavor_extra_specs=dict(flavor.extra_specs),
             key_name=key_name, key_data=key_data,
             access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
-            auto_disk_config=auto_disk_config)
+            auto_disk_config=auto_disk_config, config_drive=config_drive)
         instances = []
         try:
             for index in range(count):

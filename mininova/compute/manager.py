@@ -115,6 +115,9 @@ class ComputeManager(manager.Manager):
             instance.host = self.host
             instance.node = self.host
             instance.task_state = task_states.SPAWNING
+            if CONF.force_config_drive:
+                # NOTE: recorded, so the API shows it and a repair builds it again.
+                instance.config_drive = True
             instance.save(expected_task_state=[task_states.SCHEDULING])
             try:
                 self.driver.spawn(context, instance, image)

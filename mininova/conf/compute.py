@@ -29,6 +29,10 @@ compute_opts = [
                  help="Disk the scheduler may place per GB of local disk."),
     cfg.IntOpt("reserved_host_memory_mb", default=0, min=0,
                help="Memory kept back for the host itself."),
+    cfg.BoolOpt("force_config_drive", default=False,
+                help="Give every server built on this host a config drive (an ISO 9660 "
+                     "cdrom labelled config-2 holding its metadata), whether or not it "
+                     "asked for one with config_drive at create."),
 ]
 
 

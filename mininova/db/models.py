@@ -153,6 +153,9 @@ class Instance(Base):
     # later does not change what the server was given.
     key_name: Mapped[str | None] = mapped_column(String(255))
     key_data: Mapped[str | None] = mapped_column(Text)
+    # NOTE: whether the server has a config drive (asked for, or forced by the cloud).
+    config_drive: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
 
 
 class InstanceMetadata(Base):

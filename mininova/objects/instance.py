@@ -4,6 +4,7 @@ import json
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova.db import instance_metadata as db_metadata
 from mininova.db import instances as db_instances
 from mininova.objects import base
 
@@ -15,6 +16,8 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
 # Fields added in 1.2: the key pair the server was created with (key_name, its public
 # key) and the access IPs the owner sets (accessIPv4/accessIPv6).
 _FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6", "auto_disk_config")
+# Fields added in 1.4: whether the server has a config drive.
+_FIELDS_1_4 = ("config_drive",)
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 
@@ -38,7 +41,9 @@ class Instance(base.MininovaObject):
     #              availability_zone, scheduler_hints, flavor_extra_specs
     #              (compute API 2.3 - 2.100)
     # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6, auto_disk_config
-    VERSION = "1.2"
+    # Version 1.3: network_info
+    # Version 1.4: config_drive, get_metadata()
+    VERSION = "1.4"
 
     fields = {
         "id": fields.IntegerField(),
@@ -91,6 +96,9 @@ class Instance(base.MininovaObject):
         "access_ip_v6": fields.StringField(nullable=True),
         # NOTE: OS-DCF:diskConfig (AUTO is True), stored and shown only.
         "auto_disk_config": fields.BooleanField(default=False),
+        # NOTE: asked for at create, or set by the compute under force_config_drive; the
+        # API shows it as Nova does ("True" or "").
+        "config_drive": fields.BooleanField(default=False),
     }
 
     @property
@@ -101,6 +109,9 @@ class Instance(base.MininovaObject):
     def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 4):
+            for name in _FIELDS_1_4:
+                primitive.pop(name, None)
         if target < (1, 2):
             for name in _FIELDS_1_2:
                 primitive.pop(name, None)
@@ -152,6 +163,11 @@ class Instance(base.MininovaObject):
                                                  expected_task_state, expected_vm_state))
 
     @base.remotable
+    def get_metadata(self) -> dict:
+        """The server's user metadata (for the config drive a compute host builds)."""
+        return db_metadata.metadata_get(self.uuid)
+
+    @base.remotable
     def destroy(self) -> None:
         """Soft-delete the row (and drop its tags); the instance disappears from the API."""
         self._set_from_db(db_instances.instance_destroy(self.uuid))
@@ -162,7 +178,9 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Instance 1.1
     # Version 1.2: Instance 1.2
-    VERSION = "1.2"
+    # Version 1.3: Instance 1.3
+    # Version 1.4: Instance 1.4
+    VERSION = "1.4"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod

@@ -100,6 +100,7 @@ _create_v21 = {
                 "security_groups": {"type": "array"},
                 "user_data": _user_data,
                 "key_name": _name,
+                "config_drive": _boolean,
                 # NOTE: the stock clients send the image-to-local-disk mapping that
                 # imageRef already implies; no other mapping (volumes) is served.
                 "block_device_mapping_v2": {"type": "array", "maxItems": 1, "items": {

@@ -165,7 +165,8 @@ def _full(req: falcon.Request, instance, extras: Extras) -> dict:
     """The fields GET shows and PUT (below 2.75) does not."""
     server = {
         "key_name": instance.key_name,
-        "config_drive": "",
+        # NOTE: Nova's column is a string: "True" for a config drive, "" without.
+        "config_drive": "True" if instance.config_drive else "",
         "OS-EXT-AZ:availability_zone": (
             availability_zones.zone_of(instance.host, extras.zones) if instance.host else ""),
         "OS-EXT-STS:vm_state": instance.vm_state,

@@ -49,7 +49,8 @@ class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
     """A file-backed disk: ``<disk type='file' device='disk'>``.
 
     With ``backing_path`` the disk is an overlay and its whole backing chain is spelled
-    out: that one file, in ``backing_format``, which libvirt must not relabel.
+    out: that one file, in ``backing_format``, which libvirt must not relabel. A
+    ``readonly`` disk (the config drive's cdrom) is never written by the guest.
     """
 
     root_name = "disk"
@@ -57,7 +58,7 @@ class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
     def __init__(self, source_path: str, target_dev: str = "vda", target_bus: str = "virtio",
                  driver_format: str = "qcow2", driver_cache: str | None = None,
                  device_type: str = "disk", backing_path: str | None = None,
-                 backing_format: str = "raw") -> None:
+                 backing_format: str = "raw", readonly: bool = False) -> None:
         self.source_path = source_path
         self.target_dev = target_dev
         self.target_bus = target_bus
@@ -66,6 +67,7 @@ class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
         self.device_type = device_type
         self.backing_path = backing_path
         self.backing_format = backing_format
+        self.readonly = readonly
 
     def _format_backing_store(self, dev: ET.Element) -> None:
         backing = _sub(dev, "backingStore", type="file")
@@ -89,6 +91,8 @@ class LibvirtConfigGuestDisk(LibvirtConfigGuestDevice):
         if self.backing_path:
             self._format_backing_store(dev)
         _sub(dev, "target", dev=self.target_dev, bus=self.target_bus)
+        if self.readonly:
+            _sub(dev, "readonly")
         return dev
 
 

@@ -6,10 +6,11 @@ against QEMU/KVM (``qemu:///system``) and libvirt's in-process test hypervisor
 (``test:///default``), where no file is created and every transition is immediate.
 
 A guest's files live in ``$state_path/instances/<uuid>/``: ``disk`` (a qcow2 overlay over
-the image file, or a blank disk), ``console.log`` (serial console) and, for an image with
-``kernel_id``/``ramdisk_id`` properties, copies of those images as ``kernel`` and
-``ramdisk`` (direct kernel boot). Image files are read from the image store's path, which
-compute hosts share with the API side.
+the image file, or a blank disk), ``console.log`` (serial console), ``disk.config`` (the
+config drive, when the server has one; written on the test hypervisor too, whose domain
+XML names it) and, for an image with ``kernel_id``/``ramdisk_id`` properties, copies of
+those images as ``kernel`` and ``ramdisk`` (direct kernel boot). Image files are read
+from the image store's path, which compute hosts share with the API side.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from oslo_utils import netutils
 
 from mininova import exception
 from mininova import objects
+from mininova.virt import configdrive
 from mininova.virt import diagnostics
 from mininova.virt import driver
 from mininova.virt.libvirt import capabilities
@@ -53,6 +55,10 @@ DEFAULT_KERNEL_CMDLINE = "console=ttyS0"
 
 # Image property naming another image -> file name of its copy in the instance directory.
 _KERNEL_FILES = (("kernel_id", "kernel"), ("ramdisk_id", "ramdisk"))
+
+# The config drive's cdrom: IDE, which the default "pc" machine type QEMU gets here has
+# (and every guest kernel drives); Nova's choice for i440fx too.
+CONFIG_DRIVE_DEV, CONFIG_DRIVE_BUS = "hdd", "ide"
 
 
 def _image_attr(image: Any, name: str) -> Any:
@@ -126,8 +132,26 @@ class LibvirtDriver(driver.ComputeDriver):
     def _kernel_file_path(self, instance: Any, file_name: str) -> str:
         return os.path.join(self._instance_dir(instance), file_name)
 
+    def _config_drive_path(self, instance: Any) -> str:
+        return os.path.join(self._instance_dir(instance), configdrive.FILE_NAME)
+
+    def _create_config_drive(self, instance: Any) -> bool:
+        """Write the server's config drive from its record when it has one; True then.
+
+        The user metadata comes from the conductor (``Instance.get_metadata``), the
+        addresses from ``network_info``: the same content as the metadata service's.
+        """
+        if not configdrive.required_by(instance, force=False):
+            return False
+        os.makedirs(self._instance_dir(instance), exist_ok=True)
+        server_metadata = instance.get_metadata() if hasattr(instance, "get_metadata") else {}
+        configdrive.build(self._config_drive_path(instance), instance, server_metadata)
+        LOG.debug("Config drive written for %s", instance.name, instance_uuid=instance.uuid)
+        return True
+
     def get_guest_config(self, instance: Any, with_disk: bool = True,
-                         image: Any = None) -> vconfig.LibvirtConfigGuest:
+                         image: Any = None,
+                         with_config_drive: bool = False) -> vconfig.LibvirtConfigGuest:
         """Build the domain configuration of ``instance`` booting ``image``."""
         guest = vconfig.LibvirtConfigGuest(self._virt_type(), instance.name, instance.uuid,
                                            instance.memory_mb, instance.vcpus)
@@ -146,6 +170,11 @@ class LibvirtDriver(driver.ComputeDriver):
             guest.add_device(vconfig.LibvirtConfigGuestDisk(
                 self._disk_path(instance), backing_path=backing[0] if backing else None,
                 backing_format=backing[1] if backing else "raw"))
+        if with_config_drive:
+            guest.add_device(vconfig.LibvirtConfigGuestDisk(
+                self._config_drive_path(instance), target_dev=CONFIG_DRIVE_DEV,
+                target_bus=CONFIG_DRIVE_BUS, driver_format="raw", device_type="cdrom",
+                readonly=True))
         # NOTE: append, so that the console of earlier boots survives a stop/start.
         guest.add_device(vconfig.LibvirtConfigGuestSerial(
             "file", source_path=self._console_log_path(instance), append=True))
@@ -198,7 +227,8 @@ class LibvirtDriver(driver.ComputeDriver):
         """Destroy the guest and its disk and kernel files, then create them again from
         ``image`` the way spawn does; the console log stays, as it does over a reboot."""
         self._remove_domain(instance)
-        for file_name in ("disk", *(name for _prop, name in _KERNEL_FILES)):
+        for file_name in ("disk", configdrive.FILE_NAME,
+                          *(name for _prop, name in _KERNEL_FILES)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self._instance_dir(instance), file_name))
         self._create_guest(context, instance, image, power_on=power_on)
@@ -213,21 +243,24 @@ class LibvirtDriver(driver.ComputeDriver):
         holds: an existing disk is kept (it is the server's data), and nothing is deleted
         on failure.
         """
-        if self._host.is_test_driver():
-            # NOTE: the test hypervisor never opens the disk, kernel or console log.
-            with_disk = True
-        else:
-            os.makedirs(self._instance_dir(instance), exist_ok=True)
-            keep_disk = repair and os.path.exists(self._disk_path(instance))
-            try:
+        try:
+            if self._host.is_test_driver():
+                # NOTE: the test hypervisor never opens the disk, kernel or console log.
+                with_disk = True
+            else:
+                os.makedirs(self._instance_dir(instance), exist_ok=True)
+                keep_disk = repair and os.path.exists(self._disk_path(instance))
                 if is_kernel_boot(image):
                     self._fetch_kernel_files(context, instance, image)
                 with_disk = keep_disk or self._create_disk(instance, image)
-            except Exception:
-                if not repair:
-                    self._delete_instance_files(instance)
-                raise
-        xml = self.get_guest_config(instance, with_disk=with_disk, image=image).to_xml()
+            # NOTE: written again at every (re)definition: it says what the record says.
+            with_config_drive = self._create_config_drive(instance)
+        except Exception:
+            if not repair:
+                self._delete_instance_files(instance)
+            raise
+        xml = self.get_guest_config(instance, with_disk=with_disk, image=image,
+                                    with_config_drive=with_config_drive).to_xml()
         LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
         with libvirt_host.translate_errors(instance.uuid):
             domain = self._host.get_connection().defineXML(xml)

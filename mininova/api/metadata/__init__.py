@@ -1,0 +1,1 @@
+"""Guest metadata: what a server learns about itself (Nova's api/metadata)."""

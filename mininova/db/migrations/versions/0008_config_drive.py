@@ -1,0 +1,26 @@
+"""Whether a server has a config drive (config_drive at create, or force_config_drive).
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+# NOTE: chained to 0006 until 0007 (the network's fixed_ips) is on main; the lead moves
+# it on at merge.
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("instances") as batch_op:
+        batch_op.add_column(sa.Column("config_drive", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("instances") as batch_op:
+        batch_op.drop_column("config_drive")
