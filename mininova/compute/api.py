@@ -236,7 +236,8 @@ class API:
                scheduler_hints: dict | None = None, key_name: str | None = None,
                metadata: dict[str, str] | None = None,
                access_ip_v4: str | None = None, access_ip_v6: str | None = None,
-               auto_disk_config: bool = False, min_count: int = 1, max_count: int = 1):
+               auto_disk_config: bool = False, min_count: int = 1, max_count: int = 1,
+               requested_networks: list[dict] | None = None):
         """Validate, insert the instances as building/scheduling, cast them to the
         conductor in one request; the first instance (the others share its
         reservation_id).
@@ -248,7 +249,8 @@ class API:
         and the hostname (asked for from 2.90, else made from the name as Nova does).
         The flavor's extra specs are copied as its sizes are, for the embedded flavor
         (2.47). ``key_name`` names one of the caller's key pairs (400 otherwise); its
-        public key is copied onto the servers.
+        public key is copied onto the servers. ``requested_networks`` (checked by
+        network/api.validate_networks) goes to the conductor, which allocates.
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -309,7 +311,8 @@ class API:
                  "them", ", ".join(inst.uuid for inst in instances),
                  common["reservation_id"])
         try:
-            self.conductor_rpcapi.schedule_and_build_instances(context, instances)
+            self.conductor_rpcapi.schedule_and_build_instances(
+                context, instances, requested_networks=requested_networks)
         except messaging.MessagingException as exc:
             _destroy_all(instances)
             raise _unreachable(exc) from exc

@@ -1,11 +1,16 @@
 """Instance: a server, its placement, and its vm/task/power state."""
 import json
 
+import sqlalchemy as sa
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova import conf
 from mininova.db import instances as db_instances
+from mininova.network import model as network_model
 from mininova.objects import base
+
+CONF = conf.CONF
 
 # Fields added in 1.1: what compute API microversions 2.3 to 2.100 show of a server.
 _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname",
@@ -17,6 +22,8 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
 _FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6", "auto_disk_config")
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
+# Fields read from other tables, never written through the instance.
+_LOADED_FIELDS = ("network_info",)
 
 
 class _JsonType(fields.FieldType):
@@ -38,7 +45,8 @@ class Instance(base.MininovaObject):
     #              availability_zone, scheduler_hints, flavor_extra_specs
     #              (compute API 2.3 - 2.100)
     # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6, auto_disk_config
-    VERSION = "1.2"
+    # Version 1.3: network_info
+    VERSION = "1.3"
 
     fields = {
         "id": fields.IntegerField(),
@@ -91,6 +99,10 @@ class Instance(base.MininovaObject):
         "access_ip_v6": fields.StringField(nullable=True),
         # NOTE: OS-DCF:diskConfig (AUTO is True), stored and shown only.
         "auto_disk_config": fields.BooleanField(default=False),
+        # NOTE: the VIF dicts of the server's allocated addresses (network/model.py),
+        # loaded from fixed_ips with the instance: computes, which have no database,
+        # get them with the instance over RPC.
+        "network_info": JsonField(default=[]),
     }
 
     @property
@@ -101,6 +113,8 @@ class Instance(base.MininovaObject):
     def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 3):
+            primitive.pop("network_info", None)
         if target < (1, 2):
             for name in _FIELDS_1_2:
                 primitive.pop(name, None)
@@ -109,18 +123,25 @@ class Instance(base.MininovaObject):
                 primitive.pop(name, None)
 
     def _set_from_db(self, db_row, fields=None) -> "Instance":
-        plain = [name for name in self.fields if name not in _JSON_FIELDS]
+        plain = [name for name in self.fields
+                 if name not in _JSON_FIELDS and name not in _LOADED_FIELDS]
         super()._set_from_db(db_row, plain)
         hints = db_row.scheduler_hints
         self.scheduler_hints = json.loads(hints) if hints else None
         # NOTE: servers created before migration 0005 kept no copy: none then.
         specs = db_row.flavor_extra_specs
         self.flavor_extra_specs = json.loads(specs) if specs else {}
+        # NOTE: a row just inserted has no addresses yet (nor a loaded collection).
+        loaded = "fixed_ips" not in sa.inspect(db_row).unloaded
+        self.network_info = [network_model.vif(CONF, row)
+                             for row in (db_row.fixed_ips if loaded else [])]
         self.obj_reset_changes()
         return self
 
     @staticmethod
     def _db_values(values: dict) -> dict:
+        for name in _LOADED_FIELDS:
+            values.pop(name, None)
         for name in _JSON_FIELDS:
             if values.get(name) is not None:
                 values[name] = json.dumps(values[name])
@@ -162,7 +183,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Instance 1.1
     # Version 1.2: Instance 1.2
-    VERSION = "1.2"
+    # Version 1.3: Instance 1.3
+    VERSION = "1.3"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod

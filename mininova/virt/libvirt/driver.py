@@ -146,6 +146,10 @@ class LibvirtDriver(driver.ComputeDriver):
             guest.add_device(vconfig.LibvirtConfigGuestDisk(
                 self._disk_path(instance), backing_path=backing[0] if backing else None,
                 backing_format=backing[1] if backing else "raw"))
+        # NOTE: the bridge itself is the host's (network/linux_net.py), not the guest's.
+        for vif in getattr(instance, "network_info", None) or []:
+            guest.add_device(vconfig.LibvirtConfigGuestInterface(
+                vif["mac"], vif["bridge"], mtu=vif.get("mtu")))
         # NOTE: append, so that the console of earlier boots survives a stop/start.
         guest.add_device(vconfig.LibvirtConfigGuestSerial(
             "file", source_path=self._console_log_path(instance), append=True))
