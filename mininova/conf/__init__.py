@@ -10,12 +10,13 @@ from mininova.conf import database
 from mininova.conf import default
 from mininova.conf import image
 from mininova.conf import libvirt
+from mininova.conf import notifications
 from mininova.conf import quota
 from mininova.conf import scheduler
 from mininova.conf import upgrade_levels
 
 CONF = cfg.CONF
 
-for _module in (default, api, compute, database, image, libvirt, quota, scheduler,
-                upgrade_levels):
+for _module in (default, api, compute, database, image, libvirt, notifications, quota,
+                scheduler, upgrade_levels):
     _module.register_opts(CONF)
