@@ -21,6 +21,7 @@ from mininova.compute import server_metadata
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.notifications import base as notifications
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -405,7 +406,11 @@ class API:
             return
         LOG.info("Deleting instance %s locally (host %s not up)", instance.uuid,
                  instance.host)
+        notifications.notify_about_instance_action(context, instance, instance.host,
+                                                   "delete", "start", source="nova-api")
         instance.destroy()
+        notifications.notify_about_instance_action(context, instance, instance.host,
+                                                   "delete", "end", source="nova-api")
 
     def update(self, context, instance, updates: dict):
         """PUT /servers/{id}: name, description, hostname, access IPs. Not a state

@@ -8,6 +8,7 @@ from oslo_versionedobjects import fields
 from mininova import conf
 from mininova.db import instances as db_instances
 from mininova.network import model as network_model
+from mininova.notifications import base as notifications
 from mininova.objects import base
 
 CONF = conf.CONF
@@ -169,8 +170,14 @@ class Instance(base.MininovaObject):
             updates.pop(key, None)
         if not updates and expected_task_state is None and expected_vm_state is None:
             return
+        old = None
+        if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
+            old = db_instances.instance_get_by_uuid(self.uuid)
         self._set_from_db(db_instances.instance_update(self.uuid, self._db_values(updates),
                                                  expected_task_state, expected_vm_state))
+        if old is not None:
+            notifications.send_update(self._context, old.vm_state, old.task_state, self,
+                                      notifications.source())
 
     @base.remotable
     def destroy(self) -> None:
