@@ -256,3 +256,31 @@ class ConfigDriveError(MininovaException):
 class HostNotImplemented(MininovaException):
     msg_fmt = "%(reason)s"
     code = 501
+
+
+# -- the flat network (Nova's messages; create answers these 400 as Nova does) ----------
+
+class NetworkNotFoundForCreate(Invalid):
+    msg_fmt = "Network %(network_id)s could not be found."
+
+
+class PortNotFound(Invalid):
+    msg_fmt = "Port id %(port_id)s could not be found."
+
+
+class PortInUse(Conflict):
+    msg_fmt = "Port %(port_id)s is still in use."
+
+
+class FixedIpAlreadyInUse(Invalid):
+    msg_fmt = ("Fixed IP address %(address)s is already in use on instance "
+               "%(instance_uuid)s.")
+
+
+class FixedIpNotFoundForNetwork(Invalid):
+    msg_fmt = ("Fixed IP address (%(address)s) does not exist in network "
+               "(%(network_uuid)s).")
+
+
+class NoMoreFixedIps(MininovaException):
+    msg_fmt = "No fixed IP addresses available for network: %(net)s"

@@ -17,6 +17,7 @@ from mininova import context as mn_context
 from mininova import objects
 from mininova import rpc
 from mininova.manager import Manager
+from mininova.notifications import base as notifications
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Service:
     def __init__(self, host: str, binary: str, topic: str, manager: Manager, transport):
         self.host = host
         self.binary = binary
+        notifications.set_source(binary)
         self.topic = topic
         self.manager = manager
         self.transport = transport

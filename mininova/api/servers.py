@@ -23,6 +23,7 @@ from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
 from mininova.db import instances as db_instances
+from mininova.network import api as network_api
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -133,10 +134,9 @@ class ServerCollection(_ServerList):
         if zone is not None and not _zone_available(req.context.ctxt, zone):
             raise exception.Invalid(message="The requested availability zone is not "
                                             "available")
-        if isinstance(server.get("networks"), list) and server["networks"]:
-            raise exception.Invalid(message="mininova has no networking: networks must "
-                                            "be 'auto', 'none' or left out.")
         min_count, max_count = _counts(server)
+        requested_networks = network_api.validate_networks(
+            req.context.ctxt, server.get("networks"), max_count)
         hints = (req.context.body.get("os:scheduler_hints")
                  or req.context.body.get("OS-SCH-HNT:scheduler_hints"))
         instance = self.compute_api.create(
@@ -147,7 +147,7 @@ class ServerCollection(_ServerList):
             metadata=server.get("metadata"), min_count=min_count, max_count=max_count,
             auto_disk_config=server.get("OS-DCF:diskConfig") == "AUTO",
             config_drive=strutils.bool_from_string(server.get("config_drive", False)),
-            **validation.access_ips(server))
+            requested_networks=requested_networks, **validation.access_ips(server))
         resp.status = falcon.HTTP_202
         if strutils.bool_from_string(server.get("return_reservation_id", False)):
             resp.media = {"reservation_id": instance.reservation_id}

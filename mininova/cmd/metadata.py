@@ -15,6 +15,7 @@ from oslo_log import log as logging
 from mininova.api.metadata import handler
 from mininova.cmd import common
 from mininova.network import linux_net
+from mininova.network import model
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
@@ -34,7 +35,6 @@ def prepare_host(conf: cfg.ConfigOpts) -> None:
     if conf.metadata.listen != linux_net.METADATA_ADDRESS:
         return
     net = conf.network
-    from mininova.network import model
     linux_net.ensure_bridge(net.bridge, net.cidr, model.gateway(conf), net.mtu)
     linux_net.ensure_metadata_address(net.bridge)
     LOG.info("Metadata address %s on bridge %s", linux_net.METADATA_ADDRESS, net.bridge)

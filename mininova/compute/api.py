@@ -21,6 +21,7 @@ from mininova.compute import server_metadata
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor import rpcapi as conductor_rpcapi
+from mininova.notifications import base as notifications
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -237,7 +238,8 @@ class API:
                metadata: dict[str, str] | None = None,
                access_ip_v4: str | None = None, access_ip_v6: str | None = None,
                auto_disk_config: bool = False, config_drive: bool = False,
-               min_count: int = 1, max_count: int = 1):
+               min_count: int = 1, max_count: int = 1,
+               requested_networks: list[dict] | None = None):
         """Validate, insert the instances as building/scheduling, cast them to the
         conductor in one request; the first instance (the others share its
         reservation_id).
@@ -249,8 +251,10 @@ class API:
         and the hostname (asked for from 2.90, else made from the name as Nova does).
         The flavor's extra specs are copied as its sizes are, for the embedded flavor
         (2.47). ``key_name`` names one of the caller's key pairs (400 otherwise); its
-        public key is copied onto the servers. ``config_drive`` asks for a config drive
-        (the compute adds one anyway under force_config_drive).
+        public key is copied onto the servers. ``requested_networks`` (checked by
+        network/api.validate_networks) goes to the conductor, which allocates.
+        ``config_drive`` asks for a config drive (the compute adds one anyway under
+        force_config_drive).
         """
         try:
             flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
@@ -311,7 +315,8 @@ class API:
                  "them", ", ".join(inst.uuid for inst in instances),
                  common["reservation_id"])
         try:
-            self.conductor_rpcapi.schedule_and_build_instances(context, instances)
+            self.conductor_rpcapi.schedule_and_build_instances(
+                context, instances, requested_networks=requested_networks)
         except messaging.MessagingException as exc:
             _destroy_all(instances)
             raise _unreachable(exc) from exc
@@ -404,7 +409,11 @@ class API:
             return
         LOG.info("Deleting instance %s locally (host %s not up)", instance.uuid,
                  instance.host)
+        notifications.notify_about_instance_action(context, instance, instance.host,
+                                                   "delete", "start", source="nova-api")
         instance.destroy()
+        notifications.notify_about_instance_action(context, instance, instance.host,
+                                                   "delete", "end", source="nova-api")
 
     def update(self, context, instance, updates: dict):
         """PUT /servers/{id}: name, description, hostname, access IPs. Not a state

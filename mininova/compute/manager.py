@@ -28,6 +28,7 @@ from mininova.compute.decorators import reverts_task_state
 from mininova.compute.decorators import wrap_exception
 from mininova.compute.decorators import wrap_instance_event
 from mininova.compute.decorators import wrap_instance_fault
+from mininova.notifications import base as notifications
 from mininova.virt import driver as virt_driver
 
 CONF = conf.CONF
@@ -119,16 +120,17 @@ class ComputeManager(manager.Manager):
                 # NOTE: recorded, so the API shows it and a repair builds it again.
                 instance.config_drive = True
             instance.save(expected_task_state=[task_states.SCHEDULING])
-            try:
-                self.driver.spawn(context, instance, image)
-            except Exception:
-                self._set_error(instance)
-                raise
-            instance.power_state = self.driver.get_info(instance).state
-            instance.vm_state = vm_states.ACTIVE
-            instance.task_state = None
-            instance.launched_at = timeutils.utcnow(with_timezone=True)
-            instance.save(expected_task_state=[task_states.SPAWNING])
+            with self._notify_action(context, instance, "create", error=True):
+                try:
+                    self.driver.spawn(context, instance, image)
+                except Exception:
+                    self._set_error(instance)
+                    raise
+                instance.power_state = self.driver.get_info(instance).state
+                instance.vm_state = vm_states.ACTIVE
+                instance.task_state = None
+                instance.launched_at = timeutils.utcnow(with_timezone=True)
+                instance.save(expected_task_state=[task_states.SPAWNING])
             LOG.info("Instance %s is active on %s", instance.uuid, self.host)
 
     @wrap_exception
@@ -137,16 +139,17 @@ class ComputeManager(manager.Manager):
     @wrap_instance_fault
     def stop_instance(self, context, instance) -> None:
         with self.instance_lock(instance.uuid, "stop"):
-            self.driver.power_off(instance, CONF.shutdown_timeout,
-                                  CONF.shutdown_retry_interval)
-            try:
-                instance.power_state = self.driver.get_info(instance).state
-            except exception.InstanceNotFound:
-                # NOTE: no guest left at all (start or a hard reboot defines it again).
-                instance.power_state = power_state.NOSTATE
-            instance.vm_state = vm_states.STOPPED
-            instance.task_state = None
-            instance.save(expected_task_state=[task_states.POWERING_OFF])
+            with self._notify_action(context, instance, "power_off"):
+                self.driver.power_off(instance, CONF.shutdown_timeout,
+                                      CONF.shutdown_retry_interval)
+                try:
+                    instance.power_state = self.driver.get_info(instance).state
+                except exception.InstanceNotFound:
+                    # NOTE: no guest left at all (start or a hard reboot defines it again).
+                    instance.power_state = power_state.NOSTATE
+                instance.vm_state = vm_states.STOPPED
+                instance.task_state = None
+                instance.save(expected_task_state=[task_states.POWERING_OFF])
 
     @wrap_exception
     @reverts_task_state
@@ -154,11 +157,12 @@ class ComputeManager(manager.Manager):
     @wrap_instance_fault
     def start_instance(self, context, instance) -> None:
         with self.instance_lock(instance.uuid, "start"):
-            self.driver.power_on(context, instance)
-            instance.power_state = self.driver.get_info(instance).state
-            instance.vm_state = vm_states.ACTIVE
-            instance.task_state = None
-            instance.save(expected_task_state=[task_states.POWERING_ON])
+            with self._notify_action(context, instance, "power_on"):
+                self.driver.power_on(context, instance)
+                instance.power_state = self.driver.get_info(instance).state
+                instance.vm_state = vm_states.ACTIVE
+                instance.task_state = None
+                instance.save(expected_task_state=[task_states.POWERING_ON])
 
     @wrap_exception
     @reverts_task_state
@@ -166,12 +170,13 @@ class ComputeManager(manager.Manager):
     @wrap_instance_fault
     def reboot_instance(self, context, instance, reboot_type: str) -> None:
         with self.instance_lock(instance.uuid, "reboot"):
-            self.driver.reboot(context, instance, reboot_type)
-            instance.power_state = self.driver.get_info(instance).state
-            instance.vm_state = vm_states.ACTIVE
-            instance.task_state = None
-            instance.save(expected_task_state=[task_states.REBOOTING,
-                                               task_states.REBOOTING_HARD])
+            with self._notify_action(context, instance, "reboot", error=True):
+                self.driver.reboot(context, instance, reboot_type)
+                instance.power_state = self.driver.get_info(instance).state
+                instance.vm_state = vm_states.ACTIVE
+                instance.task_state = None
+                instance.save(expected_task_state=[task_states.REBOOTING,
+                                                   task_states.REBOOTING_HARD])
 
     @wrap_exception
     @reverts_task_state
@@ -185,21 +190,22 @@ class ComputeManager(manager.Manager):
         no ephemeral disk, so ``preserve_ephemeral`` has nothing to keep.
         """
         with self.instance_lock(instance.uuid, "rebuild"):
-            power_on = instance.vm_state != vm_states.STOPPED
-            instance.task_state = task_states.REBUILD_SPAWNING
-            instance.save(expected_task_state=[task_states.REBUILDING])
-            try:
-                self.driver.rebuild(context, instance, image, power_on=power_on)
-            except Exception:
-                self._set_error(instance)
-                raise
-            instance.power_state = self.driver.get_info(instance).state
-            instance.vm_state = vm_states.ACTIVE if power_on else vm_states.STOPPED
-            instance.task_state = None
-            instance.launched_at = timeutils.utcnow(with_timezone=True)
-            instance.save(expected_task_state=[task_states.REBUILD_SPAWNING])
-            LOG.info("Instance %s rebuilt from image %s on %s", instance.uuid,
-                     instance.image_ref, self.host)
+            with self._notify_action(context, instance, "rebuild", error=True):
+                power_on = instance.vm_state != vm_states.STOPPED
+                instance.task_state = task_states.REBUILD_SPAWNING
+                instance.save(expected_task_state=[task_states.REBUILDING])
+                try:
+                    self.driver.rebuild(context, instance, image, power_on=power_on)
+                except Exception:
+                    self._set_error(instance)
+                    raise
+                instance.power_state = self.driver.get_info(instance).state
+                instance.vm_state = vm_states.ACTIVE if power_on else vm_states.STOPPED
+                instance.task_state = None
+                instance.launched_at = timeutils.utcnow(with_timezone=True)
+                instance.save(expected_task_state=[task_states.REBUILD_SPAWNING])
+                LOG.info("Instance %s rebuilt from image %s on %s", instance.uuid,
+                         instance.image_ref, self.host)
 
     @wrap_exception
     @reverts_task_state
@@ -207,13 +213,14 @@ class ComputeManager(manager.Manager):
     @wrap_instance_fault
     def terminate_instance(self, context, instance) -> None:
         with self.instance_lock(instance.uuid, "terminate"):
-            try:
-                self.driver.destroy(context, instance)
-            except Exception:
-                self._set_error(instance)
-                raise
-            instance.destroy()
-            LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
+            with self._notify_action(context, instance, "delete"):
+                try:
+                    self.driver.destroy(context, instance)
+                except Exception:
+                    self._set_error(instance)
+                    raise
+                instance.destroy()
+                LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
 
     def get_host_uptime(self, context) -> str:
         """This host's ``uptime`` line (a call from the API's os-hypervisors)."""
@@ -242,6 +249,22 @@ class ComputeManager(manager.Manager):
         return dataclasses.asdict(self.driver.get_instance_diagnostics(instance))
 
     # -- helpers ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _notify_action(self, context, instance, action: str, error: bool = False):
+        """instance.<action>.start, then .end when the work succeeded (or .error, for
+        the actions Nova reports failures of)."""
+        notifications.notify_about_instance_action(context, instance, self.host, action,
+                                                   "start")
+        try:
+            yield
+        except Exception as exc:
+            if error:
+                notifications.notify_about_instance_action(
+                    context, instance, self.host, action, "error", exception=exc)
+            raise
+        notifications.notify_about_instance_action(context, instance, self.host, action,
+                                                   "end")
 
     def _set_error(self, instance) -> None:
         """Put the instance in ERROR; the decorators then add the fault and event."""

@@ -8,6 +8,7 @@ from mininova import manager
 from mininova import objects
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
+from mininova.network import api as network_api
 from mininova.objects import base as objects_base
 from mininova.scheduler import rpcapi as scheduler_rpcapi
 
@@ -15,7 +16,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)
@@ -62,20 +63,26 @@ class ConductorManager(manager.Manager):
     # -- builds ----------------------------------------------------------------------
 
     def schedule_and_build_instances(self, context, instances: list | None = None,
-                                     instance=None) -> None:
-        """Schedule and build each of ``instances`` (1.1; ``instance`` alone in 1.0):
+                                     instance=None,
+                                     requested_networks: list[dict] | None = None) -> None:
+        """Schedule and build each of ``instances`` (1.1; ``instance`` alone in 1.0)
+        with the NICs of ``requested_networks`` (1.2; one on the network before):
         each is scheduled on its own, so a multi-create spreads like single boots and
-        one that finds no host goes to ERROR without stopping the others."""
+        one that finds no host (or no address) goes to ERROR without stopping the
+        others."""
         for inst in instances if instances is not None else [instance]:
-            self._schedule_and_build(context, inst)
+            self._schedule_and_build(context, inst, requested_networks)
 
-    def _schedule_and_build(self, context, instance) -> None:
-        """Ask the scheduler for a host (a call), then cast the build to that host."""
+    def _schedule_and_build(self, context, instance, requested_networks) -> None:
+        """Ask the scheduler for a host (a call), allocate the addresses, then cast the
+        build to that host."""
         event = "conductor_schedule_and_build_instances"
         objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
         try:
             host = self.scheduler_rpcapi.select_destinations(context, instance)
             image = objects.Image.get_by_id(context, instance.image_ref)
+            instance.network_info = network_api.allocate_for_instance(
+                context, instance, requested_networks)
         except exception.InstanceNotFound:
             LOG.info("Instance %s was deleted while scheduling", instance.uuid)
             return

@@ -4,6 +4,7 @@ Version history:
   1.0 - Initial version: ping, object_class_action_versions, object_action,
         object_backport_versions, schedule_and_build_instances
   1.1 - schedule_and_build_instances takes a list of instances (multi-create)
+  1.2 - schedule_and_build_instances takes requested_networks
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -14,7 +15,7 @@ from mininova import rpc
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 class ConductorAPI:
@@ -62,11 +63,19 @@ class ConductorAPI:
         return cctxt.call(context, "object_backport_versions", objinst=objinst,
                           object_versions=object_versions)
 
-    def schedule_and_build_instances(self, context, instances: list) -> None:
-        """Cast: pick a host for each of ``instances`` and have it built there.
+    def schedule_and_build_instances(self, context, instances: list,
+                                     requested_networks: list[dict] | None = None) -> None:
+        """Cast: pick a host for each of ``instances``, allocate its addresses (the NICs
+        of ``requested_networks``, see network/api.py) and have it built there.
 
-        A conductor capped below 1.1 takes one instance per cast.
+        A conductor capped below 1.2 gives every server one NIC on the network; below
+        1.1 it takes one instance per cast.
         """
+        if self.client.can_send_version("1.2"):
+            cctxt = self.client.prepare(version="1.2")
+            cctxt.cast(context, "schedule_and_build_instances", instances=instances,
+                       requested_networks=requested_networks)
+            return
         if self.client.can_send_version("1.1"):
             cctxt = self.client.prepare(version="1.1")
             cctxt.cast(context, "schedule_and_build_instances", instances=instances)

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from mininova import exception
 from mininova.db import api as db_api
+from mininova.db import fixed_ips as db_fixed_ips
 from mininova.db import instance_metadata as db_metadata
 from mininova.db import models
 
@@ -157,6 +158,9 @@ def instance_destroy(uuid: str) -> models.Instance:
         sess.execute(sa.delete(models.InstanceTag).where(
             models.InstanceTag.instance_uuid == uuid))
         db_metadata.metadata_destroy(sess, uuid)
+        # NOTE: the addresses are freed with the delete itself, whichever service
+        # deletes (the compute through the conductor, or the API locally).
+        db_fixed_ips.release_for_instance(uuid, sess)
     return row
 
 

@@ -156,6 +156,31 @@ class Instance(Base):
     # NOTE: whether the server has a config drive (asked for, or forced by the cloud).
     config_drive: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=false())
+    # NOTE: the server's addresses, loaded with it in one more query per request, so
+    # Instance.network_info travels with the instance to computes that have no database.
+    fixed_ips: Mapped[list["FixedIp"]] = relationship(
+        primaryjoin="Instance.uuid == foreign(FixedIp.instance_uuid)", lazy="selectin",
+        viewonly=True, order_by="FixedIp.id")
+
+
+class FixedIp(Base):
+    """One address of the flat network held by one server's NIC (its port).
+
+    A row exists only while the address is allocated: allocation inserts it, release
+    deletes it; the unique (network_id, address) constraint is what keeps two concurrent
+    boots from ever sharing an address.
+    """
+
+    __tablename__ = "fixed_ips"
+    __table_args__ = (UniqueConstraint("network_id", "address",
+                                       name="uniq_fixed_ips0network_id0address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[str] = mapped_column(String(36))
+    address: Mapped[str] = mapped_column(String(39))
+    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    port_id: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    project_id: Mapped[str] = mapped_column(String(255))
 
 
 class InstanceMetadata(Base):

@@ -1,12 +1,18 @@
 """Instance: a server, its placement, and its vm/task/power state."""
 import json
 
+import sqlalchemy as sa
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova import conf
 from mininova.db import instance_metadata as db_metadata
 from mininova.db import instances as db_instances
+from mininova.network import model as network_model
+from mininova.notifications import base as notifications
 from mininova.objects import base
+
+CONF = conf.CONF
 
 # Fields added in 1.1: what compute API microversions 2.3 to 2.100 show of a server.
 _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname",
@@ -20,6 +26,8 @@ _FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6", "auto_dis
 _FIELDS_1_4 = ("config_drive",)
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
+# Fields read from other tables, never written through the instance.
+_LOADED_FIELDS = ("network_info",)
 
 
 class _JsonType(fields.FieldType):
@@ -96,6 +104,10 @@ class Instance(base.MininovaObject):
         "access_ip_v6": fields.StringField(nullable=True),
         # NOTE: OS-DCF:diskConfig (AUTO is True), stored and shown only.
         "auto_disk_config": fields.BooleanField(default=False),
+        # NOTE: the VIF dicts of the server's allocated addresses (network/model.py),
+        # loaded from fixed_ips with the instance: computes, which have no database,
+        # get them with the instance over RPC.
+        "network_info": JsonField(default=[]),
         # NOTE: asked for at create, or set by the compute under force_config_drive; the
         # API shows it as Nova does ("True" or "").
         "config_drive": fields.BooleanField(default=False),
@@ -112,6 +124,8 @@ class Instance(base.MininovaObject):
         if target < (1, 4):
             for name in _FIELDS_1_4:
                 primitive.pop(name, None)
+        if target < (1, 3):
+            primitive.pop("network_info", None)
         if target < (1, 2):
             for name in _FIELDS_1_2:
                 primitive.pop(name, None)
@@ -120,18 +134,25 @@ class Instance(base.MininovaObject):
                 primitive.pop(name, None)
 
     def _set_from_db(self, db_row, fields=None) -> "Instance":
-        plain = [name for name in self.fields if name not in _JSON_FIELDS]
+        plain = [name for name in self.fields
+                 if name not in _JSON_FIELDS and name not in _LOADED_FIELDS]
         super()._set_from_db(db_row, plain)
         hints = db_row.scheduler_hints
         self.scheduler_hints = json.loads(hints) if hints else None
         # NOTE: servers created before migration 0005 kept no copy: none then.
         specs = db_row.flavor_extra_specs
         self.flavor_extra_specs = json.loads(specs) if specs else {}
+        # NOTE: a row just inserted has no addresses yet (nor a loaded collection).
+        loaded = "fixed_ips" not in sa.inspect(db_row).unloaded
+        self.network_info = [network_model.vif(CONF, row)
+                             for row in (db_row.fixed_ips if loaded else [])]
         self.obj_reset_changes()
         return self
 
     @staticmethod
     def _db_values(values: dict) -> dict:
+        for name in _LOADED_FIELDS:
+            values.pop(name, None)
         for name in _JSON_FIELDS:
             if values.get(name) is not None:
                 values[name] = json.dumps(values[name])
@@ -159,8 +180,14 @@ class Instance(base.MininovaObject):
             updates.pop(key, None)
         if not updates and expected_task_state is None and expected_vm_state is None:
             return
+        old = None
+        if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
+            old = db_instances.instance_get_by_uuid(self.uuid)
         self._set_from_db(db_instances.instance_update(self.uuid, self._db_values(updates),
                                                  expected_task_state, expected_vm_state))
+        if old is not None:
+            notifications.send_update(self._context, old.vm_state, old.task_state, self,
+                                      notifications.source())
 
     @base.remotable
     def get_metadata(self) -> dict:

@@ -8,6 +8,7 @@ from oslo_versionedobjects import fields
 from mininova import exception
 from mininova.db import api as db_api
 from mininova.db import services as db_services
+from mininova.notifications import base as notifications
 from mininova.objects import base
 
 # Nova's binary names, as os-services reports them and clients filter on them
@@ -87,6 +88,8 @@ class Service(base.MininovaObject):
                    if key in ("disabled", "disabled_reason", "forced_down")}
         if changes:
             self._set_from_db(db_services.service_update(self.id, changes))
+            notifications.notify_about_service_update(self._context, self,
+                                                      notifications.source())
 
     def destroy(self) -> None:
         """Delete the row (and the host's compute node, for a compute service)."""

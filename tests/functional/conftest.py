@@ -461,6 +461,15 @@ workers = 2
 [libvirt]
 connection_uri = test:///default
 virt_type = qemu
+
+# NOTE: every functional cloud sends both notification formats (test_notifications
+# listens), so the whole suite runs with notifications on.
+[oslo_messaging_notifications]
+driver = messagingv2
+
+[notifications]
+notification_format = both
+notify_on_state_change = vm_and_task_state
 {extra}""")
 
 

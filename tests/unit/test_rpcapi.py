@@ -59,7 +59,20 @@ def test_select_destinations_is_a_call(transport):
 def test_schedule_and_build_is_one_cast_for_all_instances(transport):
     other = mock.Mock(host=None, uuid="u2")
     _check(conductor_rpcapi.ConductorAPI(transport), "schedule_and_build_instances", "cast",
-           None, ([INSTANCE, other],), {"instances": [INSTANCE, other]}, version="1.1")
+           None, ([INSTANCE, other],), {"instances": [INSTANCE, other],
+                                        "requested_networks": None}, version="1.2")
+
+
+def test_schedule_and_build_capped_at_1_1_gives_no_requested_networks(transport, flags):
+    flags(conductor="1.1", group="upgrade_levels")
+    api = conductor_rpcapi.ConductorAPI(transport)
+    prepared = mock.Mock()
+    with mock.patch.object(api.client, "can_send_version", side_effect=lambda v: v <= "1.1"), \
+            mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        api.schedule_and_build_instances("ctxt", [INSTANCE], requested_networks=[])
+    prepare.assert_called_once_with(version="1.1")
+    prepared.cast.assert_called_once_with("ctxt", "schedule_and_build_instances",
+                                          instances=[INSTANCE])
 
 
 def test_schedule_and_build_capped_at_1_0_casts_each_instance(transport, flags):

@@ -19,16 +19,12 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
 from mininova.api.metadata import base
+from mininova.db import fixed_ips
 from mininova.db import instance_metadata as db_metadata
 
 LOG = logging.getLogger(__name__)
 
 FixedIpLookup = Callable[[object, str], "dict | None"]
-
-
-def _default_fixed_ip_lookup(context, address: str) -> dict | None:
-    from mininova.db import fixed_ips
-    return fixed_ips.get_by_address(context, address)
 
 
 class MetadataResource:
@@ -74,7 +70,7 @@ def create_app(conf, find_fixed_ip: FixedIpLookup | None = None) -> falcon.App:
     table) returns the allocation of an address, or None."""
     objects.register_all()
     app = falcon.App()
-    resource = MetadataResource(find_fixed_ip or _default_fixed_ip_lookup)
+    resource = MetadataResource(find_fixed_ip or fixed_ips.get_by_address)
     app.add_route("/", resource)
     app.add_route("/{path:path}", resource)
     return app

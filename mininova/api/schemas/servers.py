@@ -51,12 +51,16 @@ _access_ipv6 = {"type": "string", "format": "ipv6"}
 
 _networks_list = {"type": "array", "items": {
     "type": "object",
-    "properties": {"uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
-                   "fixed_ip": {"type": "string"}, "tag": tag},
+    "properties": {"uuid": {"type": "string", "format": "uuid"},
+                   "port": {"oneOf": [{"type": "string", "format": "uuid"},
+                                     {"type": "null"}]},
+                   "fixed_ip": {"type": "string",
+                                "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+                   "tag": tag},
     "additionalProperties": False}}
 
-# NOTE: mininova has no networking: "auto" and "none" both mean a server without
-# network interfaces (no address ever shows); see README "Networks".
+# NOTE: "auto" is one NIC on the cloud's flat network, "none" a server without NICs;
+# README "Networking".
 _networks = {"oneOf": [_networks_list, {"type": "string", "enum": ["auto", "none"]}]}
 
 # os:scheduler_hints: free-form like Nova's, with the well-known keys typed. They are

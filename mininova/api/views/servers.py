@@ -14,6 +14,7 @@ import falcon
 
 from mininova import availability_zones
 from mininova.api import api_version
+from mininova.api.views import addresses
 from mininova.api.views import isotime
 from mininova.api.views import links
 from mininova.api.views import usage_time
@@ -146,7 +147,7 @@ def _common(req: falcon.Request, instance, extras: Extras) -> dict:
         "flavor": _flavor(req, instance, extras),
         "created": isotime(instance.created_at),
         "updated": isotime(instance.updated_at or instance.created_at),
-        "addresses": {},
+        "addresses": addresses.index(instance.network_info, extended=True),
         "accessIPv4": instance.access_ip_v4 or "",
         "accessIPv6": instance.access_ip_v6 or "",
         "progress": 0,

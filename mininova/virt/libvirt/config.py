@@ -120,6 +120,29 @@ class LibvirtConfigGuestSerial(LibvirtConfigGuestDevice):
         return dev
 
 
+class LibvirtConfigGuestInterface(LibvirtConfigGuestDevice):
+    """A NIC on a host bridge: ``<interface type='bridge'>`` with mininova's MAC."""
+
+    root_name = "interface"
+
+    def __init__(self, mac: str, bridge: str, model: str = "virtio",
+                 mtu: int | None = None) -> None:
+        self.mac = mac
+        self.bridge = bridge
+        self.model = model
+        self.mtu = mtu
+
+    def format_dom(self) -> ET.Element:
+        dev = super().format_dom()
+        dev.set("type", "bridge")
+        _sub(dev, "mac", address=self.mac)
+        _sub(dev, "source", bridge=self.bridge)
+        _sub(dev, "model", type=self.model)
+        if self.mtu:
+            _sub(dev, "mtu", size=str(self.mtu))
+        return dev
+
+
 class LibvirtConfigGuest(LibvirtConfigObject):
     """A whole ``<domain>``: identity, sizing, boot, features and devices.
 

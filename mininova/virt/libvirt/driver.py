@@ -31,6 +31,8 @@ from oslo_utils import netutils
 
 from mininova import exception
 from mininova import objects
+from mininova.network import linux_net
+from mininova.network import model as network_model
 from mininova.virt import configdrive
 from mininova.virt import diagnostics
 from mininova.virt import driver
@@ -100,6 +102,10 @@ class LibvirtDriver(driver.ComputeDriver):
         self._conf = conf
         self._host = libvirt_host.Host(conf.libvirt.connection_uri,
                                        name_prefix=INSTANCE_NAME_PREFIX)
+        net = conf.network
+        self._dhcp = linux_net.Dnsmasq(
+            os.path.join(conf.state_path, "networks"), net.bridge, net.cidr,
+            network_model.gateway(conf), net.dns_servers, net.mtu)
 
     # -- service lifecycle -------------------------------------------------------------
 
@@ -108,6 +114,33 @@ class LibvirtDriver(driver.ComputeDriver):
         with libvirt_host.translate_errors():
             LOG.info("libvirt driver on %s: %s hypervisor version %s at %s",
                      host, conn.getType(), conn.getVersion(), self._conf.libvirt.connection_uri)
+        if not self._host.is_test_driver():
+            self._ensure_host_network()
+
+    # -- the host side of the network (real hypervisors only) -----------------------------
+
+    def _ensure_host_network(self) -> None:
+        """The bridge guests plug into, holding the gateway, and its dnsmasq: a real
+        hypervisor's NICs need both; the test hypervisor's exist only in its XML."""
+        net = self._conf.network
+        linux_net.ensure_bridge(net.bridge, net.cidr, network_model.gateway(self._conf),
+                                net.mtu)
+        self._dhcp.ensure()
+        LOG.info("Bridge %s and its DHCP server are up", net.bridge)
+
+    def _plug_vifs(self, instance: Any) -> None:
+        """Let dnsmasq serve each NIC its address before the guest asks for it."""
+        if self._host.is_test_driver():
+            return
+        hostname = getattr(instance, "hostname", None) or ""
+        for vif in getattr(instance, "network_info", None) or []:
+            self._dhcp.add_host(vif["mac"], vif["address"], hostname)
+
+    def _unplug_vifs(self, instance: Any) -> None:
+        if self._host.is_test_driver():
+            return
+        for vif in getattr(instance, "network_info", None) or []:
+            self._dhcp.remove_host(vif["mac"], vif["address"])
 
     def cleanup_host(self, host: str) -> None:
         self._host.close()
@@ -145,7 +178,8 @@ class LibvirtDriver(driver.ComputeDriver):
             return False
         os.makedirs(self._instance_dir(instance), exist_ok=True)
         server_metadata = instance.get_metadata() if hasattr(instance, "get_metadata") else {}
-        configdrive.build(self._config_drive_path(instance), instance, server_metadata)
+        configdrive.build(self._config_drive_path(instance), instance, server_metadata,
+                          getattr(instance, "network_info", None) or [])
         LOG.debug("Config drive written for %s", instance.name, instance_uuid=instance.uuid)
         return True
 
@@ -170,6 +204,10 @@ class LibvirtDriver(driver.ComputeDriver):
             guest.add_device(vconfig.LibvirtConfigGuestDisk(
                 self._disk_path(instance), backing_path=backing[0] if backing else None,
                 backing_format=backing[1] if backing else "raw"))
+        # NOTE: the bridge itself is the host's (network/linux_net.py), not the guest's.
+        for vif in getattr(instance, "network_info", None) or []:
+            guest.add_device(vconfig.LibvirtConfigGuestInterface(
+                vif["mac"], vif["bridge"], mtu=vif.get("mtu")))
         if with_config_drive:
             guest.add_device(vconfig.LibvirtConfigGuestDisk(
                 self._config_drive_path(instance), target_dev=CONFIG_DRIVE_DEV,
@@ -261,6 +299,7 @@ class LibvirtDriver(driver.ComputeDriver):
             raise
         xml = self.get_guest_config(instance, with_disk=with_disk, image=image,
                                     with_config_drive=with_config_drive).to_xml()
+        self._plug_vifs(instance)
         LOG.debug("Defining domain %s:\n%s", instance.name, xml, instance_uuid=instance.uuid)
         with libvirt_host.translate_errors(instance.uuid):
             domain = self._host.get_connection().defineXML(xml)
@@ -416,6 +455,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def destroy(self, context: Any, instance: Any) -> None:
         self._remove_domain(instance)
+        self._unplug_vifs(instance)
         self._delete_instance_files(instance)
         LOG.info("Destroyed domain %s", instance.name, instance_uuid=instance.uuid)
 

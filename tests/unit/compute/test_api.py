@@ -41,7 +41,8 @@ def test_create_inserts_building_instance_and_casts_to_conductor(api, ctxt, flav
     assert (instance.vm_state, instance.task_state) == (vm_states.BUILDING,
                                                         task_states.SCHEDULING)
     assert instance.memory_mb == 512 and instance.project_id == "p1"
-    api.conductor_rpcapi.schedule_and_build_instances.assert_called_once_with(ctxt, [instance])
+    api.conductor_rpcapi.schedule_and_build_instances.assert_called_once_with(
+        ctxt, [instance], requested_networks=None)
     actions = objects.InstanceActionList.get_by_instance_uuid(ctxt, instance.uuid)
     assert [a.action for a in actions] == ["create"]
     assert actions[0].request_id == "req-unit"

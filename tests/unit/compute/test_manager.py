@@ -1,100 +1,14 @@
 """ComputeManager start-up recovery (_init_instance) and power-state sync, on a real
 SQLite database through real objects, with a fake virt driver."""
-import uuid
 
 import pytest
 
 from mininova import exception
 from mininova import objects
-from mininova.compute import manager as compute_manager
 from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import vm_states
-from mininova.virt import driver as virt_driver
-
-HOST = "compute1"
-
-
-class FakeDriver(virt_driver.ComputeDriver):
-    """Guests as a dict uuid -> power state; records every call."""
-
-    def __init__(self):
-        self.guests: dict[str, int] = {}
-        self.calls: list[tuple] = []
-        self.fail: set[str] = set()
-
-    def _call(self, name, instance, *args):
-        self.calls.append((name, instance.uuid, *args))
-        if name in self.fail:
-            raise exception.HypervisorError(reason=f"{name} failed")
-        if instance.uuid not in self.guests and name != "destroy":
-            raise exception.InstanceNotFound(instance_id=instance.uuid)
-
-    def init_host(self, host):
-        pass
-
-    def spawn(self, context, instance, image):
-        self.guests[instance.uuid] = power_state.RUNNING
-
-    def power_off(self, instance, timeout=0, retry_interval=0):
-        self._call("power_off", instance, timeout, retry_interval)
-        self.guests[instance.uuid] = power_state.SHUTDOWN
-
-    def power_on(self, context, instance):
-        self._call("power_on", instance)
-        self.guests[instance.uuid] = power_state.RUNNING
-
-    def reboot(self, context, instance, reboot_type):
-        self._call("reboot", instance, reboot_type)
-        self.guests[instance.uuid] = power_state.RUNNING
-
-    def destroy(self, context, instance):
-        self._call("destroy", instance)
-        self.guests.pop(instance.uuid, None)
-
-    def get_info(self, instance):
-        if instance.uuid not in self.guests:
-            raise exception.InstanceNotFound(instance_id=instance.uuid)
-        return virt_driver.InstanceInfo(state=self.guests[instance.uuid])
-
-    def get_available_resource(self):
-        return {"vcpus": 4, "memory_mb": 4096, "local_gb": 10, "hypervisor_type": "fake",
-                "hypervisor_version": 1, "hypervisor_hostname": HOST}
-
-    def list_instance_uuids(self):
-        return list(self.guests)
-
-
-@pytest.fixture
-def driver(monkeypatch):
-    fake = FakeDriver()
-    monkeypatch.setattr(virt_driver, "load_driver", lambda conf: fake)
-    return fake
-
-
-@pytest.fixture
-def mgr(db, driver, flags):
-    flags(shutdown_timeout=7, shutdown_retry_interval=2)
-    manager = compute_manager.ComputeManager(HOST)
-    yield manager
-    manager._events.shutdown(wait=True)
-
-
-@pytest.fixture
-def make_instance(db, ctxt, driver):
-    def _make(vm_state=vm_states.ACTIVE, task_state=None, guest=power_state.RUNNING,
-              power=power_state.RUNNING):
-        inst = objects.Instance(ctxt, uuid=str(uuid.uuid4()), display_name="vm",
-                                project_id="p1", user_id="alice", image_ref="img",
-                                flavor_id="1", flavor_name="m1.tiny", memory_mb=512, vcpus=1,
-                                root_gb=1, host=HOST, vm_state=vm_state,
-                                task_state=task_state, power_state=power)
-        inst.create()
-        if guest is not None:
-            driver.guests[inst.uuid] = guest
-        return inst
-
-    return _make
+from tests.unit.compute.fakes import HOST
 
 
 def _reload(ctxt, instance):

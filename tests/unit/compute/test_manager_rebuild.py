@@ -15,8 +15,8 @@ from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.virt import diagnostics
 from mininova.virt import driver as virt_driver
-from tests.unit.compute.test_manager import HOST
-from tests.unit.compute.test_manager import FakeDriver
+from tests.unit.compute.fakes import HOST
+from tests.unit.compute.fakes import FakeDriver
 
 
 class RebuildFakeDriver(FakeDriver):

@@ -38,3 +38,51 @@ def test_each_instance_is_scheduled_and_cast_to_its_host(db, ctxt):
     assert [(c.args[1].uuid, c.args[3]) for c in built] == [(first.uuid, "h1"),
                                                            (third.uuid, "h2")]
     assert objects.Instance.get_by_uuid(ctxt, second.uuid).vm_state == "error"
+
+
+def _manager():
+    with mock.patch.object(conductor_manager.compute_rpcapi, "ComputeAPI"), \
+            mock.patch.object(conductor_manager.scheduler_rpcapi, "SchedulerAPI"):
+        mgr = conductor_manager.ConductorManager("conductor1", transport=None)
+    mgr.scheduler_rpcapi.select_destinations.return_value = "h1"
+    return mgr
+
+
+def test_build_allocates_an_address_the_compute_gets(db, ctxt):
+    objects.Image(ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
+                  container_format="bare", size=1, status="active", min_disk=0,
+                  min_ram=0).create()
+    first, second = _instance(ctxt, "a"), _instance(ctxt, "b")
+    mgr = _manager()
+    for inst in (first, second):
+        objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    mgr.schedule_and_build_instances(ctxt, instances=[first, second])
+    sent = [c.args[1].network_info for c in
+            mgr.compute_rpcapi.build_and_run_instance.call_args_list]
+    assert [[vif["address"] for vif in vifs] for vifs in sent] == [["10.99.0.2"],
+                                                                  ["10.99.0.3"]]
+    assert sent[0][0]["bridge"] == "mnbr0" and sent[0][0]["mac"].startswith("fa:16:3e:")
+    assert objects.Instance.get_by_uuid(ctxt, first.uuid).network_info == sent[0]
+    objects.Instance.get_by_uuid(ctxt, first.uuid).destroy()
+    third = _instance(ctxt, "c")
+    objects.InstanceAction.action_start(ctxt, third.uuid, "create")
+    mgr.schedule_and_build_instances(ctxt, instances=[third], requested_networks=[])
+    assert objects.Instance.get_by_uuid(ctxt, third.uuid).network_info == []
+
+
+def test_a_full_network_is_an_error_with_a_fault_and_nothing_allocated(db, ctxt, flags):
+    flags(cidr="10.98.0.0/30", group="network")  # one guest address: .2 (.1 the gateway)
+    objects.Image(ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
+                  container_format="bare", size=1, status="active", min_disk=0,
+                  min_ram=0).create()
+    first, second = _instance(ctxt, "a"), _instance(ctxt, "b")
+    mgr = _manager()
+    for inst in (first, second):
+        objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    mgr.schedule_and_build_instances(ctxt, instances=[first, second])
+    failed = objects.Instance.get_by_uuid(ctxt, second.uuid)
+    assert failed.vm_state == "error" and failed.network_info == []
+    fault = objects.InstanceFault.get_latest_for_instances(ctxt, [second.uuid])[second.uuid]
+    assert fault.message.startswith("No fixed IP addresses available for network")
+    assert [vif["address"] for vif in
+            objects.Instance.get_by_uuid(ctxt, first.uuid).network_info] == ["10.98.0.2"]

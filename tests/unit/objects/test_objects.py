@@ -13,7 +13,7 @@ EXPECTED = {
     "FlavorList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Instance": "1.4-93d0483950091e72804d7ac10aea7380",
+    "Instance": "1.4-bb12b51fcbe371d0bb04cd3b17348d0e",
     "InstanceAction": "1.1-01da3816b06e49bc5bc9129f89705a95",
     "InstanceActionEvent": "1.1-49a886c93aec98cbe4e5a2598585f437",
     "InstanceActionEventList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",

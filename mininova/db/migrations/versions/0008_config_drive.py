@@ -1,16 +1,14 @@
 """Whether a server has a config drive (config_drive at create, or force_config_drive).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-# NOTE: chained to 0006 until 0007 (the network's fixed_ips) is on main; the lead moves
-# it on at merge.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Nova's notifications: versioned payload objects and the functions that send them."""

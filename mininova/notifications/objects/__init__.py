@@ -1,0 +1,1 @@
+"""Versioned notification payloads, in Nova's names, shapes and versions."""
