@@ -8,9 +8,9 @@
 # Writes OUTPUT_DIR/vmlinuz, OUTPUT_DIR/initrd.img, OUTPUT_DIR/kernel-version and
 # OUTPUT_DIR/disk.qcow2: an MBR disk (syslinux's mbr.bin) with one FAT partition holding
 # the same kernel and initramfs, booted by syslinux (extlinux.conf, APPEND console=ttyS0).
-# --install       apt-get install what is missing (linux-image-amd64 busybox-static cpio,
-#                 and for the disk syslinux syslinux-common mtools dosfstools fdisk
-#                 qemu-utils)
+# --install       apt-get install what is missing (linux-image-amd64 busybox-static cpio
+#                 dropbear-bin, and for the disk syslinux syslinux-common mtools
+#                 dosfstools fdisk qemu-utils)
 # --no-disk       do not build (or register) disk.qcow2
 # --register CF   register them with `mininova-manage --config-file CF image create`:
 #                 NAME-kernel (aki), NAME-ramdisk (ari), NAME (kernel_id/ramdisk_id
@@ -19,9 +19,17 @@
 #                 "image_id=..", "disk_image_id=.." lines. Images that already exist under
 #                 those names are reused, not registered twice.
 #
-# The guest's /init (PID 1) mounts proc, sys and dev, loads the ACPI button and evdev
-# modules, prints "MININOVA-GUEST-BOOTED" on ttyS0, and runs a shell there. Kernel
-# command-line switches it understands:
+# The guest's /init (PID 1) mounts proc, sys, dev and devpts, loads its modules (ACPI
+# button, evdev, virtio NIC, IDE cdrom, iso9660), prints "MININOVA-GUEST-BOOTED" on ttyS0,
+# and runs a shell there. Beside it, /sbin/mininova-firstboot (a guest's first day, as
+# cloud-init would do it): DHCP on the first NIC (busybox udhcpc), the metadata from the
+# config drive (the cdrom labelled config-2) or else the metadata service
+# (http://169.254.169.254, busybox wget), the hostname, the public keys into
+# /root/.ssh/authorized_keys, user_data run when it starts with "#!", and an SSH server
+# (Debian's dropbear, its host key made at first boot). It reports on ttyS0:
+# "MININOVA-GUEST-NETWORK <nic> <address>", "MININOVA-GUEST-METADATA source=<config-drive|
+# metadata-service|none> hostname=<name> keys=<n>", "MININOVA-GUEST-USER-DATA rc=<rc>"
+# and "MININOVA-GUEST-SSH-READY". Kernel command-line switches it understands:
 #   mininova.noacpi=1          do not handle the ACPI power button (a guest that ignores a
 #                              clean shutdown request: the host must destroy it)
 #   mininova.poweroff_after=N  power off from inside after N seconds
@@ -58,7 +66,7 @@ done
 
 if [ "$install" = 1 ]; then
     missing=()
-    packages=(busybox-static cpio gzip)
+    packages=(busybox-static cpio gzip dropbear-bin)
     [ "$disk" = 0 ] || packages+=(syslinux syslinux-common mtools dosfstools fdisk qemu-utils)
     for pkg in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
@@ -91,6 +99,10 @@ if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
     log "no static $busybox: install busybox-static"; exit 1
 fi
 command -v cpio >/dev/null || { log "cpio not found: install cpio"; exit 1; }
+dropbear=/usr/sbin/dropbear
+dropbearkey=/usr/bin/dropbearkey
+[ -x "$dropbear" ] && [ -x "$dropbearkey" ] || {
+    log "no $dropbear or $dropbearkey: install dropbear-bin"; exit 1; }
 if [ "$disk" = 1 ]; then
     for tool in syslinux:syslinux mcopy:mtools mkfs.fat:dosfstools sfdisk:fdisk \
                 qemu-img:qemu-utils; do
@@ -105,29 +117,159 @@ out_dir=$(cd "$out_dir" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,mnt,root,etc/dropbear,lib/modules}
+chmod 700 "$root/root"
 cp "$busybox" "$root/bin/busybox"
-for applet in sh mount cat echo sleep poweroff reboot insmod grep sed dd ls setsid cttyhack; do
-    ln -sf busybox "$root/bin/$applet"
+# Every applet busybox has (sh, ip, udhcpc, wget, ping, hostname, mount, ...).
+for applet in $("$busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 
-# ACPI power button and event devices are modules in Debian's kernel; copy them with their
-# dependencies (modules.dep order: dependencies first when loaded in reverse).
+# dropbear and dropbearkey with the shared libraries (and loader) they link against.
+cp "$dropbear" "$root/sbin/dropbear"
+cp "$dropbearkey" "$root/bin/dropbearkey"
+while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done < <(ldd "$dropbear" "$dropbearkey" | grep -o '/[^ ]*' | grep -v ':$' | sort -u)
+cat > "$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+PASSWD
+echo "root:x:0:" > "$root/etc/group"
+echo /bin/sh > "$root/etc/shells"
+
+# Modules of Debian's kernel the guest loads, with their dependencies, dependencies
+# first (modules.dep lists a module's own dependencies after it, deepest last).
 modules=()
-for mod in kernel/drivers/acpi/button.ko kernel/drivers/input/evdev.ko; do
+for mod in kernel/drivers/acpi/button.ko kernel/drivers/input/evdev.ko \
+           kernel/drivers/virtio/virtio_pci.ko kernel/drivers/net/virtio_net.ko \
+           kernel/drivers/ata/ata_piix.ko kernel/drivers/scsi/sr_mod.ko \
+           kernel/fs/isofs/isofs.ko; do
     read -ra paths <<< "$(grep "^$mod:" "$moddir/modules.dep" | sed 's/://')"
-    for path in "${paths[@]}"; do
-        [ -e "$moddir/$path" ] && modules+=("$path")
+    for (( i=${#paths[@]}-1; i>=0; i-- )); do
+        path="${paths[$i]}"
+        [ -e "$moddir/$path" ] || continue
+        case " ${modules[*]} " in *" $path "*) ;; *) modules+=("$path") ;; esac
     done
 done
+: > "$root/lib/modules/load-order"
 for path in "${modules[@]}"; do
+    name=$(basename "$path"); name="${name%.xz}"; name="${name%.zst}"
     # Debian 12 ships plain .ko; newer releases compress them.
     case "$path" in
-        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$(basename "${path%.xz}")" ;;
-        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$(basename "${path%.zst}")" ;;
-        *) cp "$moddir/$path" "$root/lib/modules/" ;;
+        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$name" ;;
+        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$name" ;;
+        *) cp "$moddir/$path" "$root/lib/modules/$name" ;;
     esac
+    echo "$name" >> "$root/lib/modules/load-order"
 done
+
+# udhcpc's script: configure the lease it got (address, route, DNS, MTU).
+mkdir -p "$root/etc/udhcpc"
+cat > "$root/etc/udhcpc/default.script" <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+    deconfig) ip addr flush dev "$interface"; ip link set dev "$interface" up ;;
+    bound|renew)
+        ifconfig "$interface" "$ip" netmask "$subnet" up
+        [ -z "$mtu" ] || ip link set dev "$interface" mtu "$mtu"
+        for gw in $router; do ip route replace default via "$gw" dev "$interface"; break; done
+        : > /etc/resolv.conf
+        for ns in $dns; do echo "nameserver $ns" >> /etc/resolv.conf; done
+        echo "$ip" > /run/ipv4 ;;
+esac
+exit 0
+SCRIPT
+chmod 755 "$root/etc/udhcpc/default.script"
+
+# A guest's first day: network, metadata (config drive, else the metadata service),
+# hostname, keys, user_data, SSH. Run in the background by /init.
+cat > "$root/sbin/mininova-firstboot" <<'FIRSTBOOT'
+#!/bin/sh
+export PATH=/bin:/sbin
+say() { echo "$*" > /dev/ttyS0; }
+md=/run/mininova
+mkdir -p "$md" /root/.ssh /mnt/config
+chmod 700 /root/.ssh
+ip link set lo up
+
+nic=""
+for dev in /sys/class/net/*; do
+    [ "${dev##*/}" = lo ] || { nic="${dev##*/}"; break; }
+done
+if [ -n "$nic" ] && udhcpc -i "$nic" -s /etc/udhcpc/default.script -t 30 -T 1 -n >/dev/null 2>&1; then
+    say "MININOVA-GUEST-NETWORK $nic $(cat /run/ipv4)"
+else
+    say "MININOVA-GUEST-NETWORK-NONE ${nic:-no-nic}"
+fi
+
+json_string() {  # the first "KEY": "value" of a JSON file
+    grep -o "\"$1\": \"[^\"]*\"" "$2" | head -n 1 | sed "s/^\"$1\": \"//; s/\"\$//"
+}
+
+source=none
+# The config drive: a cdrom (the one holding openstack/), once its driver probed it.
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sr0 ] && break; sleep 0.3; done
+drive=""
+for dev in /dev/sr*; do
+    [ -b "$dev" ] && mount -t iso9660 -o ro "$dev" /mnt/config 2>/dev/null || continue
+    if [ -f /mnt/config/openstack/latest/meta_data.json ]; then drive="$dev"; break; fi
+    umount /mnt/config
+done
+if [ -n "$drive" ]; then
+    source=config-drive
+    latest=/mnt/config/openstack/latest
+    json_string hostname "$latest/meta_data.json" > "$md/hostname"
+    # NOTE: only the "keys" list (sorted before launch_index and the user's meta).
+    sed 's/"launch_index".*//' "$latest/meta_data.json" | grep -o '"data": "[^"]*"' \
+        | sed 's/^"data": "//; s/"$//; s/\\n$//' > "$md/keys"
+    [ ! -f "$latest/user_data" ] || cp "$latest/user_data" "$md/user_data"
+elif [ -f /run/ipv4 ]; then
+    url=http://169.254.169.254/latest
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        wget -q -T 3 -O "$md/hostname" "$url/meta-data/hostname" && break
+        sleep 1
+    done
+    if [ -s "$md/hostname" ]; then
+        source=metadata-service
+        : > "$md/keys"
+        for entry in $(wget -q -T 3 -O - "$url/meta-data/public-keys/" 2>/dev/null); do
+            wget -q -T 3 -O - "$url/meta-data/public-keys/${entry%%=*}/openssh-key" \
+                >> "$md/keys" && echo >> "$md/keys"
+        done
+        wget -q -T 3 -O "$md/user_data" "$url/user-data" 2>/dev/null \
+            || rm -f "$md/user_data"
+    fi
+fi
+
+name=$(cat "$md/hostname" 2>/dev/null)
+if [ -n "$name" ]; then
+    hostname "${name%%.*}"
+    echo "${name%%.*}" > /etc/hostname
+fi
+keys=0
+if [ -s "$md/keys" ]; then
+    grep -v '^$' "$md/keys" > /root/.ssh/authorized_keys
+    chmod 600 /root/.ssh/authorized_keys
+    keys=$(grep -c . /root/.ssh/authorized_keys)
+fi
+say "MININOVA-GUEST-METADATA source=$source hostname=$(hostname) keys=$keys"
+
+if [ -f "$md/user_data" ] && [ "$(head -c 2 "$md/user_data")" = "#!" ]; then
+    chmod 700 "$md/user_data"
+    "$md/user_data" > /dev/ttyS0 2>&1
+    say "MININOVA-GUEST-USER-DATA rc=$?"
+fi
+
+key=/etc/dropbear/dropbear_ed25519_host_key
+[ -f "$key" ] || dropbearkey -t ed25519 -f "$key" >/dev/null 2>&1
+if dropbear -r "$key" -s -p 22 2>/dev/null; then
+    say "MININOVA-GUEST-SSH-READY"
+else
+    say "MININOVA-GUEST-SSH-FAILED"
+fi
+FIRSTBOOT
+chmod 755 "$root/sbin/mininova-firstboot"
 
 cat > "$root/init" <<EOF
 #!/bin/sh
@@ -136,7 +278,12 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for mod in /lib/modules/*.ko; do insmod "\$mod" 2>/dev/null; done
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
+# NOTE: twice: a module whose dependency came later in the list loads the second time.
+for _ in 1 2; do
+    while read -r mod; do insmod "/lib/modules/\$mod" 2>/dev/null; done < /lib/modules/load-order
+done
 noacpi=0
 poweroff_after=""
 for arg in \$(cat /proc/cmdline); do
@@ -178,6 +325,7 @@ if [ -n "\$poweroff_after" ]; then
       poweroff -f ) &
 fi
 echo "$MARKER" > /dev/ttyS0
+/sbin/mininova-firstboot < /dev/null > /dev/null 2>&1 &
 while true; do
     setsid cttyhack sh -i < /dev/ttyS0 > /dev/ttyS0 2>&1
     sleep 1
