@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from mininova.network import linux_net
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import _find_script
@@ -45,6 +46,10 @@ SHUTDOWN_TIMEOUT = 5  # [DEFAULT] shutdown_timeout: the destroy fallback after t
 POWEROFF_AFTER = 6  # the self-powering-off guest's mininova.poweroff_after
 BASE_CMDLINE = "console=ttyS0 quiet"
 STARTUP_DEADLINE = 60.0
+# The guests' flat network on this host: its own bridge and range, so the suite touches
+# nothing else the host has (linux_net puts the gateway and 169.254.169.254 on it).
+BRIDGE = "mnbrq0"
+CIDR = "10.99.7.0/24"
 # Command -> Debian package of what tools/build-guest-image.sh needs for the whole disk.
 DISK_TOOLS = {"syslinux": "syslinux", "mcopy": "mtools", "mkfs.fat": "dosfstools",
               "sfdisk": "fdisk"}
@@ -266,6 +271,14 @@ workers = 2
 [libvirt]
 connection_uri = {URI}
 virt_type = {virt_type}
+
+[network]
+bridge = {BRIDGE}
+cidr = {CIDR}
+
+[metadata]
+listen = 169.254.169.254
+listen_port = 80
 """)
 
 
@@ -309,6 +322,12 @@ def _wait_for_compute(services: ServiceSet, api: ApiClient, end: float) -> None:
     pytest.fail(f"services not up within {STARTUP_DEADLINE}s: {last}\n{services.log_tails()}")
 
 
+def _remove_host_network(state_path: Path) -> None:
+    """Stop the suite's dnsmasq and remove its bridge (computes leave both running)."""
+    linux_net.Dnsmasq(str(state_path / "networks"), BRIDGE, CIDR, "").stop()
+    subprocess.run(["ip", "link", "del", "dev", BRIDGE], capture_output=True, check=False)
+
+
 def _remove_leftover_domains() -> None:
     """Destroy and undefine instance-* domains a failed test left on libvirtd."""
     for name in instance_domains():
@@ -326,7 +345,7 @@ def qemu_mininova(request, libvirtd, guest_image, virt_type, rabbit_vhost,  # no
                     "would delete them: remove them by hand first")
     scripts = {name: _find_script(name) for name in (
         "mininova-manage", "mininova-api", "mininova-conductor", "mininova-scheduler",
-        "mininova-compute")}
+        "mininova-compute", "mininova-metadata")}
     # NOTE: not under pytest's tmp dir (mode 0700): QEMU runs as libvirt-qemu and must reach
     # the files libvirt hands it (kernel, ramdisk, disk) through every parent directory.
     base = Path(tempfile.mkdtemp(prefix="mininova-qemu-", dir="/var/tmp"))
@@ -357,12 +376,16 @@ def qemu_mininova(request, libvirtd, guest_image, virt_type, rabbit_vhost,  # no
         end = time.monotonic() + STARTUP_DEADLINE
         _wait_for_api(services, api_url, end)
         _wait_for_compute(services, ApiClient(api_url), end)
+        # NOTE: after the compute, which made the bridge the metadata address goes on.
+        services.start("mininova-metadata", [scripts["mininova-metadata"],
+                                             "--config-file", str(conf)])
         yield QemuMininova(api_url=api_url, images=images, state_path=state_path,
                            log_dir=log_dir, services=services, compute_argv=compute_argv,
                            guest_image=guest_image, virt_type=virt_type)
     finally:
         services.stop()
         _remove_leftover_domains()
+        _remove_host_network(state_path)
         # NOTE: the logs stay for a failed run (the summary names their directory).
         if not request.session.testsfailed and not services.problems:
             shutil.rmtree(base, ignore_errors=True)

@@ -97,3 +97,18 @@ def test_disk_config_is_updatable(client):
     assert resp.status_code == 200, resp.text
     assert resp.json["server"]["OS-DCF:diskConfig"] == "AUTO"
     assert _show(client, uuid)["OS-DCF:diskConfig"] == "AUTO"
+
+
+@pytest.mark.parametrize("value,shown", [(True, "True"), ("true", "True"), ("1", "True"),
+                                         (False, ""), ("no", "")])
+def test_config_drive_is_stored_and_shown_as_nova_does(client, value, shown):
+    resp = _create(client, config_drive=value)
+    assert resp.status_code == 202, resp.text
+    assert _show(client, resp.json["server"]["id"])["config_drive"] == shown
+
+
+@pytest.mark.parametrize("value", ["maybe", 2, None])
+def test_config_drive_not_a_boolean_is_400(client, value):
+    resp = _create(client, config_drive=value)
+    assert resp.status_code == 400
+    assert "config_drive" in resp.json["badRequest"]["message"]
