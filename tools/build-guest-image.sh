@@ -24,7 +24,7 @@
 # and runs a shell there. Beside it, /sbin/mininova-firstboot (a guest's first day, as
 # cloud-init would do it): DHCP on the first NIC (busybox udhcpc), the metadata from the
 # config drive (the cdrom labelled config-2) or else the metadata service
-# (http://169.254.169.254, busybox wget), the hostname, the public keys into
+# (http://169.254.169.254, HTTP over busybox nc), the hostname, the public keys into
 # /root/.ssh/authorized_keys, user_data run when it starts with "#!", and an SSH server
 # (Debian's dropbear, its host key made at first boot). It reports on ttyS0:
 # "MININOVA-GUEST-NETWORK <nic> <address>", "MININOVA-GUEST-METADATA source=<config-drive|
@@ -207,6 +207,15 @@ json_string() {  # the first "KEY": "value" of a JSON file
     grep -o "\"$1\": \"[^\"]*\"" "$2" | head -n 1 | sed "s/^\"$1\": \"//; s/\"\$//"
 }
 
+# GET $1 from the metadata service into the file $2; fails unless it answers 200.
+# NOTE: HTTP by hand over nc: busybox-static's wget crashes (static glibc, no NSS).
+metadata_get() {
+    printf 'GET %s HTTP/1.0\r\nHost: 169.254.169.254\r\n\r\n' "$1" \
+        | nc -w 5 169.254.169.254 80 > "$md/response" 2>/dev/null || return 1
+    head -n 1 "$md/response" | grep -q '^HTTP/1\.[01] 200 ' || return 1
+    sed "1,/^$(printf '\r')\$/d" "$md/response" > "$2"
+}
+
 source=none
 # The config drive: a cdrom (the one holding openstack/), once its driver probed it.
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sr0 ] && break; sleep 0.3; done
@@ -225,20 +234,19 @@ if [ -n "$drive" ]; then
         | sed 's/^"data": "//; s/"$//; s/\\n$//' > "$md/keys"
     [ ! -f "$latest/user_data" ] || cp "$latest/user_data" "$md/user_data"
 elif [ -f /run/ipv4 ]; then
-    url=http://169.254.169.254/latest
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        wget -q -T 3 -O "$md/hostname" "$url/meta-data/hostname" && break
+        metadata_get /latest/meta-data/hostname "$md/hostname" && break
         sleep 1
     done
     if [ -s "$md/hostname" ]; then
         source=metadata-service
         : > "$md/keys"
-        for entry in $(wget -q -T 3 -O - "$url/meta-data/public-keys/" 2>/dev/null); do
-            wget -q -T 3 -O - "$url/meta-data/public-keys/${entry%%=*}/openssh-key" \
-                >> "$md/keys" && echo >> "$md/keys"
+        metadata_get /latest/meta-data/public-keys/ "$md/key-list"
+        for entry in $(cat "$md/key-list" 2>/dev/null); do
+            metadata_get "/latest/meta-data/public-keys/${entry%%=*}/openssh-key" \
+                "$md/key" && { cat "$md/key"; echo; } >> "$md/keys"
         done
-        wget -q -T 3 -O "$md/user_data" "$url/user-data" 2>/dev/null \
-            || rm -f "$md/user_data"
+        metadata_get /latest/user-data "$md/user_data" || rm -f "$md/user_data"
     fi
 fi
 
