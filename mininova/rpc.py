@@ -8,6 +8,7 @@ from oslo_messaging.rpc import dispatcher
 
 from mininova import context as mn_context
 from mininova import exception
+from mininova import metrics
 from mininova.objects import base as objects_base
 
 # NOTE: exceptions raised by a manager are re-raised on the caller's side only when
@@ -57,8 +58,31 @@ def get_client(transport: messaging.Transport, topic: str, version: str,
     forever, which suits services; the API bounds it to answer 503 instead of hanging).
     """
     target = messaging.Target(topic=topic, version=version)
-    return messaging.get_rpc_client(transport, target, version_cap=version_cap,
-                                    serializer=get_serializer(), retry=retry)
+    client = messaging.get_rpc_client(transport, target, version_cap=version_cap,
+                                      serializer=get_serializer(), retry=retry)
+    return _MeteredClient(client, topic) if metrics.enabled() else client
+
+
+class _MeteredClient:
+    """An RPC client whose calls and casts are timed for /metrics, by method and target."""
+
+    def __init__(self, client, topic: str, server: str | None = None) -> None:
+        self._client, self._topic, self._server = client, topic, server
+
+    def prepare(self, **kwargs) -> "_MeteredClient":
+        return _MeteredClient(self._client.prepare(**kwargs), self._topic,
+                              kwargs.get("server", self._server))
+
+    def can_send_version(self, version: str) -> bool:
+        return self._client.can_send_version(version)
+
+    def call(self, ctxt, method: str, **kwargs):
+        with metrics.rpc_timer("call", self._topic, method, self._server):
+            return self._client.call(ctxt, method, **kwargs)
+
+    def cast(self, ctxt, method: str, **kwargs) -> None:
+        with metrics.rpc_timer("cast", self._topic, method, self._server):
+            self._client.cast(ctxt, method, **kwargs)
 
 
 def get_server(transport: messaging.Transport, topic: str, host: str,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import falcon
 
+from mininova import metrics
 from mininova import objects
 from mininova import rpc
 from mininova.api import aggregates
@@ -51,9 +52,11 @@ def create_app(conf, transport=None) -> Callable:
     transport = transport or rpc.get_transport(conf)
     compute_api = compute_api_mod.API(transport)
     keypair_api = keypairs_api.KeypairAPI()
-    app = falcon.App(middleware=[
-        middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
-        middleware.MicroversionMiddleware()])
+    chain = [middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
+             middleware.MicroversionMiddleware()]
+    if metrics.enabled():
+        chain.insert(0, metrics.MetricsMiddleware())
+    app = falcon.App(middleware=chain)
     app.req_options.strip_url_path_trailing_slash = True
     faults.register(app)
     routes = {

@@ -10,6 +10,7 @@ from mininova.conf import database
 from mininova.conf import default
 from mininova.conf import image
 from mininova.conf import libvirt
+from mininova.conf import metrics
 from mininova.conf import network
 from mininova.conf import notifications
 from mininova.conf import quota
@@ -18,6 +19,6 @@ from mininova.conf import upgrade_levels
 
 CONF = cfg.CONF
 
-for _module in (default, api, compute, database, image, libvirt, network, notifications,
-                quota, scheduler, upgrade_levels):
+for _module in (default, api, compute, database, image, libvirt, metrics, network,
+                notifications, quota, scheduler, upgrade_levels):
     _module.register_opts(CONF)

@@ -7,6 +7,7 @@ from mininova.conf import database
 from mininova.conf import default
 from mininova.conf import image
 from mininova.conf import libvirt
+from mininova.conf import metrics
 from mininova.conf import network
 from mininova.conf import notifications
 from mininova.conf import quota
@@ -17,8 +18,8 @@ from mininova.conf import upgrade_levels
 def list_opts() -> list:
     """Return (group, options) pairs for the sample config generator."""
     merged: dict = collections.defaultdict(list)
-    for module in (default, compute, api, database, image, libvirt, network, notifications,
-                   quota, scheduler, upgrade_levels):
+    for module in (default, compute, api, database, image, libvirt, metrics, network,
+                   notifications, quota, scheduler, upgrade_levels):
         for group, opts in module.list_opts().items():
             merged[group].extend(opts)
     return list(merged.items())
