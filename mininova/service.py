@@ -17,6 +17,7 @@ from mininova import context as mn_context
 from mininova import metrics
 from mininova import objects
 from mininova import rpc
+from mininova import tracing
 from mininova.manager import Manager
 from mininova.notifications import base as notifications
 
@@ -89,6 +90,7 @@ class Service:
                             timeout)
                 drained = False
         self.manager.cleanup_host()
+        tracing.shutdown()
         LOG.info("%s on %s stopped", self.binary, self.host)
         return drained
 

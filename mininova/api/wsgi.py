@@ -12,6 +12,7 @@ import falcon
 from mininova import metrics
 from mininova import objects
 from mininova import rpc
+from mininova import tracing
 from mininova.api import aggregates
 from mininova.api import auth
 from mininova.api import availability_zone
@@ -42,18 +43,24 @@ from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
 from mininova.api import simple_tenant_usage
+from mininova.api import traces
 from mininova.api import versions
 from mininova.compute import api as compute_api_mod
 from mininova.compute import keypairs as keypairs_api
+from mininova.db import traces as db_traces
 
 
 def create_app(conf, transport=None) -> Callable:
     objects.register_all()
+    # NOTE: before any RPC client or database engine exists, so that they are traced.
+    tracing.setup("nova-api", conf.host, db_traces.add_spans)
     transport = transport or rpc.get_transport(conf)
-    compute_api = compute_api_mod.API(transport)
+    compute_api = tracing.wrap(compute_api_mod.API(transport), "compute.api")
     keypair_api = keypairs_api.KeypairAPI()
     chain = [middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
              middleware.MicroversionMiddleware()]
+    if tracing.enabled():
+        chain.insert(0, middleware.TracingMiddleware())
     if metrics.enabled():
         chain.insert(0, metrics.MetricsMiddleware())
     app = falcon.App(middleware=chain)
@@ -83,6 +90,7 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
+        traces.ROOT + "/traces/{request_id}": traces.TraceItem(),
         "/v2.1/os-networks": networks.NetworkCollection(),
         "/v2.1/os-networks/{network_id}": networks.NetworkItem(),
         "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(),

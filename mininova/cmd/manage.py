@@ -10,6 +10,7 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
 from mininova.cmd import common
+from mininova.cmd import trace_waterfall
 from mininova.db import migration
 from mininova.image import store as image_store
 
@@ -131,6 +132,10 @@ def _add_parsers(subparsers) -> None:
     create.add_argument("--id", help="image id (default: a new UUID)")
     create.set_defaults(func=image_create)
     image.add_parser("list", help="list images").set_defaults(func=image_list)
+
+    tracer = subparsers.add_parser("trace", help="print a request's trace as a waterfall")
+    tracer.add_argument("request_id", metavar="REQUEST_ID", help="req-<uuid>")
+    tracer.set_defaults(func=trace_waterfall.trace)
 
     service = subparsers.add_parser("service", help="services").add_subparsers(dest="action")
     service.required = True

@@ -20,6 +20,7 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import manager
 from mininova import objects
+from mininova import tracing
 from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import usage_audit
@@ -68,7 +69,8 @@ class ComputeManager(manager.Manager):
 
     def __init__(self, host: str):
         super().__init__(host)
-        self.driver = virt_driver.load_driver(CONF)
+        self.driver = tracing.wrap(virt_driver.load_driver(CONF), "virt",
+                                   skip=frozenset({"get_info", "register_event_listener"}))
         self.instance_lock = InstanceLocks()
         self._events = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="lifecycle")

@@ -15,10 +15,12 @@ from mininova.conf import network
 from mininova.conf import notifications
 from mininova.conf import quota
 from mininova.conf import scheduler
+from mininova.conf import tracing
 from mininova.conf import upgrade_levels
 
 CONF = cfg.CONF
 
 for _module in (default, api, compute, database, image, libvirt, metrics, network,
-                notifications, quota, scheduler, upgrade_levels):
+                notifications, quota, scheduler, tracing,
+                upgrade_levels):
     _module.register_opts(CONF)

@@ -12,6 +12,7 @@ from mininova.conf import network
 from mininova.conf import notifications
 from mininova.conf import quota
 from mininova.conf import scheduler
+from mininova.conf import tracing
 from mininova.conf import upgrade_levels
 
 
@@ -19,7 +20,8 @@ def list_opts() -> list:
     """Return (group, options) pairs for the sample config generator."""
     merged: dict = collections.defaultdict(list)
     for module in (default, compute, api, database, image, libvirt, metrics, network,
-                   notifications, quota, scheduler, upgrade_levels):
+                   notifications, quota, scheduler, tracing,
+                   upgrade_levels):
         for group, opts in module.list_opts().items():
             merged[group].extend(opts)
     return list(merged.items())

@@ -371,3 +371,24 @@ class AggregateMetadata(Base):
     aggregate_id: Mapped[int] = mapped_column(ForeignKey("aggregates.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
+
+
+class TraceSpan(Base):
+    """One finished span of a request's trace ([tracing] enabled)."""
+
+    __tablename__ = "trace_spans"
+    __table_args__ = (Index("trace_spans_trace_id_idx", "trace_id"),
+                      Index("trace_spans_request_id_idx", "request_id"),
+                      Index("trace_spans_start_ns_idx", "start_ns"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trace_id: Mapped[str] = mapped_column(String(32))
+    span_id: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    service: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    start_ns: Mapped[int] = mapped_column(BigInteger)
+    duration_ns: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attributes: Mapped[str] = mapped_column(Text)

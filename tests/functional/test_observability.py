@@ -1,6 +1,9 @@
-"""Prometheus metrics, scraped as Prometheus would: a small cloud of its own with
-[metrics] port set for each process (mininova-api's master sums its two workers)."""
+"""Seeing a request travel, on a small cloud of its own: Prometheus metrics scraped as
+Prometheus would ([metrics] port for each process; mininova-api's master sums its two
+workers) and request traces ([tracing] enabled) read through the trace API and
+mininova-manage trace."""
 import re
+import subprocess
 import time
 
 import pytest
@@ -11,6 +14,7 @@ from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
+from tests.functional.conftest import _find_script
 from tests.functional.conftest import _free_port
 from tests.functional.conftest import fresh_database
 from tests.functional.conftest import private_rabbit_vhost
@@ -18,6 +22,7 @@ from tests.functional.conftest import start_mininova
 
 HOST = "metrics1"
 DEADLINE = 20.0
+TRACING = "\n[tracing]\nenabled = true\n"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def cloud(tmp_path_factory):
             cloud = start_mininova(
                 services, base, db_url=db_url, compute_hosts=(HOST,),
                 transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}",
-                compute_conf={HOST: own(ports[HOST])},
+                compute_conf={HOST: own(ports[HOST])}, extra_conf=TRACING,
                 service_conf={"mininova-api": own(ports["api"]),
                               "mininova-conductor": own(ports["conductor"]),
                               "mininova-scheduler": own(ports["scheduler"])})
@@ -119,3 +124,72 @@ def test_servers_by_state_follow_the_cloud(cloud):
         servers.cleanup()
     _wait_for(ports["conductor"], "mininova_instances", lambda v: v == 0,
               vm_state="active", task_state="none")
+
+
+def _trace(api: ApiClient, request_id: str, want: set[str]) -> list[dict]:
+    """The trace's spans once every name in ``want`` is there (spans arrive in batches)."""
+    end = time.monotonic() + DEADLINE
+    while True:
+        resp = api.get(f"/mininova/v1/traces/{request_id}")
+        spans = resp.json()["trace"]["spans"] if resp.status_code == 200 else []
+        if want <= {s["name"] for s in spans}:
+            return spans
+        if time.monotonic() > end:
+            pytest.fail(f"trace of {request_id} lacks {want - {s['name'] for s in spans}} "
+                        f"after {DEADLINE}s: {resp.status_code} {resp.text[:2000]}")
+        time.sleep(0.2)
+
+
+def test_a_stop_is_traced_from_the_api_to_libvirt_and_back(cloud):
+    mininova, _, _ = cloud
+    api = ApiClient(mininova.api_url)
+    servers = ServerTracker(api, mininova.image_id)
+    try:
+        server_id = servers.create("traced")["id"]
+        resp = api.action(server_id, {"os-stop": None})
+        assert resp.status_code == 202, resp.text
+        request_id = resp.headers["X-Openstack-Request-Id"]
+        api.wait_for_status(server_id, "SHUTOFF")
+        spans = _trace(api, request_id, {
+            "POST /v2.1/servers/{server_id}/action", "compute.api.stop",
+            "rpc.cast compute.stop_instance", "compute.stop_instance", "virt.power_off",
+            "libvirt.shutdown", "rpc.call conductor.object_action Instance.save",
+            "conductor.object_action Instance.save", "db.update instances"})
+    finally:
+        servers.cleanup()
+    by_name = {s["name"]: s for s in spans}
+    by_id = {s["span_id"]: s for s in spans}
+    root = by_name["POST /v2.1/servers/{server_id}/action"]
+    assert (root["service"], root["parent_id"]) == ("nova-api", None)
+    assert root["attributes"]["http.status"] == "202"
+    cast = by_name["rpc.cast compute.stop_instance"]
+    assert cast["attributes"]["target"] == HOST
+    manager = by_name["compute.stop_instance"]
+    # The compute's span continues the API's cast across RabbitMQ.
+    assert (manager["service"], manager["host"]) == ("nova-compute", HOST)
+    assert manager["parent_id"] == cast["span_id"]
+    assert by_id[by_name["virt.power_off"]["parent_id"]]["name"] == "compute.stop_instance"
+    assert by_name["conductor.object_action Instance.save"]["service"] == "nova-conductor"
+    assert all(s["duration_ms"] >= 0 and s["offset_ms"] >= 0 for s in spans)
+    assert {s["trace_id"] for s in spans} == {root["trace_id"]}
+
+    out = subprocess.run(
+        [_find_script("mininova-manage"), "--config-file",
+         str(mininova.base_dir / "mininova.conf"), "trace", request_id],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    print(out.stdout)  # the waterfall, for whoever reads the test log
+    assert "libvirt.shutdown" in out.stdout and f"nova-compute@{HOST}" in out.stdout
+    assert "Where the time went" in out.stdout
+
+
+def test_the_trace_api_refuses_what_it_cannot_answer(cloud):
+    mininova, _, _ = cloud
+    api = ApiClient(mininova.api_url)
+    assert api.get("/mininova/v1/traces/not-a-request-id").status_code == 400
+    unknown = api.get("/mininova/v1/traces/req-00000000-0000-0000-0000-000000000000")
+    assert unknown.status_code == 404
+    assert "itemNotFound" in unknown.json()
+    member = api.clone(token="alice:project-a")
+    assert member.get("/mininova/v1/traces/req-00000000-0000-0000-0000-000000000000"
+                      ).status_code == 403
