@@ -12,7 +12,7 @@ from mininova.api import validation
 
 # The Image API v2 and Identity v3 subsets and mininova's own API have no compute
 # microversions.
-_NON_COMPUTE_ROOTS = ("/image", "/identity", "/mininova")
+_NON_COMPUTE_ROOTS = ("/image", "/identity", "/mininova", "/dashboard")
 
 
 class RequestContextMiddleware:

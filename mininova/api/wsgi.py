@@ -5,6 +5,7 @@ transport, the compute API) is made once here, never per request. With ``[api]
 auth_strategy = keystone`` the app comes back behind keystonemiddleware (api/auth.py).
 """
 import os
+import pathlib
 from collections.abc import Callable
 
 import falcon
@@ -48,6 +49,8 @@ from mininova.api import versions
 from mininova.compute import api as compute_api_mod
 from mininova.compute import keypairs as keypairs_api
 from mininova.db import traces as db_traces
+
+DASHBOARD_DIR = pathlib.Path(__file__).parent / "dashboard"
 
 
 def create_app(conf, transport=None) -> Callable:
@@ -156,6 +159,8 @@ def create_app(conf, transport=None) -> Callable:
     }
     for path, resource in routes.items():
         app.add_route(path, resource)
+    # NOTE: static files, outside the router (and so outside the OpenAPI description).
+    app.add_static_route("/dashboard", str(DASHBOARD_DIR), fallback_filename="index.html")
     if conf.api.auth_strategy == auth.NOAUTH2:
         # NOTE: with Keystone, Keystone is the identity service (api/identity.py).
         identity.add_routes(app)
