@@ -8,6 +8,7 @@ from mininova import manager
 from mininova import objects
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
+from mininova.db import allocations as db_allocations
 from mininova.objects import base as objects_base
 from mininova.scheduler import rpcapi as scheduler_rpcapi
 
@@ -93,6 +94,9 @@ class ConductorManager(manager.Manager):
             exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
         LOG.warning("Instance %s could not be scheduled: %s", instance.uuid, exc)
         objects.InstanceFault.from_exception(context, instance.uuid, exc, self.host).create()
+        # NOTE: a scheduler that answered too late, or an image gone after the claim:
+        # the build ends here, so does its claim.
+        db_allocations.release(instance.uuid)
         instance.vm_state = vm_states.ERROR
         instance.task_state = None
         try:

@@ -1,7 +1,8 @@
-"""Instances, their tags and the per-host usage the scheduler reads."""
+"""Instances, their tags and the per-project usage of a host (os-hosts)."""
 import sqlalchemy as sa
 
 from mininova import exception
+from mininova.db import allocations as db_allocations
 from mininova.db import api as db_api
 from mininova.db import instance_metadata as db_metadata
 from mininova.db import models
@@ -157,6 +158,9 @@ def instance_destroy(uuid: str) -> models.Instance:
         sess.execute(sa.delete(models.InstanceTag).where(
             models.InstanceTag.instance_uuid == uuid))
         db_metadata.metadata_destroy(sess, uuid)
+        # NOTE: last, once the instance row is locked (db/allocations.py's lock order).
+        sess.flush()
+        db_allocations.release_in(sess, uuid)
     return row
 
 
@@ -215,18 +219,6 @@ def instance_tag_delete(uuid: str, value: str) -> None:
                                                    tag.tag == value))
     if result.rowcount == 0:
         raise exception.TagNotFound(tag=value, instance_id=uuid)
-
-
-def host_usage() -> dict[str, dict]:
-    """Resources claimed per host by live instances: the scheduler's view of usage."""
-    inst = models.Instance
-    query = (sa.select(inst.host, sa.func.count(), sa.func.sum(inst.memory_mb),
-                       sa.func.sum(inst.vcpus), sa.func.sum(inst.root_gb))
-             .where(inst.deleted == 0, inst.host.is_not(None)).group_by(inst.host))
-    with db_api.session() as sess:
-        return {host: {"instances": n, "memory_mb": int(ram or 0), "vcpus": int(cpu or 0),
-                       "root_gb": int(disk or 0)}
-                for host, n, ram, cpu, disk in sess.execute(query)}
 
 
 def host_usage_by_project(host: str) -> dict[str, dict]:
