@@ -13,6 +13,7 @@ deadlock on one another. A deadlock the database reports anyway (MariaDB's gap l
 retried.
 """
 import functools
+import itertools
 import typing
 
 import sqlalchemy as sa
@@ -57,16 +58,16 @@ def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
 
 
 def _retry_on_deadlock(fn):
+    """Run the whole transaction again when the database chose it as a deadlock victim."""
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
-        for attempt in range(1, _DEADLOCK_RETRIES + 1):
+        for attempt in itertools.count(1):
             try:
                 return fn(*args, **kwargs)
             except sa.exc.DBAPIError as exc:
-                if not _is_deadlock(exc) or attempt == _DEADLOCK_RETRIES:
+                if not _is_deadlock(exc) or attempt >= _DEADLOCK_RETRIES:
                     raise
                 LOG.debug("Deadlock in %s (attempt %d); retrying", fn.__name__, attempt)
-        raise AssertionError("unreachable")
     return wrapped
 
 

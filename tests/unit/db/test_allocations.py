@@ -146,3 +146,34 @@ def test_upgrade_to_0007_counts_existing_servers(tmp_path, flags):
         "c1": {"instances": 2, "vcpus": 2, "memory_mb": 1024, "disk_gb": 6}}
     assert db_allocations.heal() == []
     db_api.dispose_engine()
+
+
+def test_a_deadlock_victim_is_run_again(db, monkeypatch):
+    """PostgreSQL's 40P01 and MariaDB's 1213 mean "run the transaction again"."""
+    _node("c1")
+    uid = _instance()
+    real_used, calls = db_allocations._used, []
+
+    class PgDeadlock(Exception):
+        pgcode = "40P01"
+
+    def used_once_deadlocked(sess, host):
+        calls.append(host)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("SELECT", {}, PgDeadlock())
+        return real_used(sess, host)
+
+    monkeypatch.setattr(db_allocations, "_used", used_once_deadlocked)
+    assert db_allocations.claim(uid, "c1", TINY, LIMITS)
+    assert calls == ["c1", "c1"]
+    assert _generation("c1") == 1  # the victim's bump was rolled back
+
+    def always_waiting(sess, host):
+        calls.append(host)
+        raise sa.exc.OperationalError("SELECT", {}, Exception(1205, "lock wait timeout"))
+
+    calls.clear()
+    monkeypatch.setattr(db_allocations, "_used", always_waiting)
+    with pytest.raises(sa.exc.OperationalError):
+        db_allocations.claim(uid, "c1", TINY, LIMITS)
+    assert len(calls) == db_allocations._DEADLOCK_RETRIES
