@@ -90,10 +90,11 @@ def _used(sess: orm.Session, host: str) -> Resources:
     return Resources(*(int(value) for value in row))
 
 
-def _delete(sess: orm.Session, consumer_uuid: str) -> int:
+def _drop_previous(sess: orm.Session, consumer_uuid: str) -> int:
     alloc = models.Allocation
-    # NOTE: only delete a row that exists: on MariaDB a DELETE that finds nothing takes a
-    # gap lock, and two claims' gap locks deadlock their INSERTs.
+    # NOTE: in a claim, only delete a row that exists: on MariaDB a DELETE that finds
+    # nothing takes a gap lock, and two claims' gap locks deadlock their INSERTs. The
+    # claim holds the instance's row, so nobody changes its allocation meanwhile.
     found = sess.scalar(sa.select(alloc.id).where(alloc.consumer_uuid == consumer_uuid))
     if found is None:
         return 0
@@ -125,7 +126,7 @@ def claim(consumer_uuid: str, host: str, request: Resources, limits: Resources, 
                     .execution_options(synchronize_session=False))
                 if placed.rowcount != 1:
                     raise exception.InstanceNotFound(instance_id=consumer_uuid)
-            _delete(sess, consumer_uuid)
+            _drop_previous(sess, consumer_uuid)
             used = _used(sess, host)
             if any(u + r > lim for u, r, lim in zip(used, request, limits, strict=True)):
                 raise _NoRoom()
@@ -145,8 +146,15 @@ def release(consumer_uuid: str) -> bool:
 
 
 def release_in(sess: orm.Session, consumer_uuid: str) -> bool:
-    """``release`` inside the caller's transaction (instance_destroy's)."""
-    return _delete(sess, consumer_uuid) > 0
+    """``release`` inside the caller's transaction (instance_destroy's).
+
+    A plain DELETE, a locking statement: on MariaDB a SELECT first would read the
+    transaction's snapshot, older than a claim that committed while this one waited for
+    the instance row, and leave that claim behind.
+    """
+    alloc = models.Allocation
+    return sess.execute(sa.delete(alloc).where(alloc.consumer_uuid == consumer_uuid)
+                        .execution_options(synchronize_session=False)).rowcount > 0
 
 
 def get_by_consumer(consumer_uuid: str) -> models.Allocation | None:
@@ -187,11 +195,11 @@ def move_allocations(source_consumer: str, target_consumer: str) -> bool:
     alloc = models.Allocation
     with db_api.session() as sess:
         row = sess.scalars(sa.select(alloc).where(alloc.consumer_uuid == source_consumer)
-                           ).first()
+                           .with_for_update()).first()
         if row is None:
             return False
-        _lock_host(sess, row.host)
-        _delete(sess, target_consumer)
+        # NOTE: the host's usage does not change, so its generation lock is not needed.
+        release_in(sess, target_consumer)
         sess.flush()
         row.consumer_uuid = target_consumer
     return True
