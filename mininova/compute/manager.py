@@ -123,7 +123,7 @@ class ComputeManager(manager.Manager):
                 try:
                     self.driver.spawn(context, instance, image)
                 except Exception:
-                    self._set_error(instance)
+                    self._build_failed(context, instance)
                     raise
                 instance.power_state = self.driver.get_info(instance).state
                 instance.vm_state = vm_states.ACTIVE
@@ -274,6 +274,12 @@ class ComputeManager(manager.Manager):
         except exception.InstanceNotFound:
             pass
 
+    def _build_failed(self, ctxt, instance) -> None:
+        """ERROR, and free the build's claim: Nova deletes the allocations of a build
+        that failed and is not rescheduled."""
+        self._set_error(instance)
+        objects.Allocation.release(ctxt, instance.uuid)
+
     def _init_instance(self, ctxt, instance) -> None:
         """Resolve a task a previous run of this service left half done (Nova's rules).
 
@@ -294,7 +300,7 @@ class ComputeManager(manager.Manager):
                 or instance.vm_state == vm_states.BUILDING):
             exc = exception.MininovaException("Build interrupted by a compute restart")
             objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
-            self._set_error(instance)
+            self._build_failed(ctxt, instance)
             return
         redo = {
             task_states.POWERING_OFF: lambda: self.driver.power_off(

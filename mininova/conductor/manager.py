@@ -10,6 +10,7 @@ from mininova import objects
 from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
+from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
 from mininova.network import api as network_api
 from mininova.objects import base as objects_base
@@ -121,6 +122,9 @@ class ConductorManager(manager.Manager):
             exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
         LOG.warning("Instance %s could not be scheduled: %s", instance.uuid, exc)
         objects.InstanceFault.from_exception(context, instance.uuid, exc, self.host).create()
+        # NOTE: a scheduler that answered too late, or an image gone after the claim:
+        # the build ends here, so does its claim.
+        db_allocations.release(instance.uuid)
         instance.vm_state = vm_states.ERROR
         instance.task_state = None
         try:

@@ -8,6 +8,7 @@ from mininova import objects
 from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import vm_states
+from mininova.db import allocations as db_allocations
 from tests.unit.compute.fakes import HOST
 
 
@@ -27,10 +28,31 @@ def _faults(ctxt, instance):
 def test_interrupted_build_becomes_error_with_a_fault(mgr, make_instance, ctxt, vm_state,
                                                       task_state):
     inst = make_instance(vm_state=vm_state, task_state=task_state)
+    db_allocations.heal()
     mgr._init_instance(ctxt, inst)
     got = _reload(ctxt, inst)
     assert (got.vm_state, got.task_state) == (vm_states.ERROR, None)
     assert inst.uuid in _faults(ctxt, inst)
+    # A failed build frees its claim, as Nova deletes its allocations.
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid) is None
+
+
+def test_failed_spawn_is_error_and_frees_the_claim(mgr, make_instance, ctxt, driver,
+                                                   monkeypatch):
+    inst = make_instance(vm_state=vm_states.BUILDING, task_state=task_states.SCHEDULING,
+                         guest=None)
+    db_allocations.heal()
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid).host == HOST
+
+    def spawn_fails(context, instance, image):
+        raise exception.HypervisorError(reason="spawn failed")
+
+    monkeypatch.setattr(driver, "spawn", spawn_fails)
+    objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    with pytest.raises(exception.HypervisorError):
+        mgr.build_and_run_instance(ctxt, instance=inst, image=None)
+    assert _reload(ctxt, inst).vm_state == vm_states.ERROR
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid) is None
 
 
 def test_interrupted_stop_is_done_again(mgr, make_instance, ctxt, driver):

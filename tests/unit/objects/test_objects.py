@@ -6,6 +6,7 @@ from mininova.objects import base
 # Update a hash only together with the object's VERSION (and its comment line).
 EXPECTED = {
     "Aggregate": "1.0-a82cfec6f6db60de422f6cbc3e4d62fe",
+    "Allocation": "1.0-caa2df34bb1e9e005130904640fad8a8",
     "AggregateList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ComputeNode": "1.1-b3a329df68803b03c2711c5adba749c2",
     "ComputeNodeList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
