@@ -123,6 +123,17 @@ def end_root(started: tuple[Any, Any] | None, name: str, **attributes) -> None:
     otel_context.detach(token)
 
 
+def annotate(**attributes) -> None:
+    """Add ``attributes`` to the current span, when one is recording."""
+    if not enabled() or getattr(_LOCAL, "suppressed", False):
+        return
+    from opentelemetry import trace
+
+    current = trace.get_current_span()
+    if current.is_recording():
+        current.set_attributes(_attrs(attributes))
+
+
 def inject() -> dict | None:
     """The current span as a W3C traceparent carrier, for the RPC context."""
     if not enabled():

@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from mininova import conf
 from mininova import exception
 from mininova import manager
+from mininova import tracing
 from mininova.db import allocations as db_allocations
 from mininova.scheduler import filters as filters_mod
 from mininova.scheduler import host_manager
@@ -31,12 +32,17 @@ class SchedulerManager(manager.Manager):
         rejected: dict[str, str] = {}
         candidates = self._filter(hosts, instance, rejected)
         wanted = db_allocations.requested(instance)
-        for host in weights.sort_hosts(candidates, CONF.filter_scheduler.ram_weight_multiplier):
+        multiplier = CONF.filter_scheduler.ram_weight_multiplier
+        ranked = weights.sort_hosts(candidates, multiplier)
+        tracing.annotate(**{"weighed": ", ".join(
+            f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
+        for host in ranked:
             # NOTE: the claim also sets the instance's host, in the same transaction.
             if db_allocations.claim(instance.uuid, host.host, wanted, host.limits()):
                 LOG.info("Instance %s goes to %s", instance.uuid, host.host)
                 return host.host
             rejected[host.host] = "claimed full by concurrent builds"
+            tracing.annotate(**{f"claim_lost.{host.host}": True})
         why = "; ".join(f"{h}: {r}" for h, r in sorted(rejected.items()))
         raise exception.NoValidHost(
             reason=f"No host can take {wanted.memory_mb} MB RAM, {wanted.vcpus} vCPU, "
@@ -53,4 +59,6 @@ class SchedulerManager(manager.Manager):
                 else:
                     rejected[host.host] = flt.reason
             candidates = passed
+            tracing.annotate(**{f"filter.{type(flt).__name__}": ", ".join(
+                h.host for h in candidates) or "(none)"})
         return candidates

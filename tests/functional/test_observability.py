@@ -193,3 +193,24 @@ def test_the_trace_api_refuses_what_it_cannot_answer(cloud):
     member = api.clone(token="alice:project-a")
     assert member.get("/mininova/v1/traces/req-00000000-0000-0000-0000-000000000000"
                       ).status_code == 403
+
+
+def test_a_boot_trace_shows_the_scheduler_decision(cloud):
+    mininova, _, _ = cloud
+    api = ApiClient(mininova.api_url)
+    servers = ServerTracker(api, mininova.image_id)
+    try:
+        resp = api.create_server("scheduled", "1", mininova.image_id)
+        assert resp.status_code == 202, resp.text
+        servers.track(resp.json()["server"]["id"])
+        api.wait_for_status(resp.json()["server"]["id"], "ACTIVE")
+        spans = _trace(api, resp.headers["X-Openstack-Request-Id"], {
+            "conductor.schedule_and_build_instances", "scheduler.select_destinations",
+            "compute.build_and_run_instance", "virt.spawn", "libvirt.defineXML",
+            "libvirt.create"})
+    finally:
+        servers.cleanup()
+    decision = next(s for s in spans if s["name"] == "scheduler.select_destinations")
+    kept = {k: v for k, v in decision["attributes"].items() if k.startswith("filter.")}
+    assert kept and all(v == HOST for v in kept.values()), decision["attributes"]
+    assert decision["attributes"]["weighed"].startswith(f"{HOST}=")
