@@ -9,8 +9,9 @@ from mininova.api import api_version
 from mininova.api import auth
 from mininova.api import validation
 
-# The Image API v2 and Identity v3 subsets have no compute microversions.
-_NON_COMPUTE_ROOTS = ("/image", "/identity")
+# The Image API v2, Networking API v2.0 and Identity v3 subsets have no compute
+# microversions.
+_NON_COMPUTE_ROOTS = ("/image", "/network", "/identity")
 
 
 class RequestContextMiddleware:
