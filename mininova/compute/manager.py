@@ -119,6 +119,7 @@ class ComputeManager(manager.Manager):
             try:
                 self.driver.spawn(context, instance, image)
             except Exception:
+                self._deallocate_networks(instance)
                 self._set_error(instance)
                 raise
             instance.power_state = self.driver.get_info(instance).state
@@ -239,6 +240,14 @@ class ComputeManager(manager.Manager):
         return dataclasses.asdict(self.driver.get_instance_diagnostics(instance))
 
     # -- helpers ---------------------------------------------------------------------
+
+    @staticmethod
+    def _deallocate_networks(instance) -> None:
+        """Free a failed build's addresses (Nova's _cleanup_allocated_networks)."""
+        try:
+            instance.deallocate_networks()
+        except exception.MininovaException:
+            LOG.exception("Could not free the addresses of instance %s", instance.uuid)
 
     def _set_error(self, instance) -> None:
         """Put the instance in ERROR; the decorators then add the fault and event."""
