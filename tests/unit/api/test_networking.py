@@ -68,6 +68,7 @@ def test_networks_reach_the_conductor_as_requests(client, cast):
      "Fixed IP address (192.168.1.5) does not exist in network"),
     ([{"uuid": "NET", "fixed_ip": "10.99.0.1"}], 400, "does not exist in network"),
     ([{"fixed_ip": "10.99.0.5"}], 400, "Bad network format: missing 'uuid'"),
+    ([{"uuid": "NET", "tag": "nic1"}], 400, "Device tags are not supported"),
     (None, 400, "Invalid input"),
 ])
 def test_bad_networks_are_refused_as_nova_does(client, networks, code, message):
