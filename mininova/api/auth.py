@@ -27,7 +27,7 @@ STRATEGIES = (NOAUTH2, KEYSTONE)
 # OpenAPI description (api/openapi.py).
 PUBLIC_PATHS = frozenset({"/openapi.json",
                           "/", "/v2", "/v2/", "/v2.1", "/v2.1/",
-                          "/image", "/image/", "/image/versions",
+                          "/image", "/image/", "/image/versions", "/network", "/network/",
                           "/identity", "/identity/", "/identity/v3", "/identity/v3/"})
 # The dashboard's static files: the page signs in with the API's own tokens.
 PUBLIC_PREFIXES = ("/dashboard",)

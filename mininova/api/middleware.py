@@ -10,9 +10,9 @@ from mininova.api import api_version
 from mininova.api import auth
 from mininova.api import validation
 
-# The Image API v2 and Identity v3 subsets and mininova's own API have no compute
-# microversions.
-_NON_COMPUTE_ROOTS = ("/image", "/identity", "/mininova", "/dashboard")
+# The Image API v2, Networking API v2.0 and Identity v3 subsets, mininova's own API and
+# the dashboard have no compute microversions.
+_NON_COMPUTE_ROOTS = ("/image", "/network", "/identity", "/mininova", "/dashboard")
 
 
 class RequestContextMiddleware:

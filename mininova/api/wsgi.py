@@ -30,9 +30,11 @@ from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
 from mininova.api import instance_usage_audit_log
+from mininova.api import ips
 from mininova.api import keypairs
 from mininova.api import middleware
 from mininova.api import migrations
+from mininova.api import network_v2
 from mininova.api import networks
 from mininova.api import openapi
 from mininova.api import quota_classes
@@ -80,6 +82,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
         "/v2.1/servers/{server_id}/diagnostics":
             server_diagnostics.ServerDiagnostics(compute_api),
+        "/v2.1/servers/{server_id}/ips": ips.IpCollection(compute_api),
+        "/v2.1/servers/{server_id}/ips/{network_label}": ips.IpItem(compute_api),
         "/v2.1/servers/{server_id}/metadata": server_metadata.ServerMetadata(compute_api),
         "/v2.1/servers/{server_id}/metadata/{key}":
             server_metadata.ServerMetadataItem(compute_api),
@@ -156,6 +160,17 @@ def create_app(conf, transport=None) -> Callable:
         "/image/v2/images": image_v2.ImageCollection(),
         "/image/v2/images/{image_id}": image_v2.ImageItem(),
         "/image/v2/images/{image_id}/file": image_v2.ImageFile(),
+        # The Networking API v2.0 subset, under its own root (devstack's for Neutron).
+        "/network": network_v2.Versions(),
+        "/network/v2.0/extensions": network_v2.ExtensionCollection(),
+        "/network/v2.0/networks": network_v2.NetworkCollection(),
+        "/network/v2.0/networks/{network_id}": network_v2.NetworkItem(),
+        "/network/v2.0/subnets": network_v2.SubnetCollection(),
+        "/network/v2.0/subnets/{subnet_id}": network_v2.SubnetItem(),
+        "/network/v2.0/ports": network_v2.PortCollection(),
+        "/network/v2.0/ports/{port_id}": network_v2.PortItem(),
+        "/network/v2.0/security-groups": network_v2.SecurityGroupCollection(),
+        "/network/v2.0/security-groups/{group_id}": network_v2.SecurityGroupItem(),
     }
     for path, resource in routes.items():
         app.add_route(path, resource)

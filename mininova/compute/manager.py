@@ -265,6 +265,14 @@ class ComputeManager(manager.Manager):
         notifications.notify_about_instance_action(context, instance, self.host, action,
                                                    "end")
 
+    @staticmethod
+    def _deallocate_networks(instance) -> None:
+        """Free a failed build's addresses (Nova's _cleanup_allocated_networks)."""
+        try:
+            instance.deallocate_networks()
+        except exception.MininovaException:
+            LOG.exception("Could not free the addresses of instance %s", instance.uuid)
+
     def _set_error(self, instance) -> None:
         """Put the instance in ERROR; the decorators then add the fault and event."""
         try:
@@ -275,8 +283,9 @@ class ComputeManager(manager.Manager):
             pass
 
     def _build_failed(self, ctxt, instance) -> None:
-        """ERROR, and free the build's claim: Nova deletes the allocations of a build
-        that failed and is not rescheduled."""
+        """ERROR, and free the build's claim and addresses: Nova deletes the allocations
+        of a build that failed and is not rescheduled, and cleans up its networks."""
+        self._deallocate_networks(instance)
         self._set_error(instance)
         objects.Allocation.release(ctxt, instance.uuid)
 

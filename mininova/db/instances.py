@@ -40,7 +40,8 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     text); ``changes_since`` / ``changes_before`` bound the last change and also return
     instances deleted in that window, as Nova does; ``deleted`` True lists only deleted
     instances; ``tags`` (all of), ``tags_any``, ``not_tags`` (not all of) and
-    ``not_tags_any`` (none of) take lists of tags.
+    ``not_tags_any`` (none of) take lists of tags; ``ip`` is a regular expression one of
+    the instance's addresses matches from its start (Nova's re.match).
     """
     inst = models.Instance
     filters = dict(filters)
@@ -50,6 +51,11 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     if "name" in filters:
         regex["display_name"] = filters.pop("name")
     query = sa.select(inst).where(*_tag_conditions(filters))
+    if "ip" in filters:
+        fip = models.FixedIp
+        query = query.where(sa.exists().where(
+            fip.instance_uuid == inst.uuid,
+            fip.address.regexp_match(f"^(?:{filters.pop('ip')})")))
     changed = sa.func.coalesce(inst.updated_at, inst.created_at)
     if filters.pop("deleted", False):
         query = query.where(inst.deleted != 0)

@@ -6,6 +6,7 @@ from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova import conf
+from mininova.db import fixed_ips as db_fixed_ips
 from mininova.db import instances as db_instances
 from mininova.network import model as network_model
 from mininova.notifications import base as notifications
@@ -47,7 +48,8 @@ class Instance(base.MininovaObject):
     #              (compute API 2.3 - 2.100)
     # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6, auto_disk_config
     # Version 1.3: network_info
-    VERSION = "1.3"
+    # Version 1.4: deallocate_networks()
+    VERSION = "1.4"
 
     fields = {
         "id": fields.IntegerField(),
@@ -180,6 +182,14 @@ class Instance(base.MininovaObject):
                                       notifications.source())
 
     @base.remotable
+    def deallocate_networks(self) -> None:
+        """Free the instance's addresses: a build that failed on its host keeps none, as
+        in Nova (the conductor allocated them; the compute has no database)."""
+        db_fixed_ips.release_for_instance(self.uuid)
+        self.network_info = []
+        self.obj_reset_changes(["network_info"])
+
+    @base.remotable
     def destroy(self) -> None:
         """Soft-delete the row (and drop its tags); the instance disappears from the API."""
         self._set_from_db(db_instances.instance_destroy(self.uuid))
@@ -191,7 +201,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.1: Instance 1.1
     # Version 1.2: Instance 1.2
     # Version 1.3: Instance 1.3
-    VERSION = "1.3"
+    # Version 1.4: Instance 1.4
+    VERSION = "1.4"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod
