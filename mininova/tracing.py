@@ -42,8 +42,11 @@ def setup(service: str, host: str, sink: Callable[[list[dict]], None]) -> None:
 
     provider = TracerProvider(resource=Resource.create(
         {"service.name": service, "host.name": host}))
+    # NOTE: at most about one store write a second per process, so that the trace store
+    # competes little with the cloud's own writes (SQLite has a single writer).
     provider.add_span_processor(BatchSpanProcessor(
-        _StoreExporter(sink, service, host), schedule_delay_millis=200))
+        _StoreExporter(sink, service, host), schedule_delay_millis=1000,
+        max_export_batch_size=2048))
     if CONF.tracing.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
