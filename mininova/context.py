@@ -13,6 +13,8 @@ class RequestContext(o_context.RequestContext):
     """
 
     enforcer = None
+    # NOTE: the W3C traceparent the caller's span sent along ([tracing] enabled).
+    trace_carrier = None
 
     def can(self, rule: str, target: dict | None = None, fatal: bool = True) -> bool:
         """Whether this caller may do ``rule``; with ``fatal`` a refusal raises 403."""

@@ -1,5 +1,7 @@
 """RPC plumbing: the transport, the serializer that carries the request context and
 versioned objects, and the client/server factories every rpcapi and service uses."""
+import contextlib
+import json
 import threading
 
 import oslo_messaging as messaging
@@ -8,6 +10,8 @@ from oslo_messaging.rpc import dispatcher
 
 from mininova import context as mn_context
 from mininova import exception
+from mininova import metrics
+from mininova import tracing
 from mininova.objects import base as objects_base
 
 # NOTE: exceptions raised by a manager are re-raised on the caller's side only when
@@ -29,10 +33,17 @@ class RequestContextSerializer(messaging.Serializer):
         return self._base.deserialize_entity(ctxt, entity)
 
     def serialize_context(self, ctxt) -> dict:
-        return ctxt.to_dict()
+        values = ctxt.to_dict()
+        carrier = tracing.inject()
+        if carrier:
+            values["trace"] = carrier
+        return values
 
     def deserialize_context(self, ctxt: dict):
-        return mn_context.from_dict(ctxt)
+        carrier = ctxt.pop("trace", None)
+        received = mn_context.from_dict(ctxt)
+        received.trace_carrier = carrier
+        return received
 
 
 def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
@@ -57,14 +68,57 @@ def get_client(transport: messaging.Transport, topic: str, version: str,
     forever, which suits services; the API bounds it to answer 503 instead of hanging).
     """
     target = messaging.Target(topic=topic, version=version)
-    return messaging.get_rpc_client(transport, target, version_cap=version_cap,
-                                    serializer=get_serializer(), retry=retry)
+    client = messaging.get_rpc_client(transport, target, version_cap=version_cap,
+                                      serializer=get_serializer(), retry=retry)
+    if metrics.enabled() or tracing.enabled():
+        return _InstrumentedClient(client, topic)
+    return client
+
+
+class _InstrumentedClient:
+    """An RPC client whose calls and casts are timed for /metrics and traced as spans
+    (the span is current while the context is serialized, so the callee continues it)."""
+
+    def __init__(self, client, topic: str, server: str | None = None,
+                 version: str | None = None) -> None:
+        self._client, self._topic, self._server = client, topic, server
+        self._version = version
+
+    def prepare(self, **kwargs) -> "_InstrumentedClient":
+        return _InstrumentedClient(self._client.prepare(**kwargs), self._topic,
+                                   kwargs.get("server", self._server),
+                                   kwargs.get("version", self._version))
+
+    def can_send_version(self, version: str) -> bool:
+        return self._client.can_send_version(version)
+
+    def _span(self, kind: str, method: str, kwargs: dict):
+        if not tracing.enabled():
+            return contextlib.nullcontext()
+        size = len(json.dumps(kwargs, default=repr))
+        name = f"rpc.{kind} {self._topic}.{method}{tracing.object_call(kwargs)}"
+        return tracing.span(name, kind=f"rpc.{kind}",
+                            target=self._server or self._topic, version=self._version,
+                            payload_bytes=size)
+
+    def call(self, ctxt, method: str, **kwargs):
+        with metrics.rpc_timer("call", self._topic, method, self._server), \
+                self._span("call", method, kwargs):
+            return self._client.call(ctxt, method, **kwargs)
+
+    def cast(self, ctxt, method: str, **kwargs) -> None:
+        with metrics.rpc_timer("cast", self._topic, method, self._server), \
+                self._span("cast", method, kwargs):
+            self._client.cast(ctxt, method, **kwargs)
 
 
 def get_server(transport: messaging.Transport, topic: str, host: str,
                endpoints: list) -> messaging.MessageHandlingServer:
     """A threading RPC server listening on ``topic`` for this ``host``."""
     target = messaging.Target(topic=topic, server=host)
+    # NOTE: storing spans must not be traced (it would trace itself forever).
+    endpoints = [tracing.wrap_endpoint(e, topic, frozenset({"record_spans", "ping"}))
+                 for e in endpoints]
     return messaging.get_rpc_server(transport, target, endpoints, executor="threading",
                                     serializer=get_serializer(),
                                     access_policy=dispatcher.DefaultRPCAccessPolicy)

@@ -14,8 +14,10 @@ from oslo_log import log as logging
 
 from mininova import conf
 from mininova import context as mn_context
+from mininova import metrics
 from mininova import objects
 from mininova import rpc
+from mininova import tracing
 from mininova.manager import Manager
 from mininova.notifications import base as notifications
 
@@ -44,6 +46,8 @@ class Service:
         self._service_ref = objects.Service.register(ctxt, self.host, self.binary, self.topic)
         self._server = rpc.get_server(self.transport, self.topic, self.host, [self.manager])
         self._server.start()
+        # NOTE: the conductor (a database holder) also reports the cloud's state.
+        metrics.serve((metrics.CloudCollector(),) if self.topic == "conductor" else ())
         self._spawn(CONF.report_interval, self._heartbeat, "heartbeat")
         for interval, task in self.manager.periodic_tasks():
             if interval > 0:
@@ -64,6 +68,7 @@ class Service:
 
     def _heartbeat(self) -> None:
         self._service_ref.heartbeat()
+        metrics.heartbeat(self.binary, self.host)
 
     def stop(self, timeout: float | None = None) -> bool:
         """Stop taking requests, let in-flight ones finish (up to ``timeout``).
@@ -85,6 +90,7 @@ class Service:
                             timeout)
                 drained = False
         self.manager.cleanup_host()
+        tracing.shutdown()
         LOG.info("%s on %s stopped", self.binary, self.host)
         return drained
 

@@ -27,8 +27,10 @@ STRATEGIES = (NOAUTH2, KEYSTONE)
 # OpenAPI description (api/openapi.py).
 PUBLIC_PATHS = frozenset({"/openapi.json",
                           "/", "/v2", "/v2/", "/v2.1", "/v2.1/",
-                          "/image", "/image/", "/image/versions",
+                          "/image", "/image/", "/image/versions", "/network", "/network/",
                           "/identity", "/identity/", "/identity/v3", "/identity/v3/"})
+# The dashboard's static files: the page signs in with the API's own tokens.
+PUBLIC_PREFIXES = ("/dashboard",)
 _ADMIN_ROLE = "admin"
 
 
@@ -59,7 +61,7 @@ def build_context(strategy: str, req: falcon.Request,
 
 def _anonymous_or_401(req: falcon.Request, request_id: str,
                       description: str) -> mn_context.RequestContext:
-    if req.path in PUBLIC_PATHS:
+    if req.path in PUBLIC_PATHS or req.path.startswith(PUBLIC_PREFIXES):
         return mn_context.RequestContext(request_id=request_id)
     raise falcon.HTTPUnauthorized(title="Unauthorized", description=description)
 

@@ -16,7 +16,7 @@ from mininova import objects
 from mininova.api import api_version
 from mininova.api.schemas import MAX_INT
 from mininova.api.views import hypervisors as views
-from mininova.db import instances as db_instances
+from mininova.db import allocations as db_allocations
 from mininova.db import services as db_services
 from mininova.objects import service as service_obj
 
@@ -95,8 +95,8 @@ class HypervisorDetail(_Listing):
 
 def _render(req: falcon.Request, ctxt, nodes, detail: bool, with_servers: bool) -> dict:
     services = _services(ctxt)
-    # NOTE: the scheduler's view of usage: what live instances claim per host.
-    usage = db_instances.host_usage() if detail else {}
+    # NOTE: the scheduler's view of usage: the allocations claimed on each host.
+    usage = db_allocations.usage_by_host() if detail else {}
     body = []
     for node in nodes:
         svc = services.get(node.host)
@@ -130,8 +130,8 @@ class HypervisorItem:
         node = _get_node(req, ctxt, hypervisor_id)
         svc = _services(ctxt).get(node.host)
         servers = db_services.instances_on_host(node.host) if _with_servers(req) else None
-        body = views.show(req, node, svc, _is_up(svc), db_instances.host_usage().get(node.host),
-                          servers)
+        usage = db_allocations.usage_by_host().get(node.host)
+        body = views.show(req, node, svc, _is_up(svc), usage, servers)
         if api_version.at_least(req, "2.88"):
             body["uptime"] = self._uptime_or_none(ctxt, node, svc)
         resp.media = {"hypervisor": body}
@@ -175,7 +175,8 @@ class HypervisorStatistics:
         ctxt = req.context.ctxt
         ctxt.can("os_compute_api:os-hypervisors:list")
         nodes = objects.ComputeNodeList.get_all(ctxt)
-        resp.media = {"hypervisor_statistics": views.statistics(nodes, db_instances.host_usage())}
+        usage = db_allocations.usage_by_host()
+        resp.media = {"hypervisor_statistics": views.statistics(nodes, usage)}
 
 
 class HypervisorSearch:

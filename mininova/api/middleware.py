@@ -5,12 +5,14 @@ import falcon
 
 from mininova import conf
 from mininova import policy
+from mininova import tracing
 from mininova.api import api_version
 from mininova.api import auth
 from mininova.api import validation
 
-# The Image API v2 and Identity v3 subsets have no compute microversions.
-_NON_COMPUTE_ROOTS = ("/image", "/identity")
+# The Image API v2, Networking API v2.0 and Identity v3 subsets, mininova's own API and
+# the dashboard have no compute microversions.
+_NON_COMPUTE_ROOTS = ("/image", "/network", "/identity", "/mininova", "/dashboard")
 
 
 class RequestContextMiddleware:
@@ -52,3 +54,22 @@ class MicroversionMiddleware:
         req.context.api_version = version
         resp.set_header("OpenStack-API-Version", f"{api_version.SERVICE_TYPE} {version}")
         resp.set_header(api_version.LEGACY_HEADER, str(version))
+
+
+class TracingMiddleware:
+    """The root span of a request's trace, named by its route template once routed."""
+
+    _KEY = "mininova.trace"
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.env[self._KEY] = tracing.start_root(f"{req.method} {req.path}", kind="api",
+                                                **{"http.method": req.method})
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource,
+                         req_succeeded: bool) -> None:
+        route = req.uri_template or req.path
+        tracing.end_root(req.env.pop(self._KEY, None), f"{req.method} {route}",
+                         request_id=getattr(req.context, "request_id", None),
+                         project_id=getattr(getattr(req.context, "ctxt", None),
+                                            "project_id", None),
+                         **{"http.status": str(resp.status)[:3]})

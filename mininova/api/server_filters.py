@@ -23,7 +23,8 @@ PAGING = ("limit", "marker", "sort_key", "sort_dir", "all_tenants")
 
 # parameter -> (kind, database key, microversion from which non-admins may use it;
 # None: admins only). Kinds: "exact" column, "regex" on a column, "int" column,
-# "none" (mininova has no such data: matches nothing), "ignored", and the special ones
+# "none" (mininova has no such data: matches nothing), "ignored", "ip" (a regular
+# expression an address of the server matches from its start), and the special ones
 # handled in _apply() by name. ``deleted=true`` (admins) lists deleted servers only.
 FILTERS = {
     "name": ("regex", "display_name", "2.1"),
@@ -32,7 +33,8 @@ FILTERS = {
     "flavor": ("exact", "flavor_id", "2.1"),
     "reservation_id": ("exact", "reservation_id", "2.1"),
     "changes-since": ("time", "changes_since", "2.1"),
-    "ip": ("none", None, "2.1"),
+    "ip": ("ip", "ip", "2.1"),
+    # NOTE: the flat network is IPv4 only: no server has an IPv6 address to match.
     "ip6": ("none", None, "2.5"),
     "tags": ("tags", "tags", "2.26"),
     "tags-any": ("tags", "tags_any", "2.26"),
@@ -129,13 +131,16 @@ def _apply(result: dict, kind: str, key: str | None, param: str, value: str) -> 
             raise MatchesNothing()
     elif kind == "exact":
         result[key] = value
-    elif kind == "regex":
+    elif kind in ("regex", "ip"):
         try:
             re.compile(value)
         except re.error as exc:
             raise exception.Invalid(
                 reason=f"Invalid {param} regular expression: {exc}") from exc
-        result.setdefault("regex", {})[key] = value
+        if kind == "ip":
+            result[key] = value
+        else:
+            result.setdefault("regex", {})[key] = value
     elif kind == "int":
         try:
             result[key] = int(value)

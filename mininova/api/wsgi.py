@@ -5,12 +5,15 @@ transport, the compute API) is made once here, never per request. With ``[api]
 auth_strategy = keystone`` the app comes back behind keystonemiddleware (api/auth.py).
 """
 import os
+import pathlib
 from collections.abc import Callable
 
 import falcon
 
+from mininova import metrics
 from mininova import objects
 from mininova import rpc
+from mininova import tracing
 from mininova.api import aggregates
 from mininova.api import auth
 from mininova.api import availability_zone
@@ -27,9 +30,11 @@ from mininova.api import image_v2
 from mininova.api import images
 from mininova.api import instance_actions
 from mininova.api import instance_usage_audit_log
+from mininova.api import ips
 from mininova.api import keypairs
 from mininova.api import middleware
 from mininova.api import migrations
+from mininova.api import network_v2
 from mininova.api import networks
 from mininova.api import openapi
 from mininova.api import quota_classes
@@ -41,19 +46,29 @@ from mininova.api import server_tags
 from mininova.api import servers
 from mininova.api import services
 from mininova.api import simple_tenant_usage
+from mininova.api import traces
 from mininova.api import versions
 from mininova.compute import api as compute_api_mod
 from mininova.compute import keypairs as keypairs_api
+from mininova.db import traces as db_traces
+
+DASHBOARD_DIR = pathlib.Path(__file__).parent / "dashboard"
 
 
 def create_app(conf, transport=None) -> Callable:
     objects.register_all()
+    # NOTE: before any RPC client or database engine exists, so that they are traced.
+    tracing.setup("nova-api", conf.host, db_traces.add_spans)
     transport = transport or rpc.get_transport(conf)
-    compute_api = compute_api_mod.API(transport)
+    compute_api = tracing.wrap(compute_api_mod.API(transport), "compute.api")
     keypair_api = keypairs_api.KeypairAPI()
-    app = falcon.App(middleware=[
-        middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
-        middleware.MicroversionMiddleware()])
+    chain = [middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
+             middleware.MicroversionMiddleware()]
+    if tracing.enabled():
+        chain.insert(0, middleware.TracingMiddleware())
+    if metrics.enabled():
+        chain.insert(0, metrics.MetricsMiddleware())
+    app = falcon.App(middleware=chain)
     app.req_options.strip_url_path_trailing_slash = True
     faults.register(app)
     routes = {
@@ -67,6 +82,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/action": servers.ServerAction(compute_api),
         "/v2.1/servers/{server_id}/diagnostics":
             server_diagnostics.ServerDiagnostics(compute_api),
+        "/v2.1/servers/{server_id}/ips": ips.IpCollection(compute_api),
+        "/v2.1/servers/{server_id}/ips/{network_label}": ips.IpItem(compute_api),
         "/v2.1/servers/{server_id}/metadata": server_metadata.ServerMetadata(compute_api),
         "/v2.1/servers/{server_id}/metadata/{key}":
             server_metadata.ServerMetadataItem(compute_api),
@@ -80,6 +97,7 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
+        traces.ROOT + "/traces/{request_id}": traces.TraceItem(),
         "/v2.1/os-networks": networks.NetworkCollection(),
         "/v2.1/os-networks/{network_id}": networks.NetworkItem(),
         "/v2.1/os-networks/{network_id}/action": networks.NetworkAction(),
@@ -142,9 +160,22 @@ def create_app(conf, transport=None) -> Callable:
         "/image/v2/images": image_v2.ImageCollection(),
         "/image/v2/images/{image_id}": image_v2.ImageItem(),
         "/image/v2/images/{image_id}/file": image_v2.ImageFile(),
+        # The Networking API v2.0 subset, under its own root (devstack's for Neutron).
+        "/network": network_v2.Versions(),
+        "/network/v2.0/extensions": network_v2.ExtensionCollection(),
+        "/network/v2.0/networks": network_v2.NetworkCollection(),
+        "/network/v2.0/networks/{network_id}": network_v2.NetworkItem(),
+        "/network/v2.0/subnets": network_v2.SubnetCollection(),
+        "/network/v2.0/subnets/{subnet_id}": network_v2.SubnetItem(),
+        "/network/v2.0/ports": network_v2.PortCollection(),
+        "/network/v2.0/ports/{port_id}": network_v2.PortItem(),
+        "/network/v2.0/security-groups": network_v2.SecurityGroupCollection(),
+        "/network/v2.0/security-groups/{group_id}": network_v2.SecurityGroupItem(),
     }
     for path, resource in routes.items():
         app.add_route(path, resource)
+    # NOTE: static files, outside the router (and so outside the OpenAPI description).
+    app.add_static_route("/dashboard", str(DASHBOARD_DIR), fallback_filename="index.html")
     if conf.api.auth_strategy == auth.NOAUTH2:
         # NOTE: with Keystone, Keystone is the identity service (api/identity.py).
         identity.add_routes(app)

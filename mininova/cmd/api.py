@@ -12,6 +12,7 @@ from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from mininova import metrics
 from mininova.api import wsgi
 from mininova.cmd import common
 
@@ -65,4 +66,5 @@ class _Application(gunicorn_base.Application):
 
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
+    metrics.serve_workers()
     _Application(conf).run()

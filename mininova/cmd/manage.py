@@ -1,4 +1,5 @@
-"""mininova-manage: database migrations, flavors, images and services from the shell."""
+"""mininova-manage: database migrations, flavors, images, services and allocations from the
+shell."""
 import os
 import sys
 import uuid
@@ -10,6 +11,8 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
 from mininova.cmd import common
+from mininova.cmd import trace_waterfall
+from mininova.db import allocations as db_allocations
 from mininova.db import migration
 from mininova.image import store as image_store
 
@@ -97,6 +100,17 @@ def service_list(args) -> None:
                   for s in services])
 
 
+def placement_heal_allocations(args) -> None:
+    """Give every placed instance without an allocation its claim (Nova's command and
+    exit codes: 0 when some were created, 4 when there was nothing to do)."""
+    healed = db_allocations.heal()
+    for uuid_ in healed:
+        print(f"Healed allocation of instance {uuid_}")
+    print(f"Processed {len(healed)} instance(s).")
+    if not healed:
+        sys.exit(4)
+
+
 def _add_parsers(subparsers) -> None:
     db = subparsers.add_parser("db", help="database schema").add_subparsers(dest="action")
     db.required = True
@@ -132,10 +146,21 @@ def _add_parsers(subparsers) -> None:
     create.set_defaults(func=image_create)
     image.add_parser("list", help="list images").set_defaults(func=image_list)
 
+    tracer = subparsers.add_parser("trace", help="print a request's trace as a waterfall")
+    tracer.add_argument("request_id", metavar="REQUEST_ID", help="req-<uuid>")
+    tracer.set_defaults(func=trace_waterfall.trace)
+
     service = subparsers.add_parser("service", help="services").add_subparsers(dest="action")
     service.required = True
     service.add_parser("list", help="list services and their state").set_defaults(
         func=service_list)
+
+    placement = subparsers.add_parser("placement", help="allocations").add_subparsers(
+        dest="action")
+    placement.required = True
+    placement.add_parser("heal_allocations",
+                         help="create the missing allocations of placed instances"
+                         ).set_defaults(func=placement_heal_allocations)
 
 
 def main() -> None:

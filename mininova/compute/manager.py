@@ -20,6 +20,7 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import manager
 from mininova import objects
+from mininova import tracing
 from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import usage_audit
@@ -68,7 +69,8 @@ class ComputeManager(manager.Manager):
 
     def __init__(self, host: str):
         super().__init__(host)
-        self.driver = virt_driver.load_driver(CONF)
+        self.driver = tracing.wrap(virt_driver.load_driver(CONF), "virt",
+                                   skip=frozenset({"get_info", "register_event_listener"}))
         self.instance_lock = InstanceLocks()
         self._events = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="lifecycle")
@@ -124,7 +126,7 @@ class ComputeManager(manager.Manager):
                 try:
                     self.driver.spawn(context, instance, image)
                 except Exception:
-                    self._set_error(instance)
+                    self._build_failed(context, instance)
                     raise
                 instance.power_state = self.driver.get_info(instance).state
                 instance.vm_state = vm_states.ACTIVE
@@ -266,6 +268,14 @@ class ComputeManager(manager.Manager):
         notifications.notify_about_instance_action(context, instance, self.host, action,
                                                    "end")
 
+    @staticmethod
+    def _deallocate_networks(instance) -> None:
+        """Free a failed build's addresses (Nova's _cleanup_allocated_networks)."""
+        try:
+            instance.deallocate_networks()
+        except exception.MininovaException:
+            LOG.exception("Could not free the addresses of instance %s", instance.uuid)
+
     def _set_error(self, instance) -> None:
         """Put the instance in ERROR; the decorators then add the fault and event."""
         try:
@@ -274,6 +284,13 @@ class ComputeManager(manager.Manager):
             instance.save()
         except exception.InstanceNotFound:
             pass
+
+    def _build_failed(self, ctxt, instance) -> None:
+        """ERROR, and free the build's claim and addresses: Nova deletes the allocations
+        of a build that failed and is not rescheduled, and cleans up its networks."""
+        self._deallocate_networks(instance)
+        self._set_error(instance)
+        objects.Allocation.release(ctxt, instance.uuid)
 
     def _init_instance(self, ctxt, instance) -> None:
         """Resolve a task a previous run of this service left half done (Nova's rules).
@@ -295,7 +312,7 @@ class ComputeManager(manager.Manager):
                 or instance.vm_state == vm_states.BUILDING):
             exc = exception.MininovaException("Build interrupted by a compute restart")
             objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
-            self._set_error(instance)
+            self._build_failed(ctxt, instance)
             return
         redo = {
             task_states.POWERING_OFF: lambda: self.driver.power_off(

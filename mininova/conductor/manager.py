@@ -3,20 +3,25 @@ build orchestration (scheduler call, then compute cast)."""
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
+from mininova import conf
 from mininova import exception
 from mininova import manager
 from mininova import objects
+from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
+from mininova.db import allocations as db_allocations
+from mininova.db import traces as db_traces
 from mininova.network import api as network_api
 from mininova.objects import base as objects_base
 from mininova.scheduler import rpcapi as scheduler_rpcapi
 
+CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.2")
+    target = messaging.Target(version="1.3")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)
@@ -25,6 +30,23 @@ class ConductorManager(manager.Manager):
 
     def ping(self, context) -> None:
         """Answer compute hosts that wait for a conductor at start-up."""
+
+    def periodic_tasks(self) -> list:
+        return [(60, self.prune_traces)] if CONF.tracing.enabled else []
+
+    # -- the trace store -------------------------------------------------------------
+
+    def record_spans(self, context, spans: list[dict]) -> None:
+        """Store a compute host's finished spans (computes have no database)."""
+        with tracing.suppressed():
+            db_traces.add_spans(spans)
+
+    def prune_traces(self) -> None:
+        """Keep the trace store within [tracing] max_age and max_spans."""
+        with tracing.suppressed():
+            deleted = db_traces.prune(CONF.tracing.max_age, CONF.tracing.max_spans)
+        if deleted:
+            LOG.info("Pruned %d trace spans", deleted)
 
     # -- object indirection ----------------------------------------------------------
 
@@ -100,6 +122,9 @@ class ConductorManager(manager.Manager):
             exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
         LOG.warning("Instance %s could not be scheduled: %s", instance.uuid, exc)
         objects.InstanceFault.from_exception(context, instance.uuid, exc, self.host).create()
+        # NOTE: a scheduler that answered too late, or an image gone after the claim:
+        # the build ends here, so does its claim.
+        db_allocations.release(instance.uuid)
         instance.vm_state = vm_states.ERROR
         instance.task_state = None
         try:

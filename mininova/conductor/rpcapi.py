@@ -5,6 +5,7 @@ Version history:
         object_backport_versions, schedule_and_build_instances
   1.1 - schedule_and_build_instances takes a list of instances (multi-create)
   1.2 - schedule_and_build_instances takes requested_networks
+  1.3 - record_spans (computes hand their trace spans to the trace store)
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -15,7 +16,7 @@ from mininova import rpc
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.2"
+VERSION = "1.3"
 
 
 class ConductorAPI:
@@ -83,3 +84,10 @@ class ConductorAPI:
         cctxt = self.client.prepare(version="1.0")
         for instance in instances:
             cctxt.cast(context, "schedule_and_build_instances", instance=instance)
+
+    def record_spans(self, context, spans: list[dict]) -> None:
+        """Cast: store a compute's finished trace spans. A conductor older than 1.3 has
+        no trace store: the spans are dropped (tracing is a diagnostic, not state)."""
+        if not self.client.can_send_version("1.3"):
+            return
+        self.client.prepare(version="1.3").cast(context, "record_spans", spans=spans)

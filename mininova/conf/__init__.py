@@ -11,14 +11,17 @@ from mininova.conf import default
 from mininova.conf import image
 from mininova.conf import libvirt
 from mininova.conf import metadata
+from mininova.conf import metrics
 from mininova.conf import network
 from mininova.conf import notifications
 from mininova.conf import quota
 from mininova.conf import scheduler
+from mininova.conf import tracing
 from mininova.conf import upgrade_levels
 
 CONF = cfg.CONF
 
-for _module in (default, api, compute, database, image, libvirt, metadata, network,
-                notifications, quota, scheduler, upgrade_levels):
+for _module in (default, api, compute, database, image, libvirt, metadata, metrics, network,
+                notifications, quota, scheduler, tracing,
+                upgrade_levels):
     _module.register_opts(CONF)

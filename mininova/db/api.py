@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from sqlalchemy import orm
 
 from mininova import conf
+from mininova import tracing
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class _Engine:
         with self._lock:
             if self._sessionmaker is None:
                 engine = create_engine(CONF.database.connection)
+                tracing.db_listen(engine)
                 self._sessionmaker = orm.sessionmaker(bind=engine, expire_on_commit=False)
             return self._sessionmaker
 

@@ -100,16 +100,23 @@ def get_by_port(port_id: str) -> dict | None:
         return _as_dict(row) if row is not None else None
 
 
-def get_all(filters: dict) -> list[dict]:
+def get_all(filters: dict, with_instance: bool = False) -> list[dict]:
     """Allocations matching exact-value ``filters`` (column -> value or list of values),
-    oldest first."""
-    fip = models.FixedIp
-    query = sa.select(fip).order_by(fip.id)
+    oldest first; ``with_instance`` adds the server's ``host`` and requested
+    ``availability_zone`` (a port's device_owner names the zone)."""
+    fip, inst = models.FixedIp, models.Instance
+    query = (sa.select(fip, inst.host, inst.availability_zone)
+             .outerjoin(inst, sa.and_(inst.uuid == fip.instance_uuid, inst.deleted == 0))
+             .order_by(fip.id))
     for key, value in filters.items():
         column = getattr(fip, key)
         query = query.where(column.in_(value) if isinstance(value, list) else column == value)
     with db_api.session() as sess:
-        return [_as_dict(row) for row in sess.scalars(query)]
+        rows = sess.execute(query).all()
+    if not with_instance:
+        return [_as_dict(row) for row, _host, _zone in rows]
+    return [{**_as_dict(row), "host": host, "availability_zone": zone}
+            for row, host, zone in rows]
 
 
 def release_for_instance(instance_uuid: str, sess=None) -> int:

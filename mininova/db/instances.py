@@ -1,7 +1,8 @@
-"""Instances, their tags and the per-host usage the scheduler reads."""
+"""Instances, their tags and the per-project usage of a host (os-hosts)."""
 import sqlalchemy as sa
 
 from mininova import exception
+from mininova.db import allocations as db_allocations
 from mininova.db import api as db_api
 from mininova.db import fixed_ips as db_fixed_ips
 from mininova.db import instance_metadata as db_metadata
@@ -39,7 +40,8 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     text); ``changes_since`` / ``changes_before`` bound the last change and also return
     instances deleted in that window, as Nova does; ``deleted`` True lists only deleted
     instances; ``tags`` (all of), ``tags_any``, ``not_tags`` (not all of) and
-    ``not_tags_any`` (none of) take lists of tags.
+    ``not_tags_any`` (none of) take lists of tags; ``ip`` is a regular expression one of
+    the instance's addresses matches from its start (Nova's re.match).
     """
     inst = models.Instance
     filters = dict(filters)
@@ -49,6 +51,11 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     if "name" in filters:
         regex["display_name"] = filters.pop("name")
     query = sa.select(inst).where(*_tag_conditions(filters))
+    if "ip" in filters:
+        fip = models.FixedIp
+        query = query.where(sa.exists().where(
+            fip.instance_uuid == inst.uuid,
+            fip.address.regexp_match(f"^(?:{filters.pop('ip')})")))
     changed = sa.func.coalesce(inst.updated_at, inst.created_at)
     if filters.pop("deleted", False):
         query = query.where(inst.deleted != 0)
@@ -161,6 +168,9 @@ def instance_destroy(uuid: str) -> models.Instance:
         # NOTE: the addresses are freed with the delete itself, whichever service
         # deletes (the compute through the conductor, or the API locally).
         db_fixed_ips.release_for_instance(uuid, sess)
+        # NOTE: last, once the instance row is locked (db/allocations.py's lock order).
+        sess.flush()
+        db_allocations.release_in(sess, uuid)
     return row
 
 
@@ -219,18 +229,6 @@ def instance_tag_delete(uuid: str, value: str) -> None:
                                                    tag.tag == value))
     if result.rowcount == 0:
         raise exception.TagNotFound(tag=value, instance_id=uuid)
-
-
-def host_usage() -> dict[str, dict]:
-    """Resources claimed per host by live instances: the scheduler's view of usage."""
-    inst = models.Instance
-    query = (sa.select(inst.host, sa.func.count(), sa.func.sum(inst.memory_mb),
-                       sa.func.sum(inst.vcpus), sa.func.sum(inst.root_gb))
-             .where(inst.deleted == 0, inst.host.is_not(None)).group_by(inst.host))
-    with db_api.session() as sess:
-        return {host: {"instances": n, "memory_mb": int(ram or 0), "vcpus": int(cpu or 0),
-                       "root_gb": int(disk or 0)}
-                for host, n, ram, cpu, disk in sess.execute(query)}
 
 
 def host_usage_by_project(host: str) -> dict[str, dict]:

@@ -247,6 +247,9 @@ class ComputeNode(Base):
     host_ip: Mapped[str | None] = mapped_column(String(39))
     # NOTE: JSON text of the host CPU (arch, model, vendor, topology, features).
     cpu_info: Mapped[str | None] = mapped_column(Text)
+    # NOTE: Placement's resource provider generation: every claim on the host bumps it,
+    # and the bump is the row lock that serializes claims (db/allocations.py).
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class InstanceAction(Base):
@@ -374,3 +377,37 @@ class AggregateMetadata(Base):
     aggregate_id: Mapped[int] = mapped_column(ForeignKey("aggregates.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
+
+
+class TraceSpan(Base):
+    """One finished span of a request's trace ([tracing] enabled)."""
+
+    __tablename__ = "trace_spans"
+    __table_args__ = (Index("trace_spans_trace_id_idx", "trace_id"),
+                      Index("trace_spans_request_id_idx", "request_id"),
+                      Index("trace_spans_start_ns_idx", "start_ns"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trace_id: Mapped[str] = mapped_column(String(32))
+    span_id: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    service: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    start_ns: Mapped[int] = mapped_column(BigInteger)
+    duration_ns: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attributes: Mapped[str] = mapped_column(Text)
+
+
+class Allocation(Base):
+    """What one consumer (an instance, or a migration during a move) holds on one host:
+    Placement's allocations at mininova scale, written by the claim in db/allocations.py."""
+
+    __tablename__ = "allocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumer_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    vcpus: Mapped[int] = mapped_column(Integer)
+    memory_mb: Mapped[int] = mapped_column(Integer)
+    disk_gb: Mapped[int] = mapped_column(Integer)

@@ -33,6 +33,9 @@ def validate_networks(context, networks, max_count: int) -> list[dict]:
         return []
     requests = []
     for net in networks:
+        if net.get("tag") is not None:
+            raise exception.Invalid(message="Device tags are not supported: mininova "
+                                            "cannot show them to the guest.")
         port_id = net.get("port")
         if port_id:
             _check_port(port_id, net.get("fixed_ip"), max_count)

@@ -7,6 +7,7 @@
 def register_all() -> None:
     """Import the object modules; each registers its classes on import."""
     __import__("mininova.objects.aggregate")
+    __import__("mininova.objects.allocation")
     __import__("mininova.objects.compute_node")
     __import__("mininova.objects.flavor")
     __import__("mininova.objects.image")

@@ -6,6 +6,7 @@ from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova import conf
+from mininova.db import fixed_ips as db_fixed_ips
 from mininova.db import instance_metadata as db_metadata
 from mininova.db import instances as db_instances
 from mininova.network import model as network_model
@@ -22,8 +23,8 @@ _FIELDS_1_1 = ("description", "locked", "locked_by", "locked_reason", "hostname"
 # Fields added in 1.2: the key pair the server was created with (key_name, its public
 # key) and the access IPs the owner sets (accessIPv4/accessIPv6).
 _FIELDS_1_2 = ("key_name", "key_data", "access_ip_v4", "access_ip_v6", "auto_disk_config")
-# Fields added in 1.4: whether the server has a config drive.
-_FIELDS_1_4 = ("config_drive",)
+# Fields added in 1.5: whether the server has a config drive.
+_FIELDS_1_5 = ("config_drive",)
 # Fields stored as JSON text.
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 # Fields read from other tables, never written through the instance.
@@ -50,8 +51,9 @@ class Instance(base.MininovaObject):
     #              (compute API 2.3 - 2.100)
     # Version 1.2: key_name, key_data, access_ip_v4, access_ip_v6, auto_disk_config
     # Version 1.3: network_info
-    # Version 1.4: config_drive, get_metadata()
-    VERSION = "1.4"
+    # Version 1.4: deallocate_networks()
+    # Version 1.5: config_drive, get_metadata()
+    VERSION = "1.5"
 
     fields = {
         "id": fields.IntegerField(),
@@ -121,8 +123,8 @@ class Instance(base.MininovaObject):
     def obj_make_compatible(self, primitive: dict, target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
-        if target < (1, 4):
-            for name in _FIELDS_1_4:
+        if target < (1, 5):
+            for name in _FIELDS_1_5:
                 primitive.pop(name, None)
         if target < (1, 3):
             primitive.pop("network_info", None)
@@ -190,6 +192,14 @@ class Instance(base.MininovaObject):
                                       notifications.source())
 
     @base.remotable
+    def deallocate_networks(self) -> None:
+        """Free the instance's addresses: a build that failed on its host keeps none, as
+        in Nova (the conductor allocated them; the compute has no database)."""
+        db_fixed_ips.release_for_instance(self.uuid)
+        self.network_info = []
+        self.obj_reset_changes(["network_info"])
+
+    @base.remotable
     def get_metadata(self) -> dict:
         """The server's user metadata (for the config drive a compute host builds)."""
         return db_metadata.metadata_get(self.uuid)
@@ -207,7 +217,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.2: Instance 1.2
     # Version 1.3: Instance 1.3
     # Version 1.4: Instance 1.4
-    VERSION = "1.4"
+    # Version 1.5: Instance 1.5
+    VERSION = "1.5"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod

@@ -1,4 +1,5 @@
 """Host filters: each says whether a host can take the instance, and why not."""
+from mininova.db import allocations as db_allocations
 from mininova.scheduler.host_manager import HostState
 
 
@@ -49,7 +50,7 @@ class DiskFilter(BaseFilter):
     reason = "not enough free disk"
 
     def host_passes(self, host: HostState, instance) -> bool:
-        return host.free_disk_gb >= instance.root_gb
+        return host.free_disk_gb >= db_allocations.requested(instance).disk_gb
 
 
 ALL_FILTERS = {cls.__name__: cls for cls in (AvailabilityZoneFilter, ComputeFilter, RamFilter,

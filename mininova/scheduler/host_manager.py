@@ -1,11 +1,11 @@
 """HostState: what the scheduler knows of each compute host, built from the
-compute_nodes rows, the services rows, and the resources claimed by instances."""
+compute_nodes rows, the services rows, and the allocations claimed on each host."""
 import dataclasses
 
 from mininova import availability_zones
 from mininova import conf
 from mininova import objects
-from mininova.db import instances as db_instances
+from mininova.db import allocations as db_allocations
 from mininova.objects import service as service_obj
 
 CONF = conf.CONF
@@ -38,10 +38,20 @@ class HostState:
     def free_disk_gb(self) -> float:
         return self.total_disk_gb * CONF.disk_allocation_ratio - self.used_disk_gb
 
+    def limits(self) -> db_allocations.Resources:
+        """The most the host's allocations may add up to: capacity times allocation
+        ratio, less the reserved memory (what the claim checks, as the filters do)."""
+        return db_allocations.Resources(
+            vcpus=int(self.total_vcpus * CONF.cpu_allocation_ratio),
+            memory_mb=int(self.total_memory_mb * CONF.ram_allocation_ratio
+                          - CONF.reserved_host_memory_mb),
+            disk_gb=int(self.total_disk_gb * CONF.disk_allocation_ratio))
+
     def consume(self, instance) -> None:
-        self.used_memory_mb += instance.memory_mb
-        self.used_vcpus += instance.vcpus
-        self.used_disk_gb += instance.root_gb
+        wanted = db_allocations.requested(instance)
+        self.used_memory_mb += wanted.memory_mb
+        self.used_vcpus += wanted.vcpus
+        self.used_disk_gb += wanted.disk_gb
         self.num_instances += 1
 
 
@@ -49,7 +59,7 @@ def get_host_states(context) -> list[HostState]:
     """One HostState per compute host that has reported its resources."""
     services = {svc.host: svc for svc in objects.ServiceList.get_all(
         context, service_obj.COMPUTE)}
-    usage = db_instances.host_usage()
+    usage = db_allocations.usage_by_host()
     zones = availability_zones.host_zones()
     states = []
     for node in objects.ComputeNodeList.get_all(context):
@@ -62,6 +72,6 @@ def get_host_states(context) -> list[HostState]:
             total_vcpus=node.vcpus, total_memory_mb=node.memory_mb,
             total_disk_gb=node.local_gb,
             used_vcpus=used.get("vcpus", 0), used_memory_mb=used.get("memory_mb", 0),
-            used_disk_gb=used.get("root_gb", 0), num_instances=used.get("instances", 0),
+            used_disk_gb=used.get("disk_gb", 0), num_instances=used.get("instances", 0),
             zone=availability_zones.zone_of(node.host, zones)))
     return states

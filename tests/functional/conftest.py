@@ -529,12 +529,14 @@ def _resolve_image_id(api: ApiClient, printed: str) -> str:
 def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_url: str,
                    compute_hosts: tuple = COMPUTE_HOSTS, extra_conf: str = "",
                    compute_prefix: dict | None = None,
-                   compute_conf: dict | None = None, api_port: int | None = None,
+                   compute_conf: dict | None = None, service_conf: dict | None = None,
+                   api_port: int | None = None,
                    admin_token: str = ADMIN_TOKEN) -> Mininova:
     """Write a config under ``base``, prepare the database and start a whole mininova.
 
     ``compute_prefix`` maps a host to an argv prefix for its compute (e.g. ``ip netns
-    exec NS``); ``compute_conf`` maps a host to extra lines of its own config file.
+    exec NS``); ``compute_conf`` maps a host to extra lines of its own config file, and
+    ``service_conf`` a binary (mininova-api, -conductor, -scheduler) to lines of its own.
     ``api_port`` (default: a free one) and ``admin_token`` (what readiness is checked
     with) serve deployments whose endpoint is registered beforehand, as with Keystone.
     Returns once the API answers and every service is up; ``services.stop()`` ends it.
@@ -559,12 +561,19 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
         "image", "create", IMAGE_NAME, "--disk-format", "qcow2",
         "--container-format", "bare", "--size", "1024"]).stdout
 
+    def conf_args(binary: str) -> list[str]:
+        own = (service_conf or {}).get(binary)
+        if own is None:
+            return ["--config-file", str(conf)]
+        (base / f"{binary}.conf").write_text(own)
+        return ["--config-file", str(conf), "--config-file", str(base / f"{binary}.conf")]
+
     for binary in ("mininova-conductor", "mininova-scheduler"):
-        services.start(binary, [scripts[binary], "--config-file", str(conf)])
+        services.start(binary, [scripts[binary], *conf_args(binary)])
     for host in compute_hosts:
         start_compute(services, base, host, (compute_prefix or {}).get(host, []),
                       (compute_conf or {}).get(host, ""))
-    services.start("mininova-api", [scripts["mininova-api"], "--config-file", str(conf)])
+    services.start("mininova-api", [scripts["mininova-api"], *conf_args("mininova-api")])
 
     api_url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + STARTUP_DEADLINE

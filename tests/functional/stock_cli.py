@@ -40,6 +40,7 @@ clouds:
       endpoint: {api_url}/v2.1
     compute_endpoint_override: {api_url}/v2.1
     image_endpoint_override: {api_url}/image
+    network_endpoint_override: {api_url}/network
     identity_api_version: 3
     identity_endpoint_override: {api_url}/identity
     region_name: RegionOne
@@ -326,3 +327,32 @@ def quota_show_and_set(cloud: StockCloud) -> None:
     # Only an admin changes quotas.
     assert _denied(cli.run("quota", "set", "--instances", "9", member.project_name,
                            who=member, check=False))
+
+
+def networking(cloud: StockCloud, servers: ServerTracker) -> None:
+    """The flat network as the CLI sees it: listed through the Networking API subset,
+    named at create, the address in ``server show`` and ``server list --ip``, the port in
+    ``port list --server``."""
+    cli, api = cloud.cli, cloud.api
+    (network,) = cli.json("network", "list", "--name", "private")
+    assert network["Name"] == "private", network
+    server = cli.json("server", "create", "--flavor", "m1.tiny", "--image",
+                      cloud.mininova.image_id, "--network", "private", "--wait", "cli-net")
+    sid = server["id"]
+    servers.track(sid)
+    shown = cli.json("server", "show", sid)
+    addresses = shown["addresses"]
+    # NOTE: -f json gives {"private": ["10.99.0.N"]} (older clients: "private=10.99.0.N").
+    text = json.dumps(addresses)
+    address = api.show_server(sid)["addresses"]["private"][0]["addr"]
+    assert "private" in text and address in text, shown
+    listed = cli.json("server", "list", "--ip", address.replace(".", r"\."))
+    assert [row["ID"] for row in listed] == [sid], listed
+    assert address in json.dumps(listed[0]["Networks"]), listed
+    (port,) = cli.json("port", "list", "--server", sid)
+    assert address in json.dumps(port["Fixed IP Addresses"]), port
+    assert port["MAC Address"] == api.show_server(sid)["addresses"]["private"][0][
+        "OS-EXT-IPS-MAC:mac_addr"], port
+    cli.run("server", "delete", "--wait", sid)
+    freed = api.get(f"/network/v2.0/ports?fixed_ips=ip_address={address}")
+    assert freed.json()["ports"] == [], freed.text

@@ -84,3 +84,19 @@ def flavors_services_hypervisors_and_limits(conn, mininova) -> None:
         expected["maxTotalInstances"], expected["maxTotalCores"],
         expected["maxTotalRAMSize"])
     assert absolute.instances > 0
+
+
+def create_server_with_an_address(conn, servers, mininova) -> None:
+    """The cloud layer's create_server(..., wait=True), which refuses a server that turns
+    ACTIVE without an address, returns it with its address on the named network."""
+    server = conn.create_server("sdk-net", image=mininova.image_id, flavor="m1.tiny",
+                                network="private", wait=True, timeout=60)
+    servers.track(server.id)
+    (address,) = server.addresses["private"]
+    assert server.private_v4 == address["addr"], server.addresses
+    assert server.status == "ACTIVE"
+    ports = list(conn.network.ports(device_id=server.id))
+    assert [p.fixed_ips[0]["ip_address"] for p in ports] == [address["addr"]]
+    assert conn.network.find_network("private").id == ports[0].network_id
+    conn.delete_server(server.id, wait=True, timeout=60)
+    assert list(conn.network.ports(device_id=server.id)) == []

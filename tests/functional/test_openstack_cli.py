@@ -63,3 +63,7 @@ def test_limits_and_quota_exhaustion(cloud, servers):
 
 def test_quota_show_and_set(cloud):
     stock_cli.quota_show_and_set(cloud)
+
+
+def test_networking(cloud, servers):
+    stock_cli.networking(cloud, servers)

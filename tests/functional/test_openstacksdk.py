@@ -40,3 +40,7 @@ def test_image_upload_and_server_lifecycle(conn, servers, mininova):
 
 def test_flavors_services_hypervisors_and_limits(conn, mininova):
     stock_sdk.flavors_services_hypervisors_and_limits(conn, mininova)
+
+
+def test_create_server_with_an_address(conn, servers, mininova):
+    stock_sdk.create_server_with_an_address(conn, servers, mininova)

@@ -7,7 +7,7 @@ mininova's registration in its catalog.
 the first run pays for it). ``start_keystone`` gives it a database (a SQLite file by
 default, or a database server's URL), fernet and credential keys, bootstraps it (admin
 user and project, region RegionOne, the identity endpoint) and serves it with gunicorn on
-127.0.0.1. ``register_mininova`` adds mininova's compute and image endpoints and its
+127.0.0.1. ``register_mininova`` adds mininova's compute, image and network endpoints and its
 service user; ``start_mininova_keystone`` starts the functional suite's mininova with
 ``[api] auth_strategy = keystone`` and a ``[keystone_authtoken]`` section written the way
 Nova's is.
@@ -243,11 +243,12 @@ accesslog = "-"
 # --------------------------------------------------------------------------- mininova
 
 def register_mininova(keystone: Keystone, api_url: str) -> str:
-    """mininova's compute (``api_url``/v2.1) and image (``api_url``/image) endpoints and
-    its service user (roles admin and service on project service); returns that user's
-    password."""
+    """mininova's compute (``api_url``/v2.1), image (``api_url``/image) and network
+    (``api_url``/network) endpoints and its service user (roles admin and service on
+    project service); returns that user's password."""
     keystone.add_endpoint("compute", "mininova", f"{api_url}/v2.1")
     keystone.add_endpoint("image", "mininova-image", f"{api_url}/image")
+    keystone.add_endpoint("network", "mininova-network", f"{api_url}/network")
     service_password = uuid.uuid4().hex
     keystone.add_user(SERVICE_USER, service_password, SERVICE_PROJECT, ("admin", "service"))
     return service_password

@@ -120,6 +120,11 @@ def test_quota_show_and_set(cloud):
     stock_cli.quota_show_and_set(cloud)
 
 
+def test_networking(cloud, servers):
+    """The network found through the catalog's network endpoint."""
+    stock_cli.networking(cloud, servers)
+
+
 # --------------------------------------------------------------------------- openstacksdk
 
 def _sdk_connection(deployment, user: str, project: str):
@@ -145,6 +150,10 @@ def test_sdk_image_upload_and_server_lifecycle(sdk, servers, deployment):
 
 def test_sdk_flavors_services_hypervisors_and_limits(sdk, deployment):
     stock_sdk.flavors_services_hypervisors_and_limits(sdk, deployment.mininova)
+
+
+def test_sdk_create_server_with_an_address(sdk, servers, deployment):
+    stock_sdk.create_server_with_an_address(sdk, servers, deployment.mininova)
 
 
 def test_sdk_member_sees_only_its_project(deployment, sdk, servers):

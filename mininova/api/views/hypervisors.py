@@ -1,5 +1,5 @@
-"""Hypervisor views (os-hypervisors): a compute node, its service and what live instances
-claim of it, at the request's microversion.
+"""Hypervisor views (os-hypervisors): a compute node, its service and the allocations
+claimed on it (db/allocations.py), at the request's microversion.
 
 2.28 cpu_info is an object (a JSON string before), 2.53 ids are UUIDs (node and service),
 2.75 ``servers`` is [] rather than absent when asked for and none run there, 2.88 the
@@ -12,7 +12,7 @@ import falcon
 
 from mininova.api import api_version
 
-_NO_USAGE = {"instances": 0, "memory_mb": 0, "vcpus": 0, "root_gb": 0}
+_NO_USAGE = {"instances": 0, "memory_mb": 0, "vcpus": 0, "disk_gb": 0}
 
 
 def basic(req: falcon.Request, node, service, is_up: bool,
@@ -58,9 +58,9 @@ def _resources(req: falcon.Request, node, usage: dict) -> dict:
         "memory_mb_used": usage["memory_mb"],
         "free_ram_mb": node.memory_mb - usage["memory_mb"],
         "local_gb": node.local_gb,
-        "local_gb_used": usage["root_gb"],
-        "free_disk_gb": node.local_gb - usage["root_gb"],
-        "disk_available_least": node.local_gb - usage["root_gb"],
+        "local_gb_used": usage["disk_gb"],
+        "free_disk_gb": node.local_gb - usage["disk_gb"],
+        "disk_available_least": node.local_gb - usage["disk_gb"],
         "running_vms": usage["instances"],
         "current_workload": 0,
         "cpu_info": cpu_info if api_version.at_least(req, "2.28") else json.dumps(cpu_info),
@@ -79,9 +79,9 @@ def statistics(nodes: list, usages: dict) -> dict:
                            ("memory_mb", node.memory_mb),
                            ("memory_mb_used", usage["memory_mb"]),
                            ("free_ram_mb", node.memory_mb - usage["memory_mb"]),
-                           ("local_gb", node.local_gb), ("local_gb_used", usage["root_gb"]),
-                           ("free_disk_gb", node.local_gb - usage["root_gb"]),
-                           ("disk_available_least", node.local_gb - usage["root_gb"]),
+                           ("local_gb", node.local_gb), ("local_gb_used", usage["disk_gb"]),
+                           ("free_disk_gb", node.local_gb - usage["disk_gb"]),
+                           ("disk_available_least", node.local_gb - usage["disk_gb"]),
                            ("running_vms", usage["instances"])):
             totals[key] += value
     return totals

@@ -177,6 +177,9 @@ def _full(req: falcon.Request, instance, extras: Extras) -> dict:
         "OS-SRV-USG:terminated_at": usage_time(instance.terminated_at),
         "os-extended-volumes:volumes_attached": [],
     }
+    if instance.network_info:
+        # NOTE: every port is in its project's default group (api/network_v2.py).
+        server["security_groups"] = [{"name": "default"}]
     if extras.extended_attrs:
         server["OS-EXT-SRV-ATTR:host"] = instance.host
         server["OS-EXT-SRV-ATTR:hypervisor_hostname"] = instance.node

@@ -18,6 +18,7 @@ import libvirt
 from oslo_log import log as logging
 
 from mininova import exception
+from mininova import tracing
 from mininova.compute import power_state
 
 LOG = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class Host:
                 self._conn = None
             if self._conn is None:
                 self._conn = self._connect()
-            return self._conn
+            return tracing.wrap_libvirt(self._conn)
 
     def _connect(self) -> libvirt.virConnect:
         start_event_loop()

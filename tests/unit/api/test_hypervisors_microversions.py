@@ -13,6 +13,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import wsgi
 from mininova.compute import rpcapi as compute_rpcapi
+from mininova.db import allocations as db_allocations
 from mininova.db import instances as db_instances
 from mininova.db import services as db_services
 
@@ -43,6 +44,8 @@ def client(db, admin_ctxt):
         "uuid": VM, "display_name": "vm1", "project_id": "p1", "user_id": "u",
         "image_ref": "i", "flavor_id": "1", "flavor_name": "f", "memory_mb": 512,
         "vcpus": 1, "root_gb": 5, "host": "compute1", "vm_state": "active"})
+    # NOTE: usage is what is claimed; heal gives the placed instance its allocation.
+    db_allocations.heal()
     transport = messaging.get_rpc_transport(CONF, url="fake://")
     return testing.TestClient(wsgi.create_app(CONF, transport))
 

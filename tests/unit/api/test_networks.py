@@ -1,5 +1,5 @@
-"""os-networks: no networks (tempest's admin.test_networks then skips: "no known-for-sure
-existing network"), 404 for any id and from 2.36, 410 for nova-network's writes."""
+"""os-networks: the flat network below 2.36 (admins see the nova-network fields too),
+404 for any other id and from 2.36, 410 for nova-network's writes."""
 import oslo_messaging as messaging
 import pytest
 from falcon import testing
@@ -24,9 +24,15 @@ def client(db):
 
 
 @pytest.mark.parametrize("headers", [ADMIN, MEMBER], ids=["admin", "member"])
-def test_list_is_empty_and_any_network_is_404_below_2_36(client, headers):
+def test_the_flat_network_is_listed_and_shown_below_2_36(client, headers):
     resp = client.simulate_get("/v2.1/os-networks", headers={**headers, **_v("2.35")})
-    assert (resp.status_code, resp.json) == (200, {"networks": []})
+    assert resp.status_code == 200, resp.text
+    (network,) = resp.json["networks"]
+    assert (network["label"], network["cidr"], network["gateway"]) == (
+        "private", "10.99.0.0/24", "10.99.0.1")
+    assert ("bridge" in network) == (headers is ADMIN)
+    shown = client.simulate_get(f"/v2.1/os-networks/{network['id']}", headers=headers)
+    assert (shown.status_code, shown.json) == (200, {"network": network})
     shown = client.simulate_get(f"/v2.1/os-networks/{NET}", headers=headers)
     assert shown.status_code == 404
     assert shown.json["itemNotFound"]["message"] == f"Network {NET} could not be found."

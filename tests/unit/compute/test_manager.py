@@ -8,6 +8,8 @@ from mininova import objects
 from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import vm_states
+from mininova.db import allocations as db_allocations
+from mininova.network import api as network_api
 from tests.unit.compute.fakes import HOST
 
 
@@ -27,10 +29,31 @@ def _faults(ctxt, instance):
 def test_interrupted_build_becomes_error_with_a_fault(mgr, make_instance, ctxt, vm_state,
                                                       task_state):
     inst = make_instance(vm_state=vm_state, task_state=task_state)
+    db_allocations.heal()
     mgr._init_instance(ctxt, inst)
     got = _reload(ctxt, inst)
     assert (got.vm_state, got.task_state) == (vm_states.ERROR, None)
     assert inst.uuid in _faults(ctxt, inst)
+    # A failed build frees its claim, as Nova deletes its allocations.
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid) is None
+
+
+def test_failed_spawn_is_error_and_frees_the_claim(mgr, make_instance, ctxt, driver,
+                                                   monkeypatch):
+    inst = make_instance(vm_state=vm_states.BUILDING, task_state=task_states.SCHEDULING,
+                         guest=None)
+    db_allocations.heal()
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid).host == HOST
+
+    def spawn_fails(context, instance, image):
+        raise exception.HypervisorError(reason="spawn failed")
+
+    monkeypatch.setattr(driver, "spawn", spawn_fails)
+    objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    with pytest.raises(exception.HypervisorError):
+        mgr.build_and_run_instance(ctxt, instance=inst, image=None)
+    assert _reload(ctxt, inst).vm_state == vm_states.ERROR
+    assert objects.Allocation.get_by_consumer(ctxt, inst.uuid) is None
 
 
 def test_interrupted_stop_is_done_again(mgr, make_instance, ctxt, driver):
@@ -159,3 +182,20 @@ def test_lifecycle_event_left_to_work_in_progress(mgr, make_instance, ctxt, driv
     assert not mgr.instance_lock.busy(inst.uuid)
     mgr._on_lifecycle_event(inst.uuid, power_state.SHUTDOWN)
     assert len(submitted) == 1
+
+
+def test_a_build_failing_on_its_host_frees_its_addresses(mgr, make_instance, ctxt, driver,
+                                                         monkeypatch):
+    inst = make_instance(vm_state=vm_states.BUILDING, task_state=task_states.SCHEDULING,
+                         guest=None)
+    inst.network_info = network_api.allocate_for_instance(ctxt, inst, None)
+    objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+
+    def spawn(context, instance, image):
+        raise exception.HypervisorError(reason="spawn failed")
+
+    monkeypatch.setattr(driver, "spawn", spawn)
+    with pytest.raises(exception.HypervisorError):
+        mgr.build_and_run_instance(ctxt, instance=inst, image=None)
+    got = _reload(ctxt, inst)
+    assert (got.vm_state, got.network_info) == (vm_states.ERROR, [])

@@ -6,6 +6,7 @@ from mininova.objects import base
 # Update a hash only together with the object's VERSION (and its comment line).
 EXPECTED = {
     "Aggregate": "1.0-a82cfec6f6db60de422f6cbc3e4d62fe",
+    "Allocation": "1.0-caa2df34bb1e9e005130904640fad8a8",
     "AggregateList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "ComputeNode": "1.1-b3a329df68803b03c2711c5adba749c2",
     "ComputeNodeList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
@@ -13,13 +14,13 @@ EXPECTED = {
     "FlavorList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Instance": "1.4-bb12b51fcbe371d0bb04cd3b17348d0e",
+    "Instance": "1.5-47a0e21ebf5e453078cbfdbfccf208e7",
     "InstanceAction": "1.1-01da3816b06e49bc5bc9129f89705a95",
     "InstanceActionEvent": "1.1-49a886c93aec98cbe4e5a2598585f437",
     "InstanceActionEventList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "InstanceActionList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "InstanceFault": "1.0-6da0fb4bfd2f266a56daf2e5795323d0",
-    "InstanceList": "1.4-7cb8b307e59591fabfd2c852d3e65ceb",
+    "InstanceList": "1.5-7cb8b307e59591fabfd2c852d3e65ceb",
     "KeyPair": "1.0-3dfc26a47ef5869dbd5dd3874472080b",
     "KeyPairList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Service": "1.1-2c1f30eff6f5e9c8b08b9f5b27fdf4e4",

@@ -104,3 +104,28 @@ def test_a_requested_zone_limits_the_hosts(db, admin_ctxt):
     with pytest.raises(messaging.ExpectedException) as err:
         sched.select_destinations(admin_ctxt, inst)
     assert "not in the requested availability zone" in str(err.value.exc_info[1])
+
+
+def test_a_lost_claim_moves_on_to_the_next_host(db, admin_ctxt, monkeypatch):
+    from mininova.db import allocations as db_allocations
+
+    _compute(admin_ctxt, "compute1", ram=8192)
+    _compute(admin_ctxt, "compute2")
+    real_claim = db_allocations.claim
+    tried = []
+
+    def claim_losing_the_first(consumer, host, *args, **kwargs):
+        tried.append(host)
+        return len(tried) > 1 and real_claim(consumer, host, *args, **kwargs)
+
+    monkeypatch.setattr(db_allocations, "claim", claim_losing_the_first)
+    inst = _instance(admin_ctxt)
+    assert manager.SchedulerManager("sched").select_destinations(admin_ctxt, inst) == "compute2"
+    assert tried == ["compute1", "compute2"]
+    assert db_allocations.get_by_consumer(inst.uuid).host == "compute2"
+
+    tried.clear()
+    monkeypatch.setattr(db_allocations, "claim", lambda *args, **kwargs: False)
+    with pytest.raises(messaging.ExpectedException) as err:
+        manager.SchedulerManager("sched").select_destinations(admin_ctxt, _instance(admin_ctxt))
+    assert "claimed full by concurrent builds" in str(err.value.exc_info[1])

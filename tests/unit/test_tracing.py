@@ -1,0 +1,115 @@
+"""Tracing in one process: spans nest through the proxies and the RPC context carrier,
+nothing is recorded without a request's root span or with tracing off, the store prunes
+by age and size, and the waterfall renders a trace."""
+import time
+import types
+
+import pytest
+import sqlalchemy as sa
+
+from mininova import tracing
+from mininova.cmd import trace_waterfall
+from mininova.db import api as db_api
+from mininova.db import models
+from mininova.db import traces as db_traces
+
+
+@pytest.fixture
+def spans(flags, monkeypatch):
+    """Tracing on, with finished spans collected in a list (flushed on read)."""
+    flags(enabled=True, group="tracing")
+    monkeypatch.setattr(tracing, "_STATE", {"tracer": None})
+    rows: list[dict] = []
+    tracing.setup("nova-test", "host1", rows.extend)
+
+    def finished() -> list[dict]:
+        tracing._STATE["provider"].force_flush()
+        return rows
+
+    yield finished
+    tracing.shutdown()
+
+
+class Driver:
+    def power_off(self, instance):
+        return f"off {instance}"
+
+
+def test_spans_nest_from_the_root_through_proxies_and_the_rpc_carrier(spans):
+    root = tracing.start_root("POST /x", request_id="req-1")
+    assert tracing.wrap(Driver(), "virt").power_off("vm") == "off vm"
+    carrier = tracing.inject()
+    tracing.end_root(root, "POST /x/{id}", request_id="req-1")
+
+    endpoint = types.SimpleNamespace(target="t", stop=lambda ctxt, **kw: "stopped")
+    ctxt = types.SimpleNamespace(trace_carrier=carrier, request_id="req-1")
+    assert tracing.wrap_endpoint(endpoint, "compute", frozenset()).stop(ctxt) == "stopped"
+
+    rows = {r["name"]: r for r in spans()}
+    assert set(rows) == {"POST /x/{id}", "virt.power_off", "compute.stop"}
+    top = rows["POST /x/{id}"]
+    assert top["parent_id"] is None and top["request_id"] == "req-1"
+    assert rows["virt.power_off"]["parent_id"] == top["span_id"]
+    assert rows["compute.stop"]["parent_id"] == top["span_id"]
+    assert {r["trace_id"] for r in rows.values()} == {top["trace_id"]}
+    assert all(r["service"] == "nova-test" and r["host"] == "host1" for r in rows.values())
+
+
+def test_work_no_request_started_records_nothing(spans):
+    tracing.wrap(Driver(), "virt").power_off("vm")
+    with tracing.span("periodic"):
+        pass
+    assert spans() == []
+
+
+def test_storing_spans_is_never_traced(spans):
+    root = tracing.start_root("GET /")
+    with tracing.suppressed(), tracing.span("inner"):
+        pass
+    tracing.end_root(root, "GET /")
+    assert [r["name"] for r in spans()] == ["GET /"]
+
+
+def test_off_means_no_proxies_and_no_carrier(flags, monkeypatch):
+    monkeypatch.setattr(tracing, "_STATE", {"tracer": None})
+    driver = Driver()
+    assert tracing.wrap(driver, "virt") is driver
+    assert tracing.inject() is None
+    assert tracing.start_root("GET /") is None
+
+
+def _row(span_id, parent, name, start_ms, ms, request_id=None, service="nova-api"):
+    now = time.time_ns()
+    return {"trace_id": "t" * 32, "span_id": span_id, "parent_id": parent,
+            "request_id": request_id, "name": name, "service": service, "host": "h",
+            "start_ns": now + start_ms * 1_000_000, "duration_ns": ms * 1_000_000,
+            "status": "unset", "attributes": "{}"}
+
+
+def test_the_store_reads_a_whole_trace_and_the_waterfall_shows_it(db):
+    db_traces.add_spans([
+        _row("a" * 16, None, "POST /servers/{id}/action", 0, 10, request_id="req-1"),
+        _row("b" * 16, "a" * 16, "rpc.cast compute.stop_instance", 2, 1),
+        _row("c" * 16, "b" * 16, "compute.stop_instance", 3, 6, service="nova-compute")])
+    rows = db_traces.get_by_request_id("req-1")
+    assert [r.name for r in rows] == ["POST /servers/{id}/action",
+                                      "rpc.cast compute.stop_instance",
+                                      "compute.stop_instance"]
+    text = trace_waterfall.render("req-1", rows)
+    assert "3 spans, 10.0 ms" in text
+    lines = text.splitlines()
+    assert lines[4].endswith("compute.stop_instance")
+    assert "    compute.stop_instance" in lines[4]  # nested two levels
+    assert "6.00 ms  nova-compute@h" in text
+    assert db_traces.get_by_request_id("req-2") == []
+
+
+def test_the_store_prunes_by_age_then_size(db):
+    old = _row("a" * 16, None, "old", 0, 1)
+    old["start_ns"] -= 7200 * 1_000_000_000
+    db_traces.add_spans([old] + [_row(f"{i:016x}", None, f"s{i}", i, 1) for i in range(5)])
+    assert db_traces.prune(max_age=3600, max_spans=3) == 3
+    with db_api.session() as sess:
+        left = sess.scalars(sa.select(models.TraceSpan.name)
+                            .order_by(models.TraceSpan.start_ns)).all()
+    assert left == ["s2", "s3", "s4"]
