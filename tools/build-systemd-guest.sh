@@ -12,14 +12,16 @@
 #   build_image itself; prints that directory. The guest's root is /dev/vda; /dev/vdb (ext4,
 #   label MININOVA) is mounted on /srv: the repository and the wheelhouse of one run.
 #   Networking: systemd-networkd, DHCP on every en* link (QEMU user-mode networking).
+#   /opt/mininova/venv holds mininova's dependencies from the wheelhouse (so the image
+#   key includes the wheelhouse's).
 #   No RabbitMQ: under TCG its first start takes over 4 minutes (3 on every boot after),
 #   so the guest uses the host's broker through QEMU's 10.0.2.2.
 # wheels: `pip wheel` of mininova's install_requires (setup.cfg) plus setuptools and
 #   wheel, built with Debian's /usr/bin/python3 (the guest's Python 3.11), into
 #   CACHE_DIR/wheels-<key>/ (key: those requirement lines); prints that directory.
 # CACHE_DIR defaults to ${XDG_CACHE_HOME:-~/.cache}/mininova/systemd-guest. Concurrent
-# builders of the same kind wait for each other (flock on CACHE_DIR/lock-image or
-# lock-wheels). Needs root (debootstrap).
+# builders wait for each other (flock on CACHE_DIR/lock-image and lock-wheels). Needs
+# root (debootstrap, chroot).
 set -euo pipefail
 
 RELEASE=bookworm
@@ -54,12 +56,13 @@ key_of() {
     sha256sum | cut -c1-16
 }
 
+# build_image WHEELHOUSE
 build_image() {
-    local key dir tmp root url
+    local key dir tmp root url wheels=$1
     url=$(mirror)
     # NOTE: keyed on what goes into the image only, not on the rest of this file.
-    key=$( { declare -p RELEASE PACKAGES IMAGE_SIZE; declare -f build_image; echo "$url"; } |
-        key_of)
+    key=$( { declare -p RELEASE PACKAGES IMAGE_SIZE; declare -f build_image;
+        echo "$url ${wheels##*/}"; } | key_of)
     dir=$CACHE_DIR/image-$key
     if [[ -f $dir/done ]]; then echo "$dir"; return 0; fi
     [[ $(id -u) -eq 0 ]] || { log "debootstrap needs root"; exit 1; }
@@ -91,6 +94,19 @@ build_image() {
     ssh-keygen -q -t ed25519 -N '' -C mininova-systemd-test -f "$tmp/id_ed25519"
     install -d -m 700 "$root/root/.ssh"
     install -m 600 "$tmp/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+    # NOTE: mininova's dependencies go into stack.sh's venv here, at native speed (pip
+    # byte-compiling them under TCG takes over 10 minutes); stack.sh then finds the venv
+    # and pip-installs only mininova itself, as on a machine that ran it before.
+    cp -r "$wheels" "$root/tmp/wheels"
+    requirements >"$root/tmp/wheels/requirements.txt"
+    mount -t proc proc "$root/proc"
+    local rc=0
+    chroot "$root" python3 -m venv /opt/mininova/venv &&
+        chroot "$root" /opt/mininova/venv/bin/pip install -q --disable-pip-version-check \
+            --no-index --find-links /tmp/wheels -r /tmp/wheels/requirements.txt || rc=$?
+    umount "$root/proc"
+    rm -rf "$root/tmp/wheels"
+    ((rc == 0)) || { log "installing the wheelhouse into the image's venv failed"; exit 1; }
     chroot "$root" apt-get clean
     cp "$root"/boot/vmlinuz-* "$tmp/vmlinuz"
     cp "$root"/boot/initrd.img-* "$tmp/initrd.img"
@@ -133,10 +149,17 @@ what=${1:-}
 CACHE_DIR=${2:-${XDG_CACHE_HOME:-$HOME/.cache}/mininova/systemd-guest}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$CACHE_DIR"
-exec 9>"$CACHE_DIR/lock-${what:-none}"
-flock 9
+# locked NAME COMMAND...: COMMAND while holding CACHE_DIR/lock-NAME.
+locked() {
+    local fd
+    exec {fd}>"$CACHE_DIR/lock-$1"
+    flock "$fd"
+    "${@:2}"
+    exec {fd}>&-
+}
+
 case $what in
-    image) build_image ;;
-    wheels) build_wheels ;;
-    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    image) locked image build_image "$(locked wheels build_wheels)" ;;
+    wheels) locked wheels build_wheels ;;
+    *) sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@ summary (``Measure``); on failure the guest's console and mininova journal are t
 The suite skips only where the guest cannot be built or booted at all: not root
 (debootstrap), or qemu-system-x86_64, debootstrap or mkfs.ext4 missing.
 """
+import calendar
 import dataclasses
 import json
 import os
@@ -103,7 +104,7 @@ class Cloud:
 
         def fresh(svc: dict) -> bool:
             when = svc.get("updated_at") or "1970-01-01T00:00:00"
-            stamp = time.mktime(time.strptime(when[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+            stamp = calendar.timegm(time.strptime(when[:19], "%Y-%m-%dT%H:%M:%S"))
             return svc.get("state") == "up" and stamp >= since
 
         def all_up() -> bool:
