@@ -25,7 +25,7 @@ from tests.functional.conftest import private_rabbit_vhost
 from tests.functional_systemd import guest as guest_mod
 
 BOOT_TIMEOUT = 300
-STACK_TIMEOUT = 1500
+STACK_TIMEOUT = 2400
 COMPUTE_HOSTS = ("compute1", "compute2")
 UNITS = ("mininova-conductor.service", "mininova-scheduler.service",
          *(f"mininova-compute@{h}.service" for h in COMPUTE_HOSTS), "mininova-api.service")

@@ -166,7 +166,10 @@ class Guest:
         """Power the guest off (SIGTERM to QEMU after a short grace, then SIGKILL)."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.run("systemctl poweroff", check=False, timeout=15)
+        try:
+            self.run("systemctl poweroff", check=False, timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
