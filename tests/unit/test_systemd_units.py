@@ -100,3 +100,16 @@ def test_compute_template_reads_its_host_config():
 def test_target_installs_into_multi_user():
     unit = _parse(TARGET)
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_a_missing_config_file_is_one_clear_line_and_a_failure(tmp_path):
+    """What the journal shows and what Restart=on-failure acts on: exit status 1 and
+    one line naming the file, not a traceback."""
+    missing = tmp_path / "compute-nowhere.conf"
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from mininova.cmd import common; "
+         "common.prepare_service(sys.argv[1:])", "--config-file", str(missing)],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert str(missing) in result.stderr.strip().splitlines()[-1]
