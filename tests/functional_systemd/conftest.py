@@ -74,12 +74,18 @@ class Cloud:
                  "-H", TOKEN, f"{API}{path}"]
         if body is not None:
             words += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
-        out = self.guest.run(guest_mod.quote(*words), timeout=60).stdout
+        # NOTE: curl's own failures (a restarting API refuses connections) come back as
+        # status 0, for the callers' polling to retry.
+        out = self.guest.run(guest_mod.quote(*words), timeout=60, check=False).stdout
         text, _, code = out.rpartition("\n")
+        if not code.strip().isdigit() or code.strip() == "000":
+            return 0, {}
         return int(code), (json.loads(text) if text.strip() else {})
 
     def server(self, sid: str) -> dict:
         code, body = self.api("GET", f"/servers/{sid}")
+        if code == 0:
+            raise ValueError("the API does not answer (restarting?)")  # wait_for retries
         assert code == 200, (code, body)
         return body["server"]
 
