@@ -3,7 +3,8 @@
 #
 #   sudo devstack-lite/unstack.sh [--purge]
 #
-# Under systemd: systemctl stop mininova.target (and its units). Otherwise every
+# Under systemd: systemctl disable and stop mininova.target and its units (a reboot does
+# not start them again; stack.sh enables them). Otherwise every
 # service with a pid file in $MININOVA_RUN_DIR gets SIGTERM; whatever still runs
 # after $MININOVA_STOP_TIMEOUT seconds gets SIGKILL (its whole process group). Keystone
 # (MININOVA_AUTH_STRATEGY=keystone, lib/keystone) stops with them, and --purge removes

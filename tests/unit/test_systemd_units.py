@@ -54,8 +54,7 @@ def test_systemd_analyze_verify_is_clean(tmp_path):
         text = (UNIT_DIR / name).read_text()
         text = EXEC_RE.sub(lambda m: m.group(1) + _existing_binary(m.group(2)), text)
         (tmp_path / name).write_text(text)
-    # NOTE: a template is verified through one of its instances; the instance's extra
-    # config file must exist for AssertPathExists= (checked at start only, but keep it real).
+    # NOTE: a template is verified through one of its instances.
     units = [str(tmp_path / n) for n in (*SERVICES, TARGET) if not n.endswith("@.service")]
     units.append(str(tmp_path / "mininova-compute@compute1.service"))
     result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True,
@@ -97,8 +96,24 @@ def test_service_contract(name):
 def test_compute_template_reads_its_host_config():
     unit = _parse("mininova-compute@.service")
     assert unit["Service"]["ExecStart"].endswith("--config-file /etc/mininova/compute-%i.conf")
+    # NOTE: a failed Assert/Condition is never retried by Restart=; the missing file must
+    # fail the process instead (tests/functional_systemd proves the retry).
+    assert not any(k.startswith(("Assert", "Condition")) for k in unit["Unit"])
 
 
 def test_target_installs_into_multi_user():
     unit = _parse(TARGET)
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_a_missing_config_file_is_one_clear_line_and_a_failure(tmp_path):
+    """What the journal shows and what Restart=on-failure acts on: exit status 1 and
+    one line naming the file, not a traceback."""
+    missing = tmp_path / "compute-nowhere.conf"
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from mininova.cmd import common; "
+         "common.prepare_service(sys.argv[1:])", "--config-file", str(missing)],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert str(missing) in result.stderr.strip().splitlines()[-1]

@@ -1,0 +1,199 @@
+"""Fixtures of the systemd suite: a QEMU guest with systemd as PID 1 running stack.sh.
+
+``cloud`` (session scope) builds or reuses the cached root image and wheelhouse
+(tools/build-systemd-guest.sh), boots the guest, runs ``devstack-lite/stack.sh`` in it
+with pip offline (``PIP_NO_INDEX``/``PIP_FIND_LINKS``, honoured by pip itself) on the
+libvirt test driver, SQLite and the host's RabbitMQ (a vhost of its own, through QEMU's
+10.0.2.2), and hands the tests a ``Cloud``.
+The measured times (image build, guest boot, stack.sh) are printed in the terminal
+summary (``Measure``); on failure the guest's console and mininova journal are too.
+
+The suite skips only where the guest cannot be built or booted at all: not root
+(debootstrap), or qemu-system-x86_64, debootstrap or mkfs.ext4 missing.
+"""
+import calendar
+import dataclasses
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from mininova.cmd import common
+from tests.functional.conftest import private_rabbit_vhost
+from tests.functional_systemd import guest as guest_mod
+
+BOOT_TIMEOUT = 300
+STACK_TIMEOUT = 2400
+COMPUTE_HOSTS = ("compute1", "compute2")
+UNITS = ("mininova-conductor.service", "mininova-scheduler.service",
+         *(f"mininova-compute@{h}.service" for h in COMPUTE_HOSTS), "mininova-api.service")
+TOKEN = "X-Auth-Token: admin:admin"
+API = "http://127.0.0.1:8774/v2.1"
+# NOTE: oslo.messaging at DEBUG logs each RPC call a handler makes, with the request id:
+# the proof that a request is in flight in the compute (the drain test).
+LOG_LEVELS = ",".join("oslo_messaging=DEBUG" if lvl.startswith("oslo_messaging=") else lvl
+                      for lvl in common.LOG_LEVELS)
+# NOTE: the host's broker, reached through QEMU's user-mode networking (10.0.2.2 is the
+# host's loopback), in a vhost of this run: a RabbitMQ inside the emulated guest takes
+# over 3 minutes to start on every boot.
+LOCAL_CONF = f"""\
+RABBIT_HOST=10.0.2.2
+RABBIT_VHOST={{vhost}}
+MININOVA_COMPUTE_HOSTS="{' '.join(COMPUTE_HOSTS)}"
+API_WORKERS=1
+MININOVA_SERVICE_TIMEOUT=600
+MININOVA_EXTRA_CONF="
+[DEFAULT]
+report_interval = 5
+graceful_shutdown_timeout = 30
+default_log_levels = {LOG_LEVELS}
+"
+"""
+MEASURES: list[str] = []
+_DIAG_KEY = pytest.StashKey[str]()
+
+
+def record_measure(line: str) -> None:
+    """Keep a measured figure for the terminal summary."""
+    MEASURES.append(line)
+
+
+@dataclasses.dataclass
+class Cloud:
+    """The guest running mininova under systemd, and what stack.sh printed."""
+
+    guest: guest_mod.Guest
+    stack_output: str
+    servers: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> id
+
+    def api(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """One Compute API call with curl inside the guest: (HTTP status, JSON body)."""
+        words = ["curl", "-s", "-m", "30", "-w", "\\n%{http_code}", "-X", method,
+                 "-H", TOKEN, f"{API}{path}"]
+        if body is not None:
+            words += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
+        # NOTE: curl's own failures (a restarting API refuses connections) come back as
+        # status 0, for the callers' polling to retry.
+        out = self.guest.run(guest_mod.quote(*words), timeout=60, check=False).stdout
+        text, _, code = out.rpartition("\n")
+        if not code.strip().isdigit() or code.strip() == "000":
+            return 0, {}
+        return int(code), (json.loads(text) if text.strip() else {})
+
+    def server(self, sid: str) -> dict:
+        code, body = self.api("GET", f"/servers/{sid}")
+        if code == 0:
+            raise ValueError("the API does not answer (restarting?)")  # wait_for retries
+        assert code == 200, (code, body)
+        return body["server"]
+
+    def wait_for_status(self, sid: str, status: str, timeout: float = 180) -> dict:
+        """The server once it has ``status`` and no task_state."""
+        def settled() -> dict | None:
+            server = self.server(sid)
+            if server["status"] == "ERROR":
+                raise AssertionError(f"server {sid} went to ERROR: {server}")
+            done = server["status"] == status and server["OS-EXT-STS:task_state"] is None
+            return server if done else None
+        return guest_mod.wait_for(f"server {sid} to be {status}", settled, timeout)
+
+    def main_pid(self, unit: str) -> int:
+        return int(self.guest.out(f"systemctl show -p MainPID --value {unit}"))
+
+    def services_up_since(self, since: int, timeout: float = 300) -> None:
+        """Wait until every service reports up with a heartbeat at or after ``since``
+        (guest epoch seconds): a restarted service's old row stays up for a while."""
+        wanted = {("nova-conductor", None), ("nova-scheduler", None),
+                  *(("nova-compute", h) for h in COMPUTE_HOSTS)}
+
+        def fresh(svc: dict) -> bool:
+            when = svc.get("updated_at") or "1970-01-01T00:00:00"
+            stamp = calendar.timegm(time.strptime(when[:19], "%Y-%m-%dT%H:%M:%S"))
+            return svc.get("state") == "up" and stamp >= since
+
+        def all_up() -> bool:
+            code, body = self.api("GET", "/os-services")
+            if code != 200:
+                return False
+            up = {(s["binary"], s["host"]) for s in body["services"] if fresh(s)}
+            return all(any(b == binary and (host is None or h == host) for b, h in up)
+                       for binary, host in wanted)
+        guest_mod.wait_for("every service to report up again", all_up, timeout, interval=2)
+
+    def guest_time(self) -> int:
+        return int(self.guest.out("date +%s"))
+
+
+def _missing_prerequisite() -> str | None:
+    if os.geteuid() != 0:
+        return "not root: debootstrap and the guest's image need root"
+    for tool in ("qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4", "ssh"):
+        if shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+            return f"{tool} is not installed (see .ci/run's package list)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def cloud(request, tmp_path_factory):
+    reason = _missing_prerequisite()
+    if reason:
+        pytest.skip(reason)
+    with private_rabbit_vhost() as vhost:
+        yield from _cloud(request, tmp_path_factory, vhost)
+
+
+def _cloud(request, tmp_path_factory, vhost: str):
+    os.environ["PATH"] += ":/usr/sbin:/sbin"
+    start = time.monotonic()
+    image_dir = guest_mod.build("image")
+    wheels = guest_mod.build("wheels")
+    record_measure(f"image + wheelhouse ready (cached or built): "
+                   f"{time.monotonic() - start:.0f}s ({image_dir.name}, {wheels.name})")
+    workdir = tmp_path_factory.mktemp("systemd-guest")
+    data = guest_mod.make_data_disk(workdir, wheels)
+    vm = guest_mod.Guest(image_dir=image_dir, workdir=workdir, data_disk=data)
+    ok = False
+    try:
+        start = time.monotonic()
+        vm.start()
+        vm.wait_ssh(BOOT_TIMEOUT)
+        record_measure(f"guest boot to `systemctl is-system-running` (TCG unless KVM "
+                       f"works): {time.monotonic() - start:.0f}s")
+        local_conf = LOCAL_CONF.replace("{vhost}", vhost)
+        vm.run(f"cat > /srv/mininova/devstack-lite/local.conf <<'EOF'\n{local_conf}EOF")
+        start = time.monotonic()
+        result = vm.run("cd /srv/mininova && PIP_NO_INDEX=1 PIP_FIND_LINKS=/srv/wheels "
+                        "devstack-lite/stack.sh", timeout=STACK_TIMEOUT, check=False)
+        record_measure(f"stack.sh under systemd (offline pip, test driver, 2 computes): "
+                       f"{time.monotonic() - start:.0f}s")
+        assert result.returncode == 0, f"stack.sh failed:\n{result.stdout[-4000:]}"
+        ok = True
+        yield Cloud(guest=vm, stack_output=result.stdout)
+    finally:
+        if not ok or request.session.testsfailed:
+            request.config.stash[_DIAG_KEY] = _diagnostics(vm)
+        vm.stop()
+
+
+def _diagnostics(vm: guest_mod.Guest) -> str:
+    """The guest's console tail, its mininova units and their journal."""
+    text = f"console:\n{vm.console_tail()}\n"
+    if vm.process is not None and vm.process.poll() is None:
+        out = vm.run("systemctl --no-pager list-units 'mininova*' 'rabbit*'; "
+                     "journalctl --no-pager -n 200 -u 'mininova*'; "
+                     "tail -n 40 /var/log/mininova/stack.log", check=False, timeout=60)
+        text += out.stdout
+    return text
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if MEASURES:
+        terminalreporter.section("Measure (systemd guest)")
+        for line in MEASURES:
+            terminalreporter.write_line(line)
+    diag = config.stash.get(_DIAG_KEY, None)
+    if diag:
+        terminalreporter.section("systemd guest: console and mininova journal")
+        terminalreporter.write_line(diag)

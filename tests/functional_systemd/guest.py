@@ -1,0 +1,193 @@
+"""A Debian 12 QEMU guest with systemd as PID 1, driven from the host over SSH.
+
+The root image (tools/build-systemd-guest.sh, cached) is never written: each guest boots a
+qcow2 overlay of it. The repository (``git ls-files``) and the wheelhouse go in on a
+second ext4 disk (label MININOVA, mounted on /srv by the image's fstab). SSH reaches the
+guest through QEMU's user-mode networking, forwarded to a loopback port only.
+"""
+import dataclasses
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[2]
+BUILDER = REPO / "tools" / "build-systemd-guest.sh"
+T = TypeVar("T")
+
+
+def wait_for(what: str, check: Callable[[], T], timeout: float, interval: float = 1.0) -> T:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            last = check()
+        except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last  # type: ignore[return-value]
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: {last!r}")
+        time.sleep(interval)
+
+
+def build(kind: str) -> Path:
+    """The cached image or wheelhouse directory (built first if missing)."""
+    out = subprocess.run([str(BUILDER), kind], check=True, capture_output=True, text=True,
+                         timeout=3600)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _repo_files() -> list[str]:
+    """The repository's files as git knows them (tracked and new, not ignored)."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=REPO, check=True, capture_output=True)
+    return [name for name in out.stdout.decode().split("\0")
+            if name and (REPO / name).is_file()]
+
+
+def make_data_disk(workdir: Path, wheels: Path) -> Path:
+    """An ext4 image holding ``mininova/`` (this checkout) and ``wheels/``."""
+    tree = workdir / "data"
+    for name in _repo_files():
+        target = tree / "mininova" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    shutil.copytree(wheels, tree / "wheels")
+    image = workdir / "data.img"
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "MININOVA", "-d", str(tree), str(image),
+                    "1G"], check=True)
+    shutil.rmtree(tree)
+    return image
+
+
+@dataclasses.dataclass
+class Guest:
+    """One running guest: its QEMU process, SSH port and serial console log."""
+
+    image_dir: Path
+    workdir: Path
+    data_disk: Path
+    memory_mb: int = 2048
+    cpus: int = 2
+    ssh_port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def console_log(self) -> Path:
+        return self.workdir / "console.log"
+
+    def start(self) -> None:
+        """Boot QEMU on a fresh overlay of the root image: TCG unless
+        MININOVA_SYSTEMD_GUEST_ACCEL says otherwise (a writable /dev/kvm proves nothing on
+        nested hosts: here KVM aborts on an MSR)."""
+        overlay = self.workdir / "root.qcow2"
+        if not overlay.exists():
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                            str(self.image_dir / "root.img"), str(overlay)], check=True)
+        self.ssh_port = _free_port()
+        accel = os.environ.get("MININOVA_SYSTEMD_GUEST_ACCEL", "tcg")
+        cmd = [
+            "qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-cpu", "max",
+            "-smp", str(self.cpus), "-m", str(self.memory_mb), "-display", "none",
+            "-kernel", str(self.image_dir / "vmlinuz"),
+            "-initrd", str(self.image_dir / "initrd.img"),
+            "-append", "root=/dev/vda rw console=ttyS0 quiet",
+            "-drive", f"file={overlay},if=virtio,format=qcow2",
+            "-drive", f"file={self.data_disk},if=virtio,format=raw",
+            "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
+            "-device", "virtio-net-pci,netdev=n0",
+            "-serial", f"file:{self.console_log}", "-monitor", "none",
+        ]
+        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=open(self.workdir / "qemu.log", "ab"))
+
+    def _ssh_cmd(self, command: str) -> list[str]:
+        return ["ssh", "-i", str(self.image_dir / "id_ed25519"), "-p", str(self.ssh_port),
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
+                "-o", "ServerAliveInterval=10", "root@127.0.0.1", command]
+
+    def run(self, command: str, timeout: float = 120, check: bool = True
+            ) -> subprocess.CompletedProcess:
+        """Run a shell command in the guest; stdout and stderr come back as text."""
+        if self.process is None or self.process.poll() is not None:
+            raise AssertionError(f"the guest is not running; console: {self.console_tail()}")
+        result = subprocess.run(self._ssh_cmd(command), capture_output=True, text=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"guest command failed ({result.returncode}): {command}\n"
+                                 f"stdout: {result.stdout[-3000:]}\nstderr: "
+                                 f"{result.stderr[-3000:]}")
+        return result
+
+    def out(self, command: str, timeout: float = 120) -> str:
+        """Stdout of a guest command that must succeed, stripped."""
+        return self.run(command, timeout=timeout).stdout.strip()
+
+    def ok(self, command: str, timeout: float = 60) -> bool:
+        """True when a guest command exits 0."""
+        return self.run(command, timeout=timeout, check=False).returncode == 0
+
+    def wait_ssh(self, timeout: float) -> None:
+        """Wait until sshd answers and systemd finished booting (running or degraded)."""
+        def booted() -> bool:
+            state = self.run("systemctl is-system-running", timeout=30, check=False)
+            return state.stdout.strip() in ("running", "degraded")
+        wait_for("the guest to boot (ssh + systemctl is-system-running)", booted, timeout,
+                 interval=2)
+
+    def reboot(self, timeout: float) -> None:
+        """``systemctl reboot`` and wait for the new boot (another boot id)."""
+        old = self.out("cat /proc/sys/kernel/random/boot_id")
+        self.run("systemctl reboot", check=False, timeout=30)
+
+        def new_boot() -> bool:
+            r = self.run("cat /proc/sys/kernel/random/boot_id; systemctl is-system-running",
+                         timeout=30, check=False)
+            lines = r.stdout.split()
+            return len(lines) == 2 and lines[0] != old and lines[1] in ("running", "degraded")
+        wait_for("the guest to come back from its reboot", new_boot, timeout, interval=2)
+
+    def stop(self) -> None:
+        """Power the guest off (SIGTERM to QEMU after a short grace, then SIGKILL)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            self.run("systemctl poweroff", check=False, timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def console_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.console_log.read_text(errors="replace")
+        except OSError:
+            return "(no console log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def quote(*args: str) -> str:
+    """A shell command line from words."""
+    return " ".join(shlex.quote(a) for a in args)
