@@ -59,8 +59,8 @@ _networks_list = {"type": "array", "items": {
                    "tag": tag},
     "additionalProperties": False}}
 
-# NOTE: "auto" is one NIC on the cloud's flat network, "none" a server without NICs;
-# README "Networking".
+# NOTE: "auto" is one NIC on the cloud's flat network, "none" a server without NICs (see
+# doc/networking.md).
 _networks = {"oneOf": [_networks_list, {"type": "string", "enum": ["auto", "none"]}]}
 
 # os:scheduler_hints: free-form like Nova's, with the well-known keys typed. They are
