@@ -8,15 +8,12 @@ bind_port, workers, threads and [DEFAULT] graceful_shutdown_timeout.
 import sys
 from pathlib import Path
 
-from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
-from oslo_log import log as logging
 
 from mininova import metrics
 from mininova.api import wsgi
 from mininova.cmd import common
 
-LOG = logging.getLogger(__name__)
 GUNICORN_CONF = "gunicorn.conf.py"
 ACCESS_LOG_FORMAT = ('%(h)s "%(r)s" %(s)s %(b)s %(M)sms '
                      '%({x-openstack-request-id}o)s')
@@ -37,31 +34,16 @@ def gunicorn_settings(conf: cfg.ConfigOpts) -> dict:
             "threads": api.threads, "graceful_timeout": conf.graceful_shutdown_timeout}
 
 
-class _Application(gunicorn_base.Application):
-    """gunicorn driven by gunicorn.conf.py and oslo.config instead of its command line."""
+class _Application(common.GunicornApplication):
+    """gunicorn with mininova's defaults, gunicorn.conf.py, then mininova.conf's [api]."""
 
     def __init__(self, conf: cfg.ConfigOpts):
-        self.conf = conf
-        super().__init__()
-
-    def init(self, parser, opts, args):  # gunicorn's abstract hook; unused
-        return None
-
-    def load_config(self) -> None:
         defaults = {"worker_class": "gthread", "accesslog": "-", "keepalive": 75,
                     "access_log_format": ACCESS_LOG_FORMAT, "proc_name": "mininova-api"}
-        for key, value in defaults.items():
-            self.cfg.set(key, value)
-        path = find_gunicorn_conf(self.conf)
-        if path is not None:
-            LOG.info("gunicorn settings from %s", path)
-            self.load_config_from_file(str(path))
-        for key, value in gunicorn_settings(self.conf).items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        # NOTE: runs in each worker after fork, so each has its own RPC connection.
-        return wsgi.create_app(self.conf)
+        # NOTE: the app is built in each worker after fork, so each has its own RPC
+        # connection.
+        super().__init__(gunicorn_settings(conf), lambda: wsgi.create_app(conf),
+                         defaults=defaults, config_file=find_gunicorn_conf(conf))
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ reads the database directly, as nova-api-metadata does.
 """
 import sys
 
-from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -40,23 +39,8 @@ def prepare_host(conf: cfg.ConfigOpts) -> None:
     LOG.info("Metadata address %s on bridge %s", linux_net.METADATA_ADDRESS, net.bridge)
 
 
-class _Application(gunicorn_base.Application):
-    def __init__(self, conf: cfg.ConfigOpts):
-        self.conf = conf
-        super().__init__()
-
-    def init(self, parser, opts, args):  # gunicorn's abstract hook; unused
-        return None
-
-    def load_config(self) -> None:
-        for key, value in gunicorn_settings(self.conf).items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return handler.create_app(self.conf)
-
-
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
     prepare_host(conf)
-    _Application(conf).run()
+    common.GunicornApplication(gunicorn_settings(conf),
+                               lambda: handler.create_app(conf)).run()
