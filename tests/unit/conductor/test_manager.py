@@ -48,14 +48,19 @@ def _manager():
     return mgr
 
 
-def test_build_allocates_an_address_the_compute_gets(db, ctxt):
+def _two_builds(ctxt):
+    """An image, two instances with their create actions, and a conductor."""
     objects.Image(ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
                   container_format="bare", size=1, status="active", min_disk=0,
                   min_ram=0).create()
     first, second = _instance(ctxt, "a"), _instance(ctxt, "b")
-    mgr = _manager()
     for inst in (first, second):
         objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    return first, second, _manager()
+
+
+def test_build_allocates_an_address_the_compute_gets(db, ctxt):
+    first, second, mgr = _two_builds(ctxt)
     mgr.schedule_and_build_instances(ctxt, instances=[first, second])
     sent = [c.args[1].network_info for c in
             mgr.compute_rpcapi.build_and_run_instance.call_args_list]
@@ -72,13 +77,7 @@ def test_build_allocates_an_address_the_compute_gets(db, ctxt):
 
 def test_a_full_network_is_an_error_with_a_fault_and_nothing_allocated(db, ctxt, flags):
     flags(cidr="10.98.0.0/30", group="network")  # one guest address: .2 (.1 the gateway)
-    objects.Image(ctxt, id=IMAGE, name="cirros", disk_format="qcow2",
-                  container_format="bare", size=1, status="active", min_disk=0,
-                  min_ram=0).create()
-    first, second = _instance(ctxt, "a"), _instance(ctxt, "b")
-    mgr = _manager()
-    for inst in (first, second):
-        objects.InstanceAction.action_start(ctxt, inst.uuid, "create")
+    first, second, mgr = _two_builds(ctxt)
     mgr.schedule_and_build_instances(ctxt, instances=[first, second])
     failed = objects.Instance.get_by_uuid(ctxt, second.uuid)
     assert failed.vm_state == "error" and failed.network_info == []
