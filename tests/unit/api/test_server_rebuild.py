@@ -14,6 +14,7 @@ from mininova import objects
 from mininova.api import wsgi
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.db import instances as db_instances
+from mininova.network import api as network_api
 from mininova.virt import diagnostics
 
 CONF = conf.CONF
@@ -227,3 +228,19 @@ def test_diagnostics_policy_and_states(client, server, diag_call):
     resp = client.simulate_get(url, headers=ADMIN)
     assert resp.status_code == 409 and "conflictingRequest" in resp.json
     assert diag_call == []
+
+
+def test_rebuild_shows_plain_addresses_before_2_75(client, server, admin_ctxt):
+    """Nova's rebuild answer extends addresses (OS-EXT-IPS) only from 2.75 on, where it
+    became the full server view; tempest's rebuild_server schema refuses them before."""
+    instance = objects.Instance.get_by_uuid(admin_ctxt, server)
+    network_api.allocate_for_instance(admin_ctxt, instance, None)
+    resp = _action(client, server, {"rebuild": {"imageRef": IMAGE_ID}}, "2.1")
+    [address] = next(iter(resp.json["server"]["addresses"].values()))
+    assert set(address) == {"version", "addr"}
+    _judge("rebuild_server_with_admin_pass", "2.1", resp)
+    _settle(server)
+    resp = _action(client, server, {"rebuild": {"imageRef": IMAGE_ID}}, "2.75")
+    [address] = next(iter(resp.json["server"]["addresses"].values()))
+    assert address["OS-EXT-IPS:type"] == "fixed"
+    _judge("rebuild_server_with_admin_pass", "2.75", resp)
