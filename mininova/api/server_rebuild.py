@@ -12,7 +12,6 @@ from oslo_utils import strutils
 from mininova.api import api_version
 from mininova.api import validation
 from mininova.api.schemas import server_rebuild as schemas
-from mininova.api.views import addresses
 from mininova.api.views import servers as views
 
 # Body key -> compute_api.rebuild keyword, and the version that brings it.
@@ -44,9 +43,7 @@ def rebuild(compute_api, extras, req: falcon.Request, instance, body: dict) -> d
                         server_groups=True)
     if full:
         server.pop("OS-EXT-SRV-ATTR:user_data", None)
-    else:
-        # NOTE: before 2.75 Nova's rebuild answer shows plain addresses (no OS-EXT-IPS).
-        server["addresses"] = addresses.index(instance.network_info)
+
     if api_version.at_least(req, "2.54"):
         server["key_name"] = instance.key_name
     if api_version.at_least(req, "2.57"):

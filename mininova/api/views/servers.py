@@ -103,13 +103,15 @@ def show(req: falcon.Request, instance, extras: Extras, full: bool = True,
          server_groups: bool = False) -> dict:
     """The server at the request's microversion.
 
-    ``full=False`` is Nova's PUT response below 2.75 (no OS-EXT-*, OS-SRV-USG,
-    key_name, config_drive nor volumes); ``server_groups`` adds that list (2.71, in
-    show and update, not in lists).
+    ``full=False`` is Nova's PUT and rebuild response below 2.75 (no OS-EXT-*,
+    OS-SRV-USG, key_name, config_drive nor volumes, and plain addresses);
+    ``server_groups`` adds that list (2.71, in show and update, not in lists).
     """
     server = _common(req, instance, extras)
     if full:
         server.update(_full(req, instance, extras))
+    else:
+        server["addresses"] = addresses.index(instance.network_info)
     if api_version.at_least(req, "2.9"):
         server["locked"] = bool(instance.locked)
     if api_version.at_least(req, "2.73"):

@@ -230,9 +230,9 @@ def test_diagnostics_policy_and_states(client, server, diag_call):
     assert diag_call == []
 
 
-def test_rebuild_shows_plain_addresses_before_2_75(client, server, admin_ctxt):
-    """Nova's rebuild answer extends addresses (OS-EXT-IPS) only from 2.75 on, where it
-    became the full server view; tempest's rebuild_server schema refuses them before."""
+def test_rebuild_and_update_show_plain_addresses_before_2_75(client, server, admin_ctxt):
+    """Nova's rebuild and PUT answers extend addresses (OS-EXT-IPS) only from 2.75 on,
+    where they became the full server view; tempest's schemas refuse them before."""
     instance = objects.Instance.get_by_uuid(admin_ctxt, server)
     network_api.allocate_for_instance(admin_ctxt, instance, None)
     resp = _action(client, server, {"rebuild": {"imageRef": IMAGE_ID}}, "2.1")
@@ -244,3 +244,8 @@ def test_rebuild_shows_plain_addresses_before_2_75(client, server, admin_ctxt):
     [address] = next(iter(resp.json["server"]["addresses"].values()))
     assert address["OS-EXT-IPS:type"] == "fixed"
     _judge("rebuild_server_with_admin_pass", "2.75", resp)
+    for version, extended in (("2.1", False), ("2.75", True)):
+        resp = client.simulate_put(f"/v2.1/servers/{server}", headers={**MEMBER, **_v(version)},
+                                   json={"server": {"name": "renamed"}})
+        [address] = next(iter(resp.json["server"]["addresses"].values()))
+        assert ("OS-EXT-IPS:type" in address) is extended
