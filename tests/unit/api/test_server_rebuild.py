@@ -249,3 +249,4 @@ def test_rebuild_and_update_show_plain_addresses_before_2_75(client, server, adm
                                    json={"server": {"name": "renamed"}})
         [address] = next(iter(resp.json["server"]["addresses"].values()))
         assert ("OS-EXT-IPS:type" in address) is extended
+        _judge("update_server", version, resp)
