@@ -61,6 +61,11 @@ class EvacuateTask:
         except (exception.MininovaException, messaging.MessagingTimeout) as exc:
             self.rollback(exc)
             return
+        except Exception as exc:
+            # NOTE: a cast has no caller to answer: whatever broke, no task_state stays.
+            LOG.exception("Evacuation of instance %s broke", instance.uuid)
+            self.rollback(exc)
+            return
         objects.InstanceActionEvent.event_finish(ctxt, instance.uuid, EVENT)
         LOG.info("Evacuating instance %s from %s to %s", instance.uuid, self.source,
                  self.destination)

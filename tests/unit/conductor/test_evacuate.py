@@ -142,3 +142,13 @@ def test_the_conductor_manager_runs_the_task(admin_ctxt, server):
     mgr.scheduler_rpcapi.select_destinations.return_value = "dst"
     mgr.evacuate_server(admin_ctxt, instance=server, host=None, target_state=None)
     assert mgr.compute_rpcapi.rebuild_instance.call_args.kwargs["host"] == "dst"
+
+
+def test_an_unexpected_failure_leaves_no_task(admin_ctxt, server):
+    task = _task(admin_ctxt, server)
+    with mock.patch.object(evacuate.objects.Image, "get_by_id",
+                           side_effect=RuntimeError("database gone")):
+        task.execute()
+    inst = objects.Instance.get_by_uuid(admin_ctxt, server.uuid)
+    assert (inst.vm_state, inst.task_state, inst.host) == ("error", None, "src")
+    assert db_allocations.get_by_consumer(server.uuid).host == "src"
