@@ -58,7 +58,11 @@ def rebuild_here(manager, context, instance, image, target_state: str | None) ->
 def destroy_evacuated_instances(manager, ctxt) -> None:
     """Remove every guest here whose server now lives on another host; the server is
     not touched (nor started, nor its claim freed)."""
+    # NOTE: one query for this host's servers; only the other guests are looked up.
+    here = {inst.uuid for inst in objects.InstanceList.get_by_host(ctxt, manager.host)}
     for uuid in manager.driver.list_instance_uuids():
+        if uuid in here:
+            continue
         try:
             instance = objects.Instance.get_by_uuid(ctxt, uuid)
         except exception.InstanceNotFound:
