@@ -1,11 +1,10 @@
 """The compute side of evacuate (conductor/tasks/evacuate.py runs the flow).
 
-On the destination, ``rebuild_here`` takes the server from its down host and defines its
-guest from the record (ComputeManager.rebuild_instance with ``recreate``). On the old
-host, when its compute service starts again, ``destroy_evacuated_instances`` removes the
-guests of servers that now live elsewhere (Nova's rule: the instance's host is another
-host) and ``evacuation_in_flight`` keeps init_host from recovering a server that is
-being taken away; neither starts anything or frees a claim (the destination holds it).
+On the destination, ``rebuild_here`` defines the guest of the server the conductor
+placed here (ComputeManager.rebuild_instance with ``recreate``). On the old host, when
+its compute service starts again, ``destroy_evacuated_instances`` removes the guests of
+servers that now live elsewhere (Nova's rule: the instance's host is another host),
+without starting anything or freeing a claim (the destination holds it).
 """
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -27,19 +26,24 @@ def final_vm_state(vm_state: str, target_state: str | None) -> str:
 
 
 def rebuild_here(manager, context, instance, image, target_state: str | None) -> None:
-    """Take ``instance`` onto ``manager``'s host and define its guest there.
+    """Define the guest of ``instance``, evacuated to ``manager``'s host, from its record.
 
-    The host moves first, in the compare-and-swap that leaves REBUILDING: from then on
-    the server is this host's, so a restart of this compute half-way resolves it as an
-    interrupted rebuild (ERROR, which a hard reboot repairs from the record) and the old
-    host, when it comes back, sees that its guest went away.
+    The conductor made this host the server's when it claimed here, so a restart of this
+    compute half-way (or before the cast arrived) resolves it as an interrupted rebuild:
+    ERROR, which a hard reboot repairs from the record. A cast that arrives after that
+    finds no evacuation to do and ends quietly.
     """
     end_state = final_vm_state(instance.vm_state, target_state)
     source = instance.host
     instance.host = manager.host
     instance.node = manager.host
     instance.task_state = task_states.REBUILD_SPAWNING
-    instance.save(expected_task_state=[task_states.REBUILDING])
+    try:
+        instance.save(expected_task_state=[task_states.REBUILDING])
+    except exception.UnexpectedTaskStateError:
+        LOG.info("Evacuation of instance %s is no longer expected here (resolved when "
+                 "this compute started); nothing to do", instance.uuid)
+        return
     power_on = end_state == vm_states.ACTIVE
     try:
         manager.driver.recreate(context, instance, image, power_on=power_on)
@@ -71,20 +75,6 @@ def destroy_evacuated_instances(manager, ctxt) -> None:
             continue
         _destroy_local_guest(manager, ctxt, instance,
                              f"it was evacuated to {instance.host}")
-
-
-def evacuation_in_flight(manager, ctxt, instance) -> bool:
-    """True (and the local guest removed) when ``instance``, still recorded on this
-    host, is being evacuated: REBUILDING with its claim already on another host. The
-    destination takes it from there; recovering it here would break that evacuation."""
-    if instance.task_state != task_states.REBUILDING:
-        return False
-    claim = objects.Allocation.get_by_consumer(ctxt, instance.uuid)
-    if claim is None or claim.host == manager.host:
-        return False
-    _destroy_local_guest(manager, ctxt, instance,
-                         f"it is being evacuated to {claim.host}")
-    return True
 
 
 def _destroy_local_guest(manager, ctxt, instance, why: str) -> None:

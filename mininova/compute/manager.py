@@ -85,8 +85,6 @@ class ComputeManager(manager.Manager):
         self.update_available_resource()
         evacuate.destroy_evacuated_instances(self, ctxt)
         for instance in objects.InstanceList.get_by_host(ctxt, self.host):
-            if evacuate.evacuation_in_flight(self, ctxt, instance):
-                continue
             self._init_instance(ctxt, instance)
         self.driver.register_event_listener(self._on_lifecycle_event)
 

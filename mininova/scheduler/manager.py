@@ -24,14 +24,13 @@ class SchedulerManager(manager.Manager):
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
     def select_destinations(self, context, instance, ignore_hosts: list[str] | None = None,
-                            requested_host: str | None = None,
-                            place_instance: bool = True) -> str:
+                            requested_host: str | None = None) -> str:
         """Filter and weigh the hosts, then claim on the best one; a claim lost to a
         concurrent scheduler (the host filled up meanwhile) moves on to the next.
 
-        A move (1.1) leaves out ``ignore_hosts``, keeps only ``requested_host`` when one
-        is asked for (it still has to pass the filters, as Nova's requested destination
-        does), and with ``place_instance`` False does not set the instance's host.
+        A move (1.1) leaves out ``ignore_hosts`` and keeps only ``requested_host`` when
+        one is asked for (it still has to pass the filters, as Nova's requested
+        destination does).
         """
         hosts = host_manager.get_host_states(context)
         if not hosts:
@@ -46,8 +45,7 @@ class SchedulerManager(manager.Manager):
             f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
         for host in ranked:
             # NOTE: the claim also sets the instance's host, in the same transaction.
-            if db_allocations.claim(instance.uuid, host.host, wanted, host.limits(),
-                                    place_instance=place_instance):
+            if db_allocations.claim(instance.uuid, host.host, wanted, host.limits()):
                 LOG.info("Instance %s goes to %s", instance.uuid, host.host)
                 return host.host
             rejected[host.host] = "claimed full by concurrent builds"

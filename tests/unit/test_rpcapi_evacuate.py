@@ -50,11 +50,11 @@ def test_recreate_casts_the_rebuild_to_the_destination(transport):
 def test_a_move_asks_the_scheduler_at_1_1(transport):
     target, prepared = _sent(scheduler_rpcapi.SchedulerAPI(transport),
                              "select_destinations", INSTANCE, ignore_hosts=["compute7"],
-                             requested_host=None, place_instance=False)
+                             requested_host=None)
     assert target == {"version": "1.1"}
     prepared.call.assert_called_once_with(
         "ctxt", "select_destinations", instance=INSTANCE, ignore_hosts=["compute7"],
-        requested_host=None, place_instance=False)
+        requested_host=None)
 
 
 @pytest.mark.parametrize("group, cap, make, method, args, kwargs", [

@@ -4,13 +4,16 @@ another host from its record.
 compute/api.py (the source's compute is down, task_state REBUILDING, action "evacuate")
 -> ConductorManager.evacuate_server -> EvacuateTask.execute: scheduler.select_destinations
 (the source left out; only the host asked for, when there is one), which claims the
-server's resources on the destination and so drops its claim on the source -> cast
-compute.rebuild_instance(recreate=True) to the destination, which takes the server
-(instance.host) and defines its guest there. The source, when it comes back, destroys
-the guest it still has (ComputeManager.init_host) and frees nothing: its claim is gone.
+server's resources on the destination and, in the same transaction, makes it the
+server's host (its claim on the source goes) -> cast compute.rebuild_instance(recreate)
+to the destination, which defines the guest there. From the claim on the server is the
+destination's: if that compute dies half-way, its init_host resolves the interrupted
+rebuild (Nova's rule: ERROR, which a hard reboot repairs from the record), and the
+source, when it comes back, destroys the guest it still has (ComputeManager.init_host)
+and frees nothing.
 
-No migration record is written: instance.host, moved by the destination, is what tells
-the source that the guest went away (Nova's rule without the record).
+No migration record is written: instance.host is what tells the source that the guest
+went away (Nova's rule without the record).
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -49,14 +52,11 @@ class EvacuateTask:
         try:
             self.destination = self.scheduler_rpcapi.select_destinations(
                 ctxt, instance, ignore_hosts=[self.source],
-                requested_host=self.requested_host, place_instance=False)
-            # NOTE: a delete that overtook the claim left it behind: free it here.
-            objects.Instance.get_by_uuid(ctxt, instance.uuid)
+                requested_host=self.requested_host)
             image = self._image()
         except exception.InstanceNotFound:
+            # NOTE: the claim and the delete lock the instance's row: no claim is left.
             LOG.info("Instance %s was deleted while evacuating it", instance.uuid)
-            if self.destination is not None:
-                db_allocations.release(instance.uuid)
             return
         except (exception.MininovaException, messaging.MessagingTimeout) as exc:
             self.rollback(exc)
@@ -88,14 +88,16 @@ class EvacuateTask:
     def rollback(self, exc: Exception, event_done: bool = False) -> None:
         """Nova's answer to an evacuation that found no host: the server goes to ERROR
         with a fault, on its old host (an admin may evacuate it again); a claim made on
-        the destination is freed and the source's is given back."""
+        the destination goes back to the source, and so does the server."""
         ctxt, instance = self.context, self.instance
         if isinstance(exc, messaging.MessagingTimeout):
             exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
-        LOG.warning("Evacuation of instance %s failed: %s", instance.uuid, exc)
-        if self.destination is not None:
-            self._restore_source_claim()
+        # NOTE: a remote exception's str() carries the remote traceback; its message not.
+        LOG.warning("Evacuation of instance %s failed: %s", instance.uuid,
+                    getattr(exc, "message", exc))
         try:
+            if self.destination is not None:
+                self._restore_source_claim()
             objects.InstanceFault.from_exception(ctxt, instance.uuid, exc,
                                                  self.conductor_host).create()
             instance.vm_state = vm_states.ERROR
@@ -110,10 +112,10 @@ class EvacuateTask:
                 details=getattr(exc, "message", str(exc)))
 
     def _restore_source_claim(self) -> None:
-        """Put the server's claim back on its source host (no capacity check: the
+        """Put the server and its claim back on the source host (no capacity check: the
         server's guest may still be there), in place of the destination's."""
         wanted = db_allocations.requested(self.instance)
         unlimited = db_allocations.Resources(*(2 ** 62,) * 3)
-        if not db_allocations.claim(self.instance.uuid, self.source, wanted, unlimited,
-                                    place_instance=False):
+        if not db_allocations.claim(self.instance.uuid, self.source, wanted, unlimited):
             db_allocations.release(self.instance.uuid)
+        self.instance.host = self.instance.node = self.source

@@ -1,7 +1,7 @@
 """The conductor's evacuate task: the scheduler picks a destination other than the
-source (claiming there, the source's claim dropped), the rebuild is cast to it; a
-failure leaves the server in ERROR on its old host with its claim there, and a server
-deleted meanwhile leaves no claim behind."""
+source (claiming there and placing the server there, the source's claim dropped), the
+rebuild is cast to it; a failure leaves the server in ERROR on its old host with its
+claim there, and a server deleted meanwhile leaves no claim behind."""
 import uuid
 from unittest import mock
 
@@ -41,15 +41,15 @@ def server(db, admin_ctxt):
 
 
 def _task(ctxt, instance, host=None, target_state=None, destination="dst"):
-    """The task with a scheduler that claims on ``destination`` (as the real one does,
-    without placing the instance) and a compute RPC API mock."""
+    """The task with a scheduler that claims on ``destination`` (as the real one does:
+    placing the instance there) and a compute RPC API mock."""
     scheduler = mock.Mock()
 
-    def select(context, inst, ignore_hosts, requested_host, place_instance):
+    def select(context, inst, ignore_hosts, requested_host):
         if destination is None:
             raise exception.NoValidHost(reason="none fits")
         assert db_allocations.claim(inst.uuid, destination, db_allocations.requested(inst),
-                                    UNLIMITED, place_instance=place_instance)
+                                    UNLIMITED)
         return destination
 
     scheduler.select_destinations.side_effect = select
@@ -67,16 +67,15 @@ def test_the_rebuild_is_cast_to_the_destination_which_holds_the_claim(admin_ctxt
     task = _task(admin_ctxt, server, host="dst", target_state="stopped")
     task.execute()
     task.scheduler_rpcapi.select_destinations.assert_called_once_with(
-        admin_ctxt, server, ignore_hosts=["src"], requested_host="dst",
-        place_instance=False)
+        admin_ctxt, server, ignore_hosts=["src"], requested_host="dst")
     cast = task.compute_rpcapi.rebuild_instance.call_args
     assert cast.args[:2] == (admin_ctxt, server)
     assert cast.args[2].id == IMAGE
     assert cast.kwargs == {"preserve_ephemeral": False, "host": "dst", "recreate": True,
                            "target_state": "stopped"}
     assert db_allocations.get_by_consumer(server.uuid).host == "dst"
-    # NOTE: the destination compute moves the server; until then its host is the old one.
-    assert objects.Instance.get_by_uuid(admin_ctxt, server.uuid).host == "src"
+    # NOTE: from the claim on, the server is the destination's (its restart resolves it).
+    assert objects.Instance.get_by_uuid(admin_ctxt, server.uuid).host == "dst"
     event = _event(admin_ctxt, server)
     assert (event.event, event.result, event.host) == (
         "conductor_rebuild_server", "Success", "conductor1")
@@ -120,16 +119,12 @@ def test_a_server_deleted_meanwhile_leaves_no_claim(admin_ctxt, server):
     task = _task(admin_ctxt, server)
     original = task.scheduler_rpcapi.select_destinations.side_effect
 
-    def select_then_delete(*args, **kwargs):
-        host = original(*args, **kwargs)
-        # NOTE: a delete's own release ran before the claim landed (the race).
+    def delete_then_select(*args, **kwargs):
         objects.Instance.get_by_uuid(admin_ctxt, server.uuid).destroy()
-        db_allocations.claim(server.uuid, "dst", db_allocations.requested(server),
-                             UNLIMITED, place_instance=False)
-        return host
+        return original(*args, **kwargs)
 
-    task.scheduler_rpcapi.select_destinations.side_effect = select_then_delete
-    task.execute()
+    task.scheduler_rpcapi.select_destinations.side_effect = delete_then_select
+    task.execute()  # the claim finds no server (InstanceNotFound): nothing to undo
     task.compute_rpcapi.rebuild_instance.assert_not_called()
     assert db_allocations.get_by_consumer(server.uuid) is None
 

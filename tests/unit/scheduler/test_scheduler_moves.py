@@ -1,6 +1,6 @@
 """select_destinations for a move (1.1): the source left out, only the host asked for
-(which must still pass the filters), and a claim that leaves the instance's host to the
-destination compute while replacing the instance's claim on the source."""
+(which must still pass the filters), and a claim that replaces the instance's claim on
+the source and makes the destination its host."""
 import oslo_messaging as messaging
 import pytest
 
@@ -11,16 +11,15 @@ from tests.unit.scheduler.test_scheduler import _compute
 from tests.unit.scheduler.test_scheduler import _instance
 
 
-def test_a_move_leaves_the_source_out_and_the_host_where_it_is(db, admin_ctxt):
+def test_a_move_leaves_the_source_out_and_takes_the_claim_over(db, admin_ctxt):
     for host in ("compute1", "compute2"):
         _compute(admin_ctxt, host, ram=8192)
     sched = manager.SchedulerManager("sched")
     inst = _instance(admin_ctxt)
     assert sched.select_destinations(admin_ctxt, inst) == "compute1"
-    dest = sched.select_destinations(admin_ctxt, inst, ignore_hosts=["compute1"],
-                                     place_instance=False)
+    dest = sched.select_destinations(admin_ctxt, inst, ignore_hosts=["compute1"])
     assert dest == "compute2"
-    assert objects.Instance.get_by_uuid(admin_ctxt, inst.uuid).host == "compute1"
+    assert objects.Instance.get_by_uuid(admin_ctxt, inst.uuid).host == "compute2"
     assert db_allocations.get_by_consumer(inst.uuid).host == "compute2"
     assert "compute1" not in db_allocations.usage_by_host()
 
@@ -31,11 +30,11 @@ def test_only_the_requested_host_and_only_if_it_passes(db, admin_ctxt):
     _compute(admin_ctxt, "compute3", up=False)
     sched = manager.SchedulerManager("sched")
     inst = _instance(admin_ctxt)
-    assert sched.select_destinations(admin_ctxt, inst, requested_host="compute2",
-                                     place_instance=False) == "compute2"
+    assert sched.select_destinations(admin_ctxt, inst,
+                                     requested_host="compute2") == "compute2"
     with pytest.raises(messaging.ExpectedException) as err:
         sched.select_destinations(admin_ctxt, inst, ignore_hosts=["compute2"],
-                                  requested_host="compute3", place_instance=False)
+                                  requested_host="compute3")
     why = str(err.value.exc_info[1])
     assert "compute3: compute service is down" in why
     assert "compute1: not the requested host" in why
