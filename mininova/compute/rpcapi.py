@@ -81,9 +81,9 @@ class ComputeAPI:
         """Cast: re-create the guest from ``image`` (its record), keeping it stopped if it
         was. Refused (ServiceUnavailable) when [upgrade_levels] compute is below 1.3.
 
-        With ``recreate`` (1.6, evacuate) the cast goes to ``host``, which takes the
-        server from its down host and defines the guest there; ``target_state`` (2.95:
-        stopped) is the vm_state it ends in.
+        With ``recreate`` (1.6, evacuate) the cast goes to ``host``, the server's new
+        host (the conductor claimed there), which defines the guest from the record;
+        ``target_state`` (2.95: stopped) is the vm_state it ends in.
         """
         version = "1.6" if recreate else "1.3"
         if not self.client.can_send_version(version):
