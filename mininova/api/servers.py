@@ -16,6 +16,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import admin_actions
 from mininova.api import api_version
+from mininova.api import evacuate
 from mininova.api import server_filters
 from mininova.api import server_rebuild
 from mininova.api import unsupported_actions
@@ -209,6 +210,8 @@ class ServerItem:
 
 # Actions Nova answers 202 with a body (and the server's Location), not 200.
 ACCEPTED_WITH_BODY = {"rebuild"}
+# Actions Nova answers 200 even without a body (evacuate from 2.14).
+OK_WITHOUT_BODY = {"evacuate"}
 
 
 class ServerAction:
@@ -233,6 +236,8 @@ class ServerAction:
             "os-resetState": (admin_actions.reset_state_schema, functools.partial(
                 admin_actions.reset_state, compute_api)),
             "forceDelete": (schemas.force_delete, self._force_delete),
+            "evacuate": (evacuate.schema, functools.partial(evacuate.evacuate,
+                                                            compute_api)),
         }
 
     @falcon.before(validation.schema(schemas.action))
@@ -248,7 +253,7 @@ class ServerAction:
         instance = self.compute_api.get(req.context.ctxt, server_id)
         result = handler(req, instance, body)
         if result is None:
-            resp.status = falcon.HTTP_202
+            resp.status = falcon.HTTP_200 if name in OK_WITHOUT_BODY else falcon.HTTP_202
         else:
             resp.media = result
         if name in ACCEPTED_WITH_BODY:

@@ -23,7 +23,7 @@ NEEDS_RESIZE = frozenset({"confirmResize", "revertResize"})
 NOT_SUPPORTED = frozenset({
     "migrate", "os-migrateLive", "resize", "pause", "suspend", "shelve", "rescue",
     "createImage", "createBackup", "changePassword", "addFloatingIp", "removeFloatingIp",
-    "addFixedIp", "removeFixedIp", "trigger_crash_dump", "evacuate", "os-resetNetwork",
+    "addFixedIp", "removeFixedIp", "trigger_crash_dump", "os-resetNetwork",
     "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup", "os-getVNCConsole",
     "os-getSPICEConsole", "os-getRDPConsole", "os-getSerialConsole",
 })

@@ -6,17 +6,19 @@ Version history:
   1.1 - schedule_and_build_instances takes a list of instances (multi-create)
   1.2 - schedule_and_build_instances takes requested_networks
   1.3 - record_spans (computes hand their trace spans to the trace store)
+  1.5 - evacuate_server (rebuild a server of a down host on another one)
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from mininova import conf
+from mininova import exception
 from mininova import rpc
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.3"
+VERSION = "1.5"
 
 
 class ConductorAPI:
@@ -91,3 +93,16 @@ class ConductorAPI:
         if not self.client.can_send_version("1.3"):
             return
         self.client.prepare(version="1.3").cast(context, "record_spans", spans=spans)
+
+    def evacuate_server(self, context, instance, host: str | None,
+                        target_state: str | None = None) -> None:
+        """Cast: rebuild ``instance`` (whose host is down) on ``host``, or on a host the
+        scheduler picks, from its record; ``target_state`` (2.95: stopped) is the
+        vm_state it ends in. ServiceUnavailable when [upgrade_levels] conductor is
+        below 1.5."""
+        if not self.client.can_send_version("1.5"):
+            raise exception.ServiceUnavailable(
+                reason="The conductor RPC version cap does not allow evacuate.")
+        self.client.prepare(version="1.5").cast(
+            context, "evacuate_server", instance=instance, host=host,
+            target_state=target_state)

@@ -16,20 +16,27 @@ LOG = logging.getLogger(__name__)
 
 
 class SchedulerManager(manager.Manager):
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, host: str):
         super().__init__(host)
         self.filters = filters_mod.load_filters(CONF.filter_scheduler.enabled_filters)
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
-    def select_destinations(self, context, instance) -> str:
+    def select_destinations(self, context, instance, ignore_hosts: list[str] | None = None,
+                            requested_host: str | None = None) -> str:
         """Filter and weigh the hosts, then claim on the best one; a claim lost to a
-        concurrent scheduler (the host filled up meanwhile) moves on to the next."""
+        concurrent scheduler (the host filled up meanwhile) moves on to the next.
+
+        A move (1.1) leaves out ``ignore_hosts`` and keeps only ``requested_host`` when
+        one is asked for (it still has to pass the filters, as Nova's requested
+        destination does).
+        """
         hosts = host_manager.get_host_states(context)
         if not hosts:
             raise exception.NoValidHost(reason="No compute host has reported in.")
         rejected: dict[str, str] = {}
+        hosts = self._restrict(hosts, ignore_hosts or [], requested_host, rejected)
         candidates = self._filter(hosts, instance, rejected)
         wanted = db_allocations.requested(instance)
         multiplier = CONF.filter_scheduler.ram_weight_multiplier
@@ -47,6 +54,20 @@ class SchedulerManager(manager.Manager):
         raise exception.NoValidHost(
             reason=f"No host can take {wanted.memory_mb} MB RAM, {wanted.vcpus} vCPU, "
                    f"{wanted.disk_gb} GB disk ({why}).")
+
+    @staticmethod
+    def _restrict(hosts: list, ignore_hosts: list[str], requested_host: str | None,
+                  rejected: dict[str, str]) -> list:
+        """The hosts a move may consider; ``rejected`` records why the others may not."""
+        kept = []
+        for host in hosts:
+            if host.host in ignore_hosts:
+                rejected[host.host] = "the server's current host"
+            elif requested_host is not None and host.host != requested_host:
+                rejected[host.host] = "not the requested host"
+            else:
+                kept.append(host)
+        return kept
 
     def _filter(self, hosts: list, instance, rejected: dict[str, str]) -> list:
         """The hosts that pass every filter; ``rejected`` records why the others fail."""
