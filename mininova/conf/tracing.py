@@ -10,6 +10,15 @@ tracing_opts = [
                      "driver, database writes) and keep them in the cloud's database, "
                      "read with GET /mininova/v1/traces/{request_id} or mininova-manage "
                      "trace. Off, tracing costs nothing."),
+    cfg.BoolOpt("trace_reads", default=False,
+                help="Also trace API reads (GET and HEAD). Off, only requests that "
+                     "change something start a trace: reads are most of an API's "
+                     "traffic (every client polling a server's status) and say little "
+                     "about Nova's request path."),
+    cfg.IntOpt("max_queue_size", default=4096, min=64,
+               help="Finished spans a process holds while they wait for the store "
+                    "(written in one transaction about once a second, off the request "
+                    "path); when it is full the oldest are dropped, with a warning."),
     cfg.IntOpt("max_age", default=86400, min=60,
                help="Seconds a span is kept; the conductor prunes older ones."),
     cfg.IntOpt("max_spans", default=200000, min=1000,
