@@ -49,7 +49,8 @@ def setup(service: str, host: str, sink: Callable[[list[dict]], None]) -> None:
     queue_size = CONF.tracing.max_queue_size
     provider.add_span_processor(BatchSpanProcessor(
         _StoreExporter(sink, service, host), max_queue_size=queue_size,
-        schedule_delay_millis=1000, max_export_batch_size=queue_size // 2))
+        schedule_delay_millis=CONF.tracing.export_interval * 1000,
+        max_export_batch_size=queue_size // 2))
     if CONF.tracing.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -189,7 +190,8 @@ def wrap(obj: Any, prefix: str, skip: frozenset = frozenset()) -> Any:
 def wrap_libvirt(conn: Any) -> Any:
     """A libvirt connection whose domain calls (defineXML, create, shutdown, destroy,
     undefine, ...) are spans ``libvirt.<call>``."""
-    lookups = frozenset({"lookupByUUIDString", "lookupByName", "isAlive"})
+    lookups = frozenset({"lookupByUUIDString", "lookupByName", "isAlive", "getType",
+                         "getVersion"})
     return _TracedLibvirt(conn, "libvirt", lookups) if enabled() else conn
 
 

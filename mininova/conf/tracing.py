@@ -15,6 +15,11 @@ tracing_opts = [
                      "change something start a trace: reads are most of an API's "
                      "traffic (every client polling a server's status) and say little "
                      "about Nova's request path."),
+    cfg.FloatOpt("export_interval", default=5.0, min=0.1,
+                 help="Seconds between two writes of a process's finished spans to the "
+                      "store (each a single transaction, off the request path). Longer "
+                      "means fewer, larger writes; a trace is complete in the store "
+                      "about this long after its request."),
     cfg.IntOpt("max_queue_size", default=4096, min=64,
                help="Finished spans a process holds while they wait for the store "
                     "(written in one transaction about once a second, off the request "
