@@ -43,7 +43,7 @@ def setup(service: str, host: str, sink: Callable[[list[dict]], None]) -> None:
     provider = TracerProvider(resource=Resource.create(
         {"service.name": service, "host.name": host}))
     # NOTE: spans queue in memory (bounded) and a background thread hands them to the
-    # store about once a second, all in one write: nothing waits for the store on a
+    # store every export_interval, all in one write: nothing waits for the store on a
     # request's path, and the store competes little with the cloud's own writes
     # (SQLite has a single writer).
     queue_size = CONF.tracing.max_queue_size

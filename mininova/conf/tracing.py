@@ -22,8 +22,9 @@ tracing_opts = [
                       "about this long after its request."),
     cfg.IntOpt("max_queue_size", default=4096, min=64,
                help="Finished spans a process holds while they wait for the store "
-                    "(written in one transaction about once a second, off the request "
-                    "path); when it is full the oldest are dropped, with a warning."),
+                    "(written in one transaction every export_interval, or sooner once "
+                    "half full); when it is full the oldest are dropped, with a "
+                    "warning."),
     cfg.IntOpt("max_age", default=86400, min=60,
                help="Seconds a span is kept; the conductor prunes older ones."),
     cfg.IntOpt("max_spans", default=200000, min=1000,
