@@ -1,7 +1,6 @@
 """RPC plumbing: the transport, the serializer that carries the request context and
 versioned objects, and the client/server factories every rpcapi and service uses."""
 import contextlib
-import json
 import threading
 
 import oslo_messaging as messaging
@@ -27,7 +26,9 @@ class RequestContextSerializer(messaging.Serializer):
         self._base = base or messaging.NoOpSerializer()
 
     def serialize_entity(self, ctxt, entity):
-        return self._base.serialize_entity(ctxt, entity)
+        entity = self._base.serialize_entity(ctxt, entity)
+        tracing.count_payload(entity)
+        return entity
 
     def deserialize_entity(self, ctxt, entity):
         return self._base.deserialize_entity(ctxt, entity)
@@ -93,13 +94,14 @@ class _InstrumentedClient:
         return self._client.can_send_version(version)
 
     def _span(self, kind: str, method: str, kwargs: dict):
-        if not tracing.enabled():
+        if not tracing.recording():
             return contextlib.nullcontext()
-        size = len(json.dumps(kwargs, default=repr))
+        # NOTE: payload_bytes grows as the serializer turns each argument into what goes
+        # on the wire (tracing.count_payload), so nothing is serialized twice.
         name = f"rpc.{kind} {self._topic}.{method}{tracing.object_call(kwargs)}"
         return tracing.span(name, kind=f"rpc.{kind}",
                             target=self._server or self._topic, version=self._version,
-                            payload_bytes=size)
+                            payload_bytes=0)
 
     def call(self, ctxt, method: str, **kwargs):
         with metrics.rpc_timer("call", self._topic, method, self._server), \

@@ -42,11 +42,15 @@ def setup(service: str, host: str, sink: Callable[[list[dict]], None]) -> None:
 
     provider = TracerProvider(resource=Resource.create(
         {"service.name": service, "host.name": host}))
-    # NOTE: at most about one store write a second per process, so that the trace store
-    # competes little with the cloud's own writes (SQLite has a single writer).
+    # NOTE: spans queue in memory (bounded) and a background thread hands them to the
+    # store every export_interval, all in one write: nothing waits for the store on a
+    # request's path, and the store competes little with the cloud's own writes
+    # (SQLite has a single writer).
+    queue_size = CONF.tracing.max_queue_size
     provider.add_span_processor(BatchSpanProcessor(
-        _StoreExporter(sink, service, host), schedule_delay_millis=1000,
-        max_export_batch_size=2048))
+        _StoreExporter(sink, service, host), max_queue_size=queue_size,
+        schedule_delay_millis=CONF.tracing.export_interval * 1000,
+        max_export_batch_size=queue_size // 2))
     if CONF.tracing.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -73,6 +77,11 @@ def suppressed() -> Iterator[None]:
         yield
     finally:
         _LOCAL.suppressed = before
+
+
+def recording() -> bool:
+    """Whether a span started here now would be kept (a request's trace is current)."""
+    return _recording(None, False)
 
 
 def _recording(parent, root: bool) -> bool:
@@ -137,6 +146,21 @@ def annotate(**attributes) -> None:
         current.set_attributes(_attrs(attributes))
 
 
+def count_payload(entity: Any) -> None:
+    """Add one serialized RPC argument's size to the current RPC client span's
+    ``payload_bytes`` (measured on the primitives that go on the wire)."""
+    if not recording():
+        return
+    from opentelemetry import trace
+
+    current = trace.get_current_span()
+    attributes = getattr(current, "attributes", None) or {}
+    if attributes.get("kind") not in ("rpc.call", "rpc.cast"):
+        return
+    size = len(json.dumps(entity, default=str))
+    current.set_attribute("payload_bytes", attributes.get("payload_bytes", 0) + size)
+
+
 def inject() -> dict | None:
     """The current span as a W3C traceparent carrier, for the RPC context."""
     if not enabled():
@@ -166,7 +190,8 @@ def wrap(obj: Any, prefix: str, skip: frozenset = frozenset()) -> Any:
 def wrap_libvirt(conn: Any) -> Any:
     """A libvirt connection whose domain calls (defineXML, create, shutdown, destroy,
     undefine, ...) are spans ``libvirt.<call>``."""
-    lookups = frozenset({"lookupByUUIDString", "lookupByName", "isAlive"})
+    lookups = frozenset({"lookupByUUIDString", "lookupByName", "isAlive", "getType",
+                         "getVersion"})
     return _TracedLibvirt(conn, "libvirt", lookups) if enabled() else conn
 
 

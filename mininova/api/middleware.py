@@ -60,8 +60,16 @@ class TracingMiddleware:
     """The root span of a request's trace, named by its route template once routed."""
 
     _KEY = "mininova.trace"
+    _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, trace_reads: bool = False) -> None:
+        self.trace_reads = trace_reads
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # NOTE: reads (status polls above all) are most requests and change nothing;
+        # tracing them by default would make tracing's cost grow with polling.
+        if req.method in self._READS and not self.trace_reads:
+            return
         req.env[self._KEY] = tracing.start_root(f"{req.method} {req.path}", kind="api",
                                                 **{"http.method": req.method})
 

@@ -65,7 +65,7 @@ def create_app(conf, transport=None) -> Callable:
     chain = [middleware.RequestContextMiddleware(auth_strategy=conf.api.auth_strategy),
              middleware.MicroversionMiddleware()]
     if tracing.enabled():
-        chain.insert(0, middleware.TracingMiddleware())
+        chain.insert(0, middleware.TracingMiddleware(conf.tracing.trace_reads))
     if metrics.enabled():
         chain.insert(0, metrics.MetricsMiddleware())
     app = falcon.App(middleware=chain)

@@ -11,6 +11,7 @@ from pathlib import Path
 from oslo_config import cfg
 
 from mininova import metrics
+from mininova import tracing
 from mininova.api import wsgi
 from mininova.cmd import common
 
@@ -34,12 +35,18 @@ def gunicorn_settings(conf: cfg.ConfigOpts) -> dict:
             "threads": api.threads, "graceful_timeout": conf.graceful_shutdown_timeout}
 
 
+def _flush_traces(server, worker) -> None:
+    """A worker stopping stores the spans it still holds (gunicorn's worker_exit hook)."""
+    tracing.shutdown()
+
+
 class _Application(common.GunicornApplication):
     """gunicorn with mininova's defaults, gunicorn.conf.py, then mininova.conf's [api]."""
 
     def __init__(self, conf: cfg.ConfigOpts):
         defaults = {"worker_class": "gthread", "accesslog": "-", "keepalive": 75,
-                    "access_log_format": ACCESS_LOG_FORMAT, "proc_name": "mininova-api"}
+                    "access_log_format": ACCESS_LOG_FORMAT, "proc_name": "mininova-api",
+                    "worker_exit": _flush_traces}
         # NOTE: the app is built in each worker after fork, so each has its own RPC
         # connection.
         super().__init__(gunicorn_settings(conf), lambda: wsgi.create_app(conf),

@@ -10,6 +10,21 @@ tracing_opts = [
                      "driver, database writes) and keep them in the cloud's database, "
                      "read with GET /mininova/v1/traces/{request_id} or mininova-manage "
                      "trace. Off, tracing costs nothing."),
+    cfg.BoolOpt("trace_reads", default=False,
+                help="Also trace API reads (GET and HEAD). Off, only requests that "
+                     "change something start a trace: reads are most of an API's "
+                     "traffic (every client polling a server's status) and say little "
+                     "about Nova's request path."),
+    cfg.FloatOpt("export_interval", default=5.0, min=0.1,
+                 help="Seconds between two writes of a process's finished spans to the "
+                      "store (each a single transaction, off the request path). Longer "
+                      "means fewer, larger writes; a trace is complete in the store "
+                      "about this long after its request."),
+    cfg.IntOpt("max_queue_size", default=4096, min=64,
+               help="Finished spans a process holds while they wait for the store "
+                    "(written in one transaction every export_interval, or sooner once "
+                    "half full); when it is full the oldest are dropped, with a "
+                    "warning."),
     cfg.IntOpt("max_age", default=86400, min=60,
                help="Seconds a span is kept; the conductor prunes older ones."),
     cfg.IntOpt("max_spans", default=200000, min=1000,

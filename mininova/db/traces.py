@@ -8,9 +8,10 @@ from mininova.db import models
 
 
 def add_spans(rows: list[dict]) -> None:
+    """Store a batch of spans in one transaction (one executemany, no ORM objects)."""
     if rows:
         with db_api.session() as sess:
-            sess.execute(sa.insert(models.TraceSpan), rows)
+            sess.execute(sa.insert(models.TraceSpan.__table__), rows)
 
 
 def get_by_request_id(request_id: str) -> list[models.TraceSpan]:

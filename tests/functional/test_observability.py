@@ -22,7 +22,9 @@ from tests.functional.conftest import start_mininova
 
 HOST = "metrics1"
 DEADLINE = 20.0
-TRACING = "\n[tracing]\nenabled = true\n"
+# NOTE: spans are written every second here (the default is every 5 s), so that the
+# tests find whole traces sooner.
+TRACING = "\n[tracing]\nenabled = true\nexport_interval = 1\n"
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,18 @@
 """Tracing in one process: spans nest through the proxies and the RPC context carrier,
 nothing is recorded without a request's root span or with tracing off, the store prunes
 by age and size, and the waterfall renders a trace."""
+import json
 import time
 import types
 
+import falcon
+import falcon.testing
 import pytest
 import sqlalchemy as sa
 
+from mininova import rpc
 from mininova import tracing
+from mininova.api import middleware
 from mininova.cmd import trace_waterfall
 from mininova.db import api as db_api
 from mininova.db import models
@@ -68,6 +73,58 @@ def test_storing_spans_is_never_traced(spans):
         pass
     tracing.end_root(root, "GET /")
     assert [r["name"] for r in spans()] == ["GET /"]
+
+
+def test_a_span_queued_when_the_service_stops_is_stored(flags, monkeypatch):
+    flags(enabled=True, group="tracing")
+    monkeypatch.setattr(tracing, "_STATE", {"tracer": None})
+    rows: list[dict] = []
+    tracing.setup("nova-test", "host1", rows.extend)
+    tracing.end_root(tracing.start_root("POST /x"), "POST /x")
+    assert rows == []  # still queued: the store is written off the request path
+    tracing.shutdown()
+    assert [r["name"] for r in rows] == ["POST /x"]
+
+
+def test_rpc_payloads_are_measured_only_inside_a_request(spans):
+    assert not tracing.recording()  # a heartbeat: no span, nothing measured
+    root = tracing.start_root("POST /x")
+    assert tracing.recording()
+    with tracing.suppressed():
+        assert not tracing.recording()  # the span store's own casts
+    tracing.end_root(root, "POST /x")
+
+
+def test_an_rpc_span_counts_the_bytes_its_arguments_serialize_to(spans):
+    serializer = rpc.get_serializer()
+    root = tracing.start_root("POST /x")
+    with tracing.span("rpc.cast compute.stop_instance", kind="rpc.cast", payload_bytes=0):
+        serializer.serialize_entity(None, {"instance": "x" * 100})
+        serializer.serialize_entity(None, "y" * 50)
+    serializer.serialize_entity(None, "not an rpc span's")
+    tracing.end_root(root, "POST /x")
+    rows = {r["name"]: json.loads(r["attributes"]) for r in spans()}
+    assert rows["rpc.cast compute.stop_instance"]["payload_bytes"] == 116 + 52
+    assert "payload_bytes" not in rows["POST /x"]
+
+
+class _Servers:
+    def on_get(self, req, resp):
+        resp.media = {}
+
+    def on_post(self, req, resp):
+        resp.status = falcon.HTTP_202
+
+
+@pytest.mark.parametrize("trace_reads, traced", [
+    (False, ["POST /servers"]), (True, ["GET /servers", "POST /servers"])])
+def test_reads_are_traced_only_when_asked(spans, trace_reads, traced):
+    app = falcon.App(middleware=[middleware.TracingMiddleware(trace_reads)])
+    app.add_route("/servers", _Servers())
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/servers").status_code == 200
+    assert client.simulate_post("/servers").status_code == 202
+    assert sorted(r["name"] for r in spans()) == traced
 
 
 def test_off_means_no_proxies_and_no_carrier(flags, monkeypatch):
