@@ -16,30 +16,41 @@ LOG = logging.getLogger(__name__)
 
 
 class SchedulerManager(manager.Manager):
-    target = messaging.Target(version="1.0")
+    target = messaging.Target(version="1.1")
 
     def __init__(self, host: str):
         super().__init__(host)
         self.filters = filters_mod.load_filters(CONF.filter_scheduler.enabled_filters)
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
-    def select_destinations(self, context, instance) -> str:
+    def select_destinations(self, context, instance=None, request_spec=None) -> str:
         """Filter and weigh the hosts, then claim on the best one; a claim lost to a
-        concurrent scheduler (the host filled up meanwhile) moves on to the next."""
+        concurrent scheduler (the host filled up meanwhile) moves on to the next.
+
+        A build passes its ``instance``, which is placed on the host with the claim; a
+        move (1.1) passes a ``request_spec``: the hosts it ignores are left out (its
+        requested host alone is considered, if it names one) and the claim, for the
+        spec's sizes, leaves the instance where it runs.
+        """
+        wanted_by = instance if request_spec is None else request_spec
         hosts = host_manager.get_host_states(context)
         if not hosts:
             raise exception.NoValidHost(reason="No compute host has reported in.")
         rejected: dict[str, str] = {}
-        candidates = self._filter(hosts, instance, rejected)
-        wanted = db_allocations.requested(instance)
+        if request_spec is not None:
+            hosts = self._move_hosts(hosts, request_spec, rejected)
+        candidates = self._filter(hosts, wanted_by, rejected)
+        wanted = db_allocations.requested(wanted_by)
         multiplier = CONF.filter_scheduler.ram_weight_multiplier
         ranked = weights.sort_hosts(candidates, multiplier)
+        uuid = instance.uuid if request_spec is None else request_spec.instance_uuid
         tracing.annotate(**{"weighed": ", ".join(
             f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
         for host in ranked:
-            # NOTE: the claim also sets the instance's host, in the same transaction.
-            if db_allocations.claim(instance.uuid, host.host, wanted, host.limits()):
-                LOG.info("Instance %s goes to %s", instance.uuid, host.host)
+            # NOTE: a build's claim also sets the instance's host, in one transaction.
+            if db_allocations.claim(uuid, host.host, wanted, host.limits(),
+                                    place_instance=request_spec is None):
+                LOG.info("Instance %s goes to %s", uuid, host.host)
                 return host.host
             rejected[host.host] = "claimed full by concurrent builds"
             tracing.annotate(**{f"claim_lost.{host.host}": True})
@@ -47,6 +58,19 @@ class SchedulerManager(manager.Manager):
         raise exception.NoValidHost(
             reason=f"No host can take {wanted.memory_mb} MB RAM, {wanted.vcpus} vCPU, "
                    f"{wanted.disk_gb} GB disk ({why}).")
+
+    @staticmethod
+    def _move_hosts(hosts: list, spec, rejected: dict[str, str]) -> list:
+        """The hosts a move may consider: not the ignored ones, only the requested one."""
+        kept = []
+        for host in hosts:
+            if host.host in spec.ignore_hosts:
+                rejected[host.host] = "the server's own host"
+            elif spec.requested_host and host.host != spec.requested_host:
+                rejected[host.host] = "not the requested host"
+            else:
+                kept.append(host)
+        return kept
 
     def _filter(self, hosts: list, instance, rejected: dict[str, str]) -> list:
         """The hosts that pass every filter; ``rejected`` records why the others fail."""

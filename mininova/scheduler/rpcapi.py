@@ -2,15 +2,17 @@
 
 Version history:
   1.0 - Initial version: select_destinations
+  1.1 - select_destinations takes a request_spec (moves: resize, cold migration)
 """
 import oslo_messaging as messaging
 
 from mininova import conf
+from mininova import exception
 from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "scheduler"
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 class SchedulerAPI:
@@ -25,3 +27,17 @@ class SchedulerAPI:
         """
         cctxt = self.client.prepare(version="1.0")
         return cctxt.call(context, "select_destinations", instance=instance)
+
+    def select_destinations_for_move(self, context, request_spec) -> str:
+        """Call: return the host chosen for ``request_spec`` (a move of its instance to
+        another flavor or host); NoValidHost when none fits.
+
+        The scheduler claims the spec's resources on that host for the instance before
+        answering, without changing the instance's host (it still runs on the source).
+        ServiceUnavailable when [upgrade_levels] scheduler caps the version below 1.1.
+        """
+        if not self.client.can_send_version("1.1"):
+            raise exception.ServiceUnavailable(
+                reason="The scheduler RPC version cap does not allow moves.")
+        cctxt = self.client.prepare(version="1.1")
+        return cctxt.call(context, "select_destinations", request_spec=request_spec)
