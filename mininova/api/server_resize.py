@@ -44,7 +44,8 @@ def migrate(compute_api, req: falcon.Request, instance, body) -> None:
     ctxt = req.context.ctxt
     target = {"project_id": instance.project_id}
     ctxt.can("os_compute_api:os-migrate-server:migrate", target)
-    host = (body or {}).get("host")
+    # NOTE: below 2.56 Nova ignores the body.
+    host = (body or {}).get("host") if api_version.at_least(req, "2.56") else None
     if host is not None:
         ctxt.can("os_compute_api:os-migrate-server:migrate:host", target)
     compute_api.resize(ctxt, instance, host=host)

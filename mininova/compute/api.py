@@ -410,8 +410,9 @@ class API:
             raise exception.CannotResizeDisk(reason="Unable to resize disk down.")
         deltas = {"cores": flavor.vcpus - instance.vcpus,
                   "ram": flavor.memory_mb - instance.memory_mb}
-        quota.check(context.project_id, {k: v for k, v in deltas.items() if v > 0},
-                    user_id=context.user_id)
+        # NOTE: the server's own project pays for the bigger flavor, whoever asks.
+        quota.check(instance.project_id, {k: v for k, v in deltas.items() if v > 0},
+                    user_id=instance.user_id)
         return flavor
 
     @staticmethod

@@ -14,7 +14,8 @@ resize = {
 confirm_resize = {}
 revert_resize = {}
 
-migrate_v21 = {"type": "null"}
+# Below 2.56 Nova takes any body (clients send null or {}).
+migrate_v21 = {}
 # 2.56: an admin may name the destination host.
 migrate_v256 = {
     "type": ["object", "null"],
