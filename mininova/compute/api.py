@@ -472,8 +472,13 @@ class API:
         _begin(context, instance, "revert_resize", instance_actions.REVERT_RESIZE)
         migration.status = "reverting"
         migration.save()
-        _cast_or_undo(instance, self.compute_rpcapi.revert_resize, context, instance,
-                      migration, migration.dest_compute)
+        try:
+            _cast_or_undo(instance, self.compute_rpcapi.revert_resize, context, instance,
+                          migration, migration.dest_compute)
+        except exception.ServiceUnavailable:
+            migration.status = "finished"
+            migration.save()
+            raise
 
     def reset_state(self, context, instance, state: str) -> None:
         """os-resetState (admin): force vm_state active or error and clear the task, with

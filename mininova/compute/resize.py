@@ -82,13 +82,16 @@ class ResizeMixin:
         instance; check that claim, then have the source hand the guest over."""
         with self._move_step(instance, "prep_resize"):
             _advance(migration, "pre-migrating", ["pre-migrating"])
-            claim = objects.Allocation.get_by_consumer(context, instance.uuid)
-            if claim is None or claim.host != self.host:
+            try:
+                claim = objects.Allocation.get_by_consumer(context, instance.uuid)
+                if claim is None or claim.host != self.host:
+                    raise exception.MininovaException(
+                        f"No claim for instance {instance.uuid} on {self.host}")
+                self.compute_rpcapi.resize_instance(context, instance, migration,
+                                                    migration.source_compute)
+            except Exception:
                 self._move_failed(context, instance, migration)
-                raise exception.MininovaException(
-                    f"No claim for instance {instance.uuid} on {self.host}")
-            self.compute_rpcapi.resize_instance(context, instance, migration,
-                                                migration.source_compute)
+                raise
 
     @wrap_exception
     @reverts_task_state
@@ -135,8 +138,11 @@ class ResizeMixin:
         try:
             self.driver.finish_migration(context, instance, power_on)
         except Exception:
+            # NOTE: the server is this host's now (its record says so; a hard reboot
+            # repairs it here), so the source's claim goes.
             migration.status = "error"
             migration.save()
+            objects.Allocation.release(context, migration.uuid)
             self._set_error(instance)
             raise
         _advance(migration, "finished", ["post-migrating", "finished"])

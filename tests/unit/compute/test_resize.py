@@ -188,3 +188,20 @@ def test_resize_confirm_window_confirms_old_moves_only(mgr, ctxt, flags):
     assert call.args[1].uuid == old.uuid and call.args[3] == SOURCE
     actions = objects.InstanceActionList.get_by_instance_uuid(ctxt, old.uuid)
     assert "confirmResize" in {a.action for a in actions}
+
+
+def test_prep_resize_that_cannot_go_on_gives_the_claims_back(mgr, ctxt):
+    inst, migration = _move(ctxt, SOURCE, task_states.RESIZE_PREP, "pre-migrating")
+    mgr.compute_rpcapi.resize_instance.side_effect = RuntimeError("broker gone")
+    with pytest.raises(RuntimeError):
+        mgr.prep_resize(ctxt, instance=inst, migration=migration)
+    got, mig = _reload(ctxt, inst, migration)
+    assert (got.host, got.task_state, mig.status) == (SOURCE, None, "error")
+    assert _holder(ctxt, inst.uuid) == (SOURCE, 512) and _holder(ctxt, mig.uuid) is None
+
+
+def test_prep_resize_after_the_move_was_undone_ends_quietly(mgr, ctxt):
+    inst, migration = _move(ctxt, SOURCE, task_states.RESIZE_PREP, "error")
+    mgr.prep_resize(ctxt, instance=inst, migration=migration)
+    mgr.compute_rpcapi.resize_instance.assert_not_called()
+    assert objects.Migration.get_by_id(ctxt, migration.id).status == "error"
