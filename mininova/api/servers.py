@@ -16,6 +16,7 @@ from mininova import exception
 from mininova import objects
 from mininova.api import admin_actions
 from mininova.api import api_version
+from mininova.api import evacuate
 from mininova.api import server_filters
 from mininova.api import server_rebuild
 from mininova.api import server_resize
@@ -212,6 +213,8 @@ class ServerItem:
 ACCEPTED_WITH_BODY = {"rebuild"}
 # Actions Nova answers 204, not 202.
 NO_CONTENT = {"confirmResize"}
+# Actions Nova answers 200 even without a body (evacuate from 2.14).
+OK_WITHOUT_BODY = {"evacuate"}
 
 
 class ServerAction:
@@ -244,6 +247,8 @@ class ServerAction:
                 server_resize.revert_resize, compute_api)),
             "migrate": (server_resize.migrate_schema, functools.partial(
                 server_resize.migrate, compute_api)),
+            "evacuate": (evacuate.schema, functools.partial(evacuate.evacuate,
+                                                            compute_api)),
         }
 
     @falcon.before(validation.schema(schemas.action))
@@ -259,7 +264,9 @@ class ServerAction:
         instance = self.compute_api.get(req.context.ctxt, server_id)
         result = handler(req, instance, body)
         if result is None:
-            resp.status = falcon.HTTP_204 if name in NO_CONTENT else falcon.HTTP_202
+            resp.status = (falcon.HTTP_204 if name in NO_CONTENT
+                           else falcon.HTTP_200 if name in OK_WITHOUT_BODY
+                           else falcon.HTTP_202)
         else:
             resp.media = result
         if name in ACCEPTED_WITH_BODY:

@@ -20,7 +20,7 @@ NEEDS_STATE = {
 NOT_SUPPORTED = frozenset({
     "os-migrateLive", "pause", "suspend", "shelve", "rescue",
     "createImage", "createBackup", "changePassword", "addFloatingIp", "removeFloatingIp",
-    "addFixedIp", "removeFixedIp", "trigger_crash_dump", "evacuate", "os-resetNetwork",
+    "addFixedIp", "removeFixedIp", "trigger_crash_dump", "os-resetNetwork",
     "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup", "os-getVNCConsole",
     "os-getSPICEConsole", "os-getRDPConsole", "os-getSerialConsole",
 })

@@ -40,6 +40,8 @@ ALLOWED = {
                 task_states.REBUILDING),
     "resize": ({vm_states.ACTIVE, vm_states.STOPPED}, {None}, task_states.RESIZE_PREP),
     "revert_resize": ({vm_states.RESIZED}, {None}, task_states.RESIZE_REVERTING),
+    "evacuate": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
+                 task_states.REBUILDING),
 }
 
 
@@ -479,6 +481,23 @@ class API:
             migration.status = "finished"
             migration.save()
             raise
+
+    def evacuate(self, context, instance, host: str | None,
+                 target_state: str | None = None) -> None:
+        """Rebuild the server on another host, ``host`` or the scheduler's choice (admin;
+        the REST layer checked that ``host`` is a compute host and not the server's).
+
+        Only when the server's compute is down or forced down (else Nova's 400
+        ComputeServiceInUse); the conductor runs the flow (conductor/tasks/evacuate.py).
+        """
+        _check_allowed(instance, "evacuate", instance_actions.EVACUATE)
+        if self._host_is_up(context, instance.host):
+            LOG.warning("Evacuate of %s refused: the compute service of %s is up",
+                        instance.uuid, instance.host)
+            raise exception.ComputeServiceInUse(host=instance.host)
+        _begin(context, instance, "evacuate", instance_actions.EVACUATE)
+        _cast_or_undo(instance, self.conductor_rpcapi.evacuate_server, context, instance,
+                      host, target_state)
 
     def reset_state(self, context, instance, state: str) -> None:
         """os-resetState (admin): force vm_state active or error and clear the task, with

@@ -21,6 +21,7 @@ from mininova import exception
 from mininova import manager
 from mininova import objects
 from mininova import tracing
+from mininova.compute import evacuate
 from mininova.compute import power_state
 from mininova.compute import resize
 from mininova.compute import rpcapi as compute_rpcapi
@@ -67,7 +68,7 @@ class InstanceLocks:
 
 
 class ComputeManager(resize.ResizeMixin, manager.Manager):
-    target = messaging.Target(version="1.5")
+    target = messaging.Target(version="1.6")
 
     def __init__(self, host: str, transport: messaging.Transport | None = None):
         super().__init__(host)
@@ -87,6 +88,7 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
         self.driver.init_host(self.host)
         ctxt = mn_context.get_admin_context()
         self.update_available_resource()
+        evacuate.destroy_evacuated_instances(self, ctxt)
         for instance in objects.InstanceList.get_by_host(ctxt, self.host):
             self._init_instance(ctxt, instance)
         self.driver.register_event_listener(self._on_lifecycle_event)
@@ -192,13 +194,21 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
     @reverts_task_state
     @wrap_instance_event(prefix="compute")
     @wrap_instance_fault
-    def rebuild_instance(self, context, instance, image, preserve_ephemeral: bool) -> None:
+    def rebuild_instance(self, context, instance, image, preserve_ephemeral: bool,
+                         recreate: bool = False, target_state: str | None = None) -> None:
         """Re-create the guest from ``image`` (the API saved it as image_ref already).
 
         As Nova, a server that was stopped is stopped again at the end and any other
         (active, error) ends ACTIVE; a failed rebuild leaves ERROR. mininova guests have
-        no ephemeral disk, so ``preserve_ephemeral`` has nothing to keep.
+        no ephemeral disk, so ``preserve_ephemeral`` has nothing to keep. With
+        ``recreate`` (1.6) this host is an evacuation's destination
+        (compute/evacuate.py), and ``target_state`` the vm_state asked for at the end.
         """
+        if recreate:
+            with self.instance_lock(instance.uuid, "evacuate"):
+                with self._notify_action(context, instance, "rebuild", error=True):
+                    evacuate.rebuild_here(self, context, instance, image, target_state)
+            return
         with self.instance_lock(instance.uuid, "rebuild"):
             with self._notify_action(context, instance, "rebuild", error=True):
                 power_on = instance.vm_state != vm_states.STOPPED

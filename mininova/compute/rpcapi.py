@@ -9,6 +9,7 @@ Version history:
   1.4 - Add get_instance_diagnostics
   1.5 - Add prep_resize, resize_instance, finish_resize, confirm_resize, revert_resize,
         finish_revert_resize (resize and cold migration)
+  1.6 - rebuild_instance takes recreate and target_state (evacuate, to another host)
 """
 import oslo_messaging as messaging
 
@@ -18,7 +19,7 @@ from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "compute"
-VERSION = "1.5"
+VERSION = "1.6"
 
 
 class ComputeAPI:
@@ -76,15 +77,26 @@ class ComputeAPI:
         except messaging.MessagingTimeout as exc:
             raise exception.RPCTimeout(service="mininova-compute", host=host) from exc
 
-    def rebuild_instance(self, ctxt, instance, image, preserve_ephemeral: bool) -> None:
+    def rebuild_instance(self, ctxt, instance, image, preserve_ephemeral: bool, *,
+                         host: str | None = None, recreate: bool = False,
+                         target_state: str | None = None) -> None:
         """Cast: re-create the guest from ``image`` (its record), keeping it stopped if it
-        was. Refused (ServiceUnavailable) when [upgrade_levels] compute is below 1.3."""
-        if not self.client.can_send_version("1.3"):
+        was. Refused (ServiceUnavailable) when [upgrade_levels] compute is below 1.3.
+
+        With ``recreate`` (1.6, evacuate) the cast goes to ``host``, the server's new
+        host (the conductor claimed there), which defines the guest from the record;
+        ``target_state`` (2.95: stopped) is the vm_state it ends in.
+        """
+        version = "1.6" if recreate else "1.3"
+        if not self.client.can_send_version(version):
             raise exception.ServiceUnavailable(
-                reason="The compute RPC version cap does not allow rebuild_instance.")
-        cctxt = self.client.prepare(server=instance.host, version="1.3")
+                reason="The compute RPC version cap does not allow "
+                       f"{'evacuate' if recreate else 'rebuild_instance'}.")
+        cctxt = self.client.prepare(server=host if recreate else instance.host,
+                                    version=version)
+        kwargs = {"recreate": True, "target_state": target_state} if recreate else {}
         cctxt.cast(ctxt, "rebuild_instance", instance=instance, image=image,
-                   preserve_ephemeral=preserve_ephemeral)
+                   preserve_ephemeral=preserve_ephemeral, **kwargs)
 
     def get_instance_diagnostics(self, ctxt, instance) -> dict:
         """Call: what the hypervisor reports of the guest (virt/diagnostics.py, as a dict).

@@ -10,6 +10,7 @@ from mininova import objects
 from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
+from mininova.conductor.tasks import evacuate as evacuate_task
 from mininova.conductor.tasks import migrate as migrate_task
 from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
@@ -22,7 +23,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.4")
+    target = messaging.Target(version="1.5")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)
@@ -82,6 +83,15 @@ class ConductorManager(manager.Manager):
         target = object_versions[objinst.obj_name()]
         return objinst.obj_to_primitive(target_version=target,
                                         version_manifest=object_versions)
+
+    # -- moves -----------------------------------------------------------------------
+
+    def evacuate_server(self, context, instance, host: str | None = None,
+                        target_state: str | None = None) -> None:
+        """Rebuild a server of a down host elsewhere (conductor/tasks/evacuate.py)."""
+        evacuate_task.EvacuateTask(context, instance, host, target_state,
+                                   self.compute_rpcapi, self.scheduler_rpcapi,
+                                   self.host).execute()
 
     # -- builds ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ Version history:
   1.2 - schedule_and_build_instances takes requested_networks
   1.3 - record_spans (computes hand their trace spans to the trace store)
   1.4 - migrate_server (resize and cold migration)
+  1.5 - evacuate_server (rebuild a server of a down host on another one)
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -18,7 +19,7 @@ from mininova import rpc
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.4"
+VERSION = "1.5"
 
 
 class ConductorAPI:
@@ -105,3 +106,16 @@ class ConductorAPI:
                 reason="The conductor RPC version cap does not allow migrate_server.")
         cctxt = self.client.prepare(version="1.4")
         cctxt.cast(context, "migrate_server", instance=instance, flavor=flavor, host=host)
+
+    def evacuate_server(self, context, instance, host: str | None,
+                        target_state: str | None = None) -> None:
+        """Cast: rebuild ``instance`` (whose host is down) on ``host``, or on a host the
+        scheduler picks, from its record; ``target_state`` (2.95: stopped) is the
+        vm_state it ends in. ServiceUnavailable when [upgrade_levels] conductor is
+        below 1.5."""
+        if not self.client.can_send_version("1.5"):
+            raise exception.ServiceUnavailable(
+                reason="The conductor RPC version cap does not allow evacuate.")
+        self.client.prepare(version="1.5").cast(
+            context, "evacuate_server", instance=instance, host=host,
+            target_state=target_state)

@@ -187,9 +187,9 @@ def move_allocations(source_consumer: str, target_consumer: str) -> bool:
       migration's uuid, then ``claim(instance, dest, new flavor, place_instance=False)``;
       confirm releases the migration's; revert releases the instance's (destination) and
       moves the migration's back to the instance.
-    - evacuate: move the instance's allocation to the migration, claim the destination
-      for the instance; the source host, when it comes back and destroys the evacuated
-      guest, releases the migration's.
+    - evacuate does not use it: the scheduler's claim on the destination replaces the
+      instance's source claim (the source is down and runs nothing of it any more), so
+      the source, when it comes back and destroys the evacuated guest, frees nothing.
     - live migration: the same as resize, with the same flavor.
     """
     alloc = models.Allocation

@@ -16,29 +16,34 @@ LOG = logging.getLogger(__name__)
 
 
 class SchedulerManager(manager.Manager):
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(self, host: str):
         super().__init__(host)
         self.filters = filters_mod.load_filters(CONF.filter_scheduler.enabled_filters)
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
-    def select_destinations(self, context, instance=None, request_spec=None) -> str:
+    def select_destinations(self, context, instance=None,
+                            ignore_hosts: list[str] | None = None,
+                            requested_host: str | None = None, request_spec=None) -> str:
         """Filter and weigh the hosts, then claim on the best one; a claim lost to a
         concurrent scheduler (the host filled up meanwhile) moves on to the next.
 
-        A build passes its ``instance``, which is placed on the host with the claim; a
-        move (1.1) passes a ``request_spec``: the hosts it ignores are left out (its
-        requested host alone is considered, if it names one) and the claim, for the
-        spec's sizes, leaves the instance where it runs.
+        A move (1.1) leaves out ``ignore_hosts`` and keeps only ``requested_host`` when
+        one is asked for (it still has to pass the filters, as Nova's requested
+        destination does). A resize or cold migration (1.2) passes a ``request_spec``
+        instead, which names those hosts too: its sizes are what is claimed, for its
+        instance, and the claim leaves the instance where it runs.
         """
         wanted_by = instance if request_spec is None else request_spec
+        if request_spec is not None:
+            ignore_hosts = request_spec.ignore_hosts
+            requested_host = request_spec.requested_host
         hosts = host_manager.get_host_states(context)
         if not hosts:
             raise exception.NoValidHost(reason="No compute host has reported in.")
         rejected: dict[str, str] = {}
-        if request_spec is not None:
-            hosts = self._move_hosts(hosts, request_spec, rejected)
+        hosts = self._restrict(hosts, ignore_hosts or [], requested_host, rejected)
         candidates = self._filter(hosts, wanted_by, rejected)
         wanted = db_allocations.requested(wanted_by)
         multiplier = CONF.filter_scheduler.ram_weight_multiplier
@@ -47,7 +52,7 @@ class SchedulerManager(manager.Manager):
         tracing.annotate(**{"weighed": ", ".join(
             f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
         for host in ranked:
-            # NOTE: a build's claim also sets the instance's host, in one transaction.
+            # NOTE: a build's or an evacuation's claim sets the instance's host too.
             if db_allocations.claim(uuid, host.host, wanted, host.limits(),
                                     place_instance=request_spec is None):
                 LOG.info("Instance %s goes to %s", uuid, host.host)
@@ -60,13 +65,14 @@ class SchedulerManager(manager.Manager):
                    f"{wanted.disk_gb} GB disk ({why}).")
 
     @staticmethod
-    def _move_hosts(hosts: list, spec, rejected: dict[str, str]) -> list:
-        """The hosts a move may consider: not the ignored ones, only the requested one."""
+    def _restrict(hosts: list, ignore_hosts: list[str], requested_host: str | None,
+                  rejected: dict[str, str]) -> list:
+        """The hosts a move may consider; ``rejected`` records why the others may not."""
         kept = []
         for host in hosts:
-            if host.host in spec.ignore_hosts:
-                rejected[host.host] = "the server's own host"
-            elif spec.requested_host and host.host != spec.requested_host:
+            if host.host in ignore_hosts:
+                rejected[host.host] = "the server's current host"
+            elif requested_host is not None and host.host != requested_host:
                 rejected[host.host] = "not the requested host"
             else:
                 kept.append(host)

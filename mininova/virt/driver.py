@@ -73,6 +73,22 @@ class ComputeDriver(abc.ABC):
         if not power_on:
             self.power_off(instance)
 
+    def recreate(self, context: Any, instance: Any, image: Any, power_on: bool = True) -> None:
+        """Define here the guest of a server evacuated from a host that is down, from its
+        record: a disk this host already sees (shared instance storage) is kept, else
+        one is made from ``image``. With ``power_on`` False the guest ends defined but off.
+
+        The default spawns it anew (then powers it off if asked to stay off).
+        """
+        self.spawn(context, instance, image)
+        if not power_on:
+            self.power_off(instance)
+
+    def cleanup_evacuated(self, context: Any, instance: Any) -> None:
+        """Remove the guest of a server that was evacuated to another host, and its files
+        unless that host uses them (shared instance storage). The default destroys."""
+        self.destroy(context, instance)
+
     @abc.abstractmethod
     def destroy(self, context: Any, instance: Any) -> None:
         """Stop and remove the guest and its files; a missing guest is not an error."""

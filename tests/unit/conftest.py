@@ -1,4 +1,6 @@
 """Shared unit-test fixtures: configuration, a throw-away SQLite database, contexts."""
+import shutil
+
 import pytest
 
 from mininova import conf
@@ -27,12 +29,27 @@ def flags():
         CONF.clear_override(name, group=group)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """One SQLite file migrated to head per test run: each test gets a copy, because
+    running every migration again costs more than most tests themselves."""
+    path = tmp_path_factory.mktemp("template") / "unit.sqlite"
+    CONF.set_override("connection", f"sqlite:///{path}", group="database")
+    try:
+        db_api.dispose_engine()
+        migration.db_sync()
+    finally:
+        CONF.clear_override("connection", group="database")
+        db_api.dispose_engine()
+    return path
+
+
 @pytest.fixture
-def db(tmp_path, flags):
+def db(tmp_path, flags, migrated_template):
     """A migrated SQLite database private to the test."""
+    shutil.copyfile(migrated_template, tmp_path / "unit.sqlite")
     flags(connection=f"sqlite:///{tmp_path}/unit.sqlite", group="database")
     db_api.dispose_engine()
-    migration.db_sync()
     yield
     db_api.dispose_engine()
 

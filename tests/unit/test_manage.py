@@ -1,5 +1,6 @@
 """mininova-manage as an operator runs it: a real process, a real SQLite file."""
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,15 +16,20 @@ def _manage(conf: Path, *args: str, check: bool = True) -> subprocess.CompletedP
 
 
 @pytest.fixture
-def conf(tmp_path) -> Path:
+def conf(tmp_path, migrated_template) -> Path:
+    """A config whose database (the default file under state_path) is already at head."""
     path = tmp_path / "mininova.conf"
     path.write_text(f"[DEFAULT]\nstate_path = {tmp_path}\n")
-    _manage(path, "db", "sync")
+    shutil.copyfile(migrated_template, tmp_path / "mininova.sqlite")
     return path
 
 
-def test_db_sync_twice_and_version(conf):
+def test_db_sync_twice_and_version(tmp_path):
+    conf = tmp_path / "mininova.conf"
+    conf.write_text(f"[DEFAULT]\nstate_path = {tmp_path}\n")
+    first = _manage(conf, "db", "sync").stdout.strip()
     synced = _manage(conf, "db", "sync").stdout.strip()
+    assert synced == first
     assert synced.startswith("Database is at revision 0")
     assert _manage(conf, "db", "version").stdout.strip() == synced.rsplit(" ", 1)[1]
 

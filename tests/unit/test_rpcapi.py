@@ -209,8 +209,8 @@ def test_select_destinations_for_a_move_is_a_call_with_the_spec(transport, flags
     prepared.call.return_value = "compute1"
     with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
         assert api.select_destinations_for_move("ctxt", "spec") == "compute1"
-    assert prepare.call_args.kwargs == {"version": "1.1"}
+    assert prepare.call_args.kwargs == {"version": "1.2"}
     prepared.call.assert_called_once_with("ctxt", "select_destinations", request_spec="spec")
-    flags(scheduler="1.0", group="upgrade_levels")
+    flags(scheduler="1.1", group="upgrade_levels")
     with pytest.raises(exception.ServiceUnavailable):
         scheduler_rpcapi.SchedulerAPI(transport).select_destinations_for_move("ctxt", "x")

@@ -6,7 +6,8 @@ against QEMU/KVM (``qemu:///system``) and libvirt's in-process test hypervisor
 (``test:///default``), where no file is created and every transition is immediate.
 
 A guest's files live in ``$state_path/instances/<uuid>/``: ``disk`` (a qcow2 overlay over
-the image file, or a blank disk), ``console.log`` (serial console), ``disk.config`` (the
+the image file, or a blank disk), ``console.log`` (serial console), ``host`` (the host
+that took the server by evacuation, if one did), ``disk.config`` (the
 config drive, when the server has one; written on the test hypervisor too, whose domain
 XML names it) and, for an image with ``kernel_id``/``ramdisk_id`` properties, copies of
 those images as ``kernel`` and ``ramdisk`` (direct kernel boot). Image files are read
@@ -165,6 +166,10 @@ class LibvirtDriver(driver.ComputeDriver):
     def _kernel_file_path(self, instance: Any, file_name: str) -> str:
         return os.path.join(self._instance_dir(instance), file_name)
 
+    def _owner_path(self, instance: Any) -> str:
+        """The host that last took the server by evacuation (see ``recreate``)."""
+        return os.path.join(self._instance_dir(instance), "host")
+
     def _config_drive_path(self, instance: Any) -> str:
         return os.path.join(self._instance_dir(instance), configdrive.FILE_NAME)
 
@@ -271,6 +276,35 @@ class LibvirtDriver(driver.ComputeDriver):
                 os.unlink(os.path.join(self._instance_dir(instance), file_name))
         self._create_guest(context, instance, image, power_on=power_on)
         LOG.info("Rebuilt domain %s", instance.name, instance_uuid=instance.uuid)
+
+    def recreate(self, context: Any, instance: Any, image: Any, power_on: bool = True) -> None:
+        """Define an evacuated server's guest here the way a repair does (a disk its
+        instance directory still holds, on shared storage, is kept), and mark the
+        directory as this host's, so that the old host, back, leaves its files alone."""
+        self._create_guest(context, instance, image, power_on=power_on, repair=True)
+        os.makedirs(self._instance_dir(instance), exist_ok=True)
+        with open(self._owner_path(instance), "w") as owner:
+            owner.write(self._conf.host)
+        LOG.info("Domain %s defined here for an evacuation", instance.name,
+                 instance_uuid=instance.uuid)
+
+    def cleanup_evacuated(self, context: Any, instance: Any) -> None:
+        """Remove the guest of a server now on another host; its files only when that
+        host's mark is not on them (they are this host's own copy, not shared)."""
+        self._remove_domain(instance)
+        self._unplug_vifs(instance)
+        try:
+            with open(self._owner_path(instance)) as owner:
+                owner_host = owner.read().strip()
+        except FileNotFoundError:
+            owner_host = None
+        if owner_host and owner_host != self._conf.host:
+            LOG.info("Keeping the files of %s: %s uses them (shared storage)",
+                     instance.name, owner_host, instance_uuid=instance.uuid)
+        else:
+            self._delete_instance_files(instance)
+        LOG.info("Destroyed the evacuated domain %s", instance.name,
+                 instance_uuid=instance.uuid)
 
     def _create_guest(self, context: Any, instance: Any, image: Any, power_on: bool,
                       repair: bool = False) -> None:
