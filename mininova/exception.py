@@ -130,6 +130,31 @@ class MigrationNotFoundForInstance(NotFound):
     msg_fmt = "Migration %(migration_id)s not found for instance %(instance_id)s"
 
 
+class MigrationNotFound(NotFound):
+    msg_fmt = "Migration %(migration_id)s could not be found."
+
+
+class MigrationNotFoundByStatus(MigrationNotFound):
+    msg_fmt = "Migration not found for instance %(instance_id)s with status %(status)s."
+
+
+class CannotResizeToSameFlavor(Invalid):
+    msg_fmt = "When resizing, instances must change flavor!"
+
+
+class CannotResizeDisk(Invalid):
+    msg_fmt = "Server disk was unable to be resized because: %(reason)s"
+
+
+class CannotMigrateToSameHost(Invalid):
+    msg_fmt = ("Cannot migrate to the host where the server exists. Please specify "
+               "another host.")
+
+
+class ComputeHostUnavailable(Invalid):
+    msg_fmt = "Compute host %(host)s is not available: %(reason)s"
+
+
 class NetworkNotFound(NotFound):
     msg_fmt = "Network %(network_id)s could not be found."
 

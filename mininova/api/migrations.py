@@ -1,8 +1,8 @@
 """GET /v2.1/os-migrations (admin) and GET /v2.1/servers/{id}/migrations (2.23+).
 
-mininova cannot resize or migrate yet, so both lists come from queries that find no
-migration (db/compute_migrations.py); the filters, paging and views are Nova's, ready
-for the table resize and migrate will bring.
+os-migrations lists every migration record (resizes and cold migrations, each kept after
+it ends) with Nova's filters, paging and views; /servers/{id}/migrations shows, as Nova
+does, only the server's live migrations in progress (mininova has none yet).
 """
 import falcon
 

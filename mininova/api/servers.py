@@ -19,6 +19,7 @@ from mininova.api import api_version
 from mininova.api import evacuate
 from mininova.api import server_filters
 from mininova.api import server_rebuild
+from mininova.api import server_resize
 from mininova.api import unsupported_actions
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
@@ -210,6 +211,8 @@ class ServerItem:
 
 # Actions Nova answers 202 with a body (and the server's Location), not 200.
 ACCEPTED_WITH_BODY = {"rebuild"}
+# Actions Nova answers 204, not 202.
+NO_CONTENT = {"confirmResize"}
 # Actions Nova answers 200 even without a body (evacuate from 2.14).
 OK_WITHOUT_BODY = {"evacuate"}
 
@@ -236,6 +239,14 @@ class ServerAction:
             "os-resetState": (admin_actions.reset_state_schema, functools.partial(
                 admin_actions.reset_state, compute_api)),
             "forceDelete": (schemas.force_delete, self._force_delete),
+            "resize": (server_resize.resize_schema, functools.partial(
+                server_resize.resize, compute_api)),
+            "confirmResize": (server_resize.confirm_schema, functools.partial(
+                server_resize.confirm_resize, compute_api)),
+            "revertResize": (server_resize.revert_schema, functools.partial(
+                server_resize.revert_resize, compute_api)),
+            "migrate": (server_resize.migrate_schema, functools.partial(
+                server_resize.migrate, compute_api)),
             "evacuate": (evacuate.schema, functools.partial(evacuate.evacuate,
                                                             compute_api)),
         }
@@ -253,7 +264,9 @@ class ServerAction:
         instance = self.compute_api.get(req.context.ctxt, server_id)
         result = handler(req, instance, body)
         if result is None:
-            resp.status = falcon.HTTP_200 if name in OK_WITHOUT_BODY else falcon.HTTP_202
+            resp.status = (falcon.HTTP_204 if name in NO_CONTENT
+                           else falcon.HTTP_200 if name in OK_WITHOUT_BODY
+                           else falcon.HTTP_202)
         else:
             resp.media = result
         if name in ACCEPTED_WITH_BODY:

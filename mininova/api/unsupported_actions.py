@@ -3,9 +3,8 @@
 The server is looked up first (404 for a missing or another project's server, as Nova),
 then Nova's answer where it does not depend on the missing feature: actions that need a
 vm_state mininova never reaches (it never pauses, suspends, rescues, shelves or
-soft-deletes: reclaim_instance_interval is 0) are Nova's 409; confirm/revert of a resize
-that never happened is Nova's 400. Everything else is Nova's 400 for a feature the cloud
-does not support, naming the action.
+soft-deletes: reclaim_instance_interval is 0) are Nova's 409. Everything else is Nova's
+400 for a feature the cloud does not support, naming the action.
 """
 from mininova import exception
 
@@ -18,16 +17,14 @@ NEEDS_STATE = {
     "unshelve": ("shelved", "shelved_offloaded"),
     "shelveOffload": ("shelved",),
 }
-# Nova looks the resize's migration up and answers 400 when there is none.
-NEEDS_RESIZE = frozenset({"confirmResize", "revertResize"})
 NOT_SUPPORTED = frozenset({
-    "migrate", "os-migrateLive", "resize", "pause", "suspend", "shelve", "rescue",
+    "os-migrateLive", "pause", "suspend", "shelve", "rescue",
     "createImage", "createBackup", "changePassword", "addFloatingIp", "removeFloatingIp",
     "addFixedIp", "removeFixedIp", "trigger_crash_dump", "os-resetNetwork",
     "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup", "os-getVNCConsole",
     "os-getSPICEConsole", "os-getRDPConsole", "os-getSerialConsole",
 })
-NAMES = frozenset(NEEDS_STATE) | NEEDS_RESIZE | NOT_SUPPORTED
+NAMES = frozenset(NEEDS_STATE) | NOT_SUPPORTED
 
 
 def refuse(name: str, instance) -> None:
@@ -35,6 +32,4 @@ def refuse(name: str, instance) -> None:
     if name in NEEDS_STATE and instance.vm_state not in NEEDS_STATE[name]:
         raise exception.InstanceInvalidState(action=name, instance_uuid=instance.uuid,
                                              attr="vm_state", state=instance.vm_state)
-    if name in NEEDS_RESIZE:
-        raise exception.Invalid(message="Instance has not been resized.")
     raise exception.ActionNotSupported(action=name)

@@ -32,5 +32,5 @@ def main() -> None:
     conductor = conductor_rpcapi.ConductorAPI(transport)
     objects_base.MininovaObject.indirection_api = conductor
     conductor.wait_until_ready(context.get_admin_context())
-    mgr = manager.ComputeManager(conf.host)
+    mgr = manager.ComputeManager(conf.host, transport)
     service.Service(conf.host, service_obj.COMPUTE, "compute", mgr, transport).run()

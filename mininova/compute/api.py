@@ -38,6 +38,8 @@ ALLOWED = {
                     task_states.REBOOTING_HARD),
     "rebuild": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
                 task_states.REBUILDING),
+    "resize": ({vm_states.ACTIVE, vm_states.STOPPED}, {None}, task_states.RESIZE_PREP),
+    "revert_resize": ({vm_states.RESIZED}, {None}, task_states.RESIZE_REVERTING),
     "evacuate": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
                  task_states.REBUILDING),
 }
@@ -371,6 +373,114 @@ class API:
                                    quota_checked=True)
         _cast_or_undo(instance, self.compute_rpcapi.rebuild_instance, context, instance,
                       image, preserve_ephemeral)
+
+    @check_instance_lock
+    def resize(self, context, instance, flavor_id: str | None = None,
+               host: str | None = None, auto_disk_config: bool | None = None) -> None:
+        """Resize to flavor ``flavor_id``, or cold-migrate (``flavor_id`` None) to
+        ``host`` when an admin names one; the conductor's migrate task does the rest
+        (conductor/tasks/migrate.py). Nova's 400s for a flavor that is missing, the same
+        or with a smaller disk, and for a host that cannot take the server."""
+        action = instance_actions.RESIZE if flavor_id else instance_actions.MIGRATE
+        _check_allowed(instance, "resize", action)
+        flavor = None
+        if flavor_id is not None:
+            flavor = self._resize_flavor(context, instance, flavor_id)
+        elif host is not None:
+            self._check_migrate_host(context, instance, host)
+        if auto_disk_config is not None:
+            # NOTE: saved with the task_state, as rebuild's updates are.
+            instance.auto_disk_config = auto_disk_config
+        _begin(context, instance, "resize", action)
+        _cast_or_undo(instance, self.conductor_rpcapi.migrate_server, context, instance,
+                      flavor, host)
+
+    @staticmethod
+    def _resize_flavor(context, instance, flavor_id: str):
+        try:
+            flavor = objects.Flavor.get_by_flavor_id(context, flavor_id)
+        except exception.FlavorNotFound as exc:
+            raise exception.Invalid(message="Unable to locate requested flavor.") from exc
+        if flavor.disabled:
+            raise exception.Invalid(message="Unable to locate requested flavor.")
+        if flavor.flavorid == instance.flavor_id:
+            raise exception.CannotResizeToSameFlavor()
+        if instance.root_gb and not flavor.root_gb:
+            raise exception.CannotResizeDisk(reason="Resize to zero disk flavor is not "
+                                                    "allowed.")
+        if flavor.root_gb < instance.root_gb:
+            raise exception.CannotResizeDisk(reason="Unable to resize disk down.")
+        deltas = {"cores": flavor.vcpus - instance.vcpus,
+                  "ram": flavor.memory_mb - instance.memory_mb}
+        # NOTE: the server's own project pays for the bigger flavor, whoever asks.
+        quota.check(instance.project_id, {k: v for k, v in deltas.items() if v > 0},
+                    user_id=instance.user_id)
+        return flavor
+
+    @staticmethod
+    def _check_migrate_host(context, instance, host: str) -> None:
+        """400 unless ``host`` is another compute host that is up and enabled."""
+        services = {svc.host: svc for svc in
+                    objects.ServiceList.get_all(context, service_obj.COMPUTE)}
+        if host not in services:
+            raise exception.Invalid(message=f"Compute host {host} could not be found.")
+        if host == instance.host:
+            raise exception.CannotMigrateToSameHost()
+        svc = services[host]
+        if svc.disabled or svc.forced_down:
+            raise exception.ComputeHostUnavailable(host=host, reason="it is disabled")
+        if not svc.is_up(CONF.service_down_time):
+            raise exception.ComputeHostUnavailable(host=host, reason="it is down")
+
+    @staticmethod
+    def _finished_migration(context, instance):
+        try:
+            return objects.Migration.get_by_instance_and_status(context, instance.uuid,
+                                                                "finished")
+        except exception.MigrationNotFound as exc:
+            raise exception.Invalid(message="Instance has not been resized.") from exc
+
+    @check_instance_lock
+    def confirm_resize(self, context, instance) -> None:
+        """Keep the moved server: its source host cleans up (a cast to it)."""
+        if instance.vm_state != vm_states.RESIZED:
+            raise exception.InstanceInvalidState(
+                action=instance_actions.CONFIRM_RESIZE, instance_uuid=instance.uuid,
+                attr="vm_state", state=instance.vm_state)
+        migration = self._finished_migration(context, instance)
+        migration.status = "confirming"
+        try:
+            migration.save(expected_status=["finished"])
+        except exception.MigrationNotFound as exc:
+            raise exception.Invalid(message="Instance has not been resized.") from exc
+        objects.InstanceAction.action_start(context, instance.uuid,
+                                            instance_actions.CONFIRM_RESIZE)
+        try:
+            self.compute_rpcapi.confirm_resize(context, instance, migration,
+                                               migration.source_compute)
+        except (messaging.MessagingException, exception.ServiceUnavailable) as exc:
+            migration.status = "finished"
+            migration.save()
+            if isinstance(exc, exception.ServiceUnavailable):
+                raise
+            raise _unreachable(exc) from exc
+
+    @check_instance_lock
+    def revert_resize(self, context, instance) -> None:
+        """Go back: the destination destroys the guest, the source restarts it with the
+        old flavor."""
+        _check_allowed(instance, "revert_resize", instance_actions.REVERT_RESIZE)
+        migration = self._finished_migration(context, instance)
+        _begin(context, instance, "revert_resize", instance_actions.REVERT_RESIZE)
+        migration.status = "reverting"
+        migration.save()
+        try:
+            _cast_or_undo(instance, self.compute_rpcapi.revert_resize, context, instance,
+                          migration, migration.dest_compute)
+        except exception.ServiceUnavailable:
+            migration.status = "finished"
+            migration.save()
+            raise
 
     def evacuate(self, context, instance, host: str | None,
                  target_state: str | None = None) -> None:

@@ -23,6 +23,8 @@ from mininova import objects
 from mininova import tracing
 from mininova.compute import evacuate
 from mininova.compute import power_state
+from mininova.compute import resize
+from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import task_states
 from mininova.compute import usage_audit
 from mininova.compute import vm_states
@@ -65,11 +67,14 @@ class InstanceLocks:
             return instance_uuid in self._busy
 
 
-class ComputeManager(manager.Manager):
+class ComputeManager(resize.ResizeMixin, manager.Manager):
     target = messaging.Target(version="1.6")
 
-    def __init__(self, host: str):
+    def __init__(self, host: str, transport: messaging.Transport | None = None):
         super().__init__(host)
+        # NOTE: the moves cast to the other host of the move (compute/resize.py).
+        self.compute_rpcapi = (compute_rpcapi.ComputeAPI(transport)
+                               if transport is not None else None)
         self.driver = tracing.wrap(virt_driver.load_driver(CONF), "virt",
                                    skip=frozenset({"get_info", "register_event_listener"}))
         self.instance_lock = InstanceLocks()
@@ -100,6 +105,9 @@ class ComputeManager(manager.Manager):
             # NOTE: Nova's periodic spacing; a run happens once per period (an hour at
             # least), the other ticks find it done.
             tasks.append((60, self.instance_usage_audit))
+        if CONF.resize_confirm_window:
+            tasks.append((min(CONF.resize_confirm_window, 60),
+                          self.poll_unconfirmed_resizes))
         return tasks
 
     def update_available_resource(self) -> None:
@@ -317,6 +325,9 @@ class ComputeManager(manager.Manager):
             exc = exception.MininovaException("Rebuild interrupted by a compute restart")
             objects.InstanceFault.from_exception(ctxt, instance.uuid, exc, self.host).create()
             self._set_error(instance)
+            return
+        if task in resize.TASK_STATES:
+            self._init_resize(ctxt, instance)
             return
         if (task in (task_states.SCHEDULING, task_states.SPAWNING)
                 or instance.vm_state == vm_states.BUILDING):

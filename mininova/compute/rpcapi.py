@@ -7,6 +7,8 @@ Version history:
   1.2 - Add get_host_uptime
   1.3 - Add rebuild_instance
   1.4 - Add get_instance_diagnostics
+  1.5 - Add prep_resize, resize_instance, finish_resize, confirm_resize, revert_resize,
+        finish_revert_resize (resize and cold migration)
   1.6 - rebuild_instance takes recreate and target_state (evacuate, to another host)
 """
 import oslo_messaging as messaging
@@ -117,3 +119,42 @@ class ComputeAPI:
         """Cast: destroy the guest and delete the instance."""
         cctxt = self.client.prepare(server=instance.host, version="1.0")
         cctxt.cast(ctxt, "terminate_instance", instance=instance)
+
+    # -- resize and cold migration: each step casts to the host that does the next one
+
+    def _move_cast(self, ctxt, method: str, host: str, instance, migration) -> None:
+        if not self.client.can_send_version("1.5"):
+            raise exception.ServiceUnavailable(
+                reason=f"The compute RPC version cap does not allow {method}.")
+        cctxt = self.client.prepare(server=host, version="1.5")
+        cctxt.cast(ctxt, method, instance=instance, migration=migration)
+
+    def prep_resize(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the destination ``host``: check its claim for the move, then have
+        the source hand the guest over."""
+        self._move_cast(ctxt, "prep_resize", host, instance, migration)
+
+    def resize_instance(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the source ``host``: power the guest off and hand its disk and
+        definition over to the destination."""
+        self._move_cast(ctxt, "resize_instance", host, instance, migration)
+
+    def finish_resize(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the destination ``host``: define and start the guest with the new
+        flavor (VERIFY_RESIZE)."""
+        self._move_cast(ctxt, "finish_resize", host, instance, migration)
+
+    def confirm_resize(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the source ``host``: delete what the guest left there and free the
+        source's claim."""
+        self._move_cast(ctxt, "confirm_resize", host, instance, migration)
+
+    def revert_resize(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the destination ``host``: destroy the guest there, then have the
+        source restart it with the old flavor."""
+        self._move_cast(ctxt, "revert_resize", host, instance, migration)
+
+    def finish_revert_resize(self, ctxt, instance, migration, host: str) -> None:
+        """Cast to the source ``host``: define and start the guest again with its old
+        flavor, and give the instance its source claim back."""
+        self._move_cast(ctxt, "finish_revert_resize", host, instance, migration)

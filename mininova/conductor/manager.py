@@ -11,6 +11,7 @@ from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
 from mininova.conductor.tasks import evacuate as evacuate_task
+from mininova.conductor.tasks import migrate as migrate_task
 from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
 from mininova.network import api as network_api
@@ -126,6 +127,26 @@ class ConductorManager(manager.Manager):
         instance.node = host
         LOG.info("Building instance %s on %s", instance.uuid, host)
         self.compute_rpcapi.build_and_run_instance(context, instance, image, host)
+
+    # -- moves -----------------------------------------------------------------------
+
+    def migrate_server(self, context, instance, flavor=None, host: str | None = None) -> None:
+        """Start a resize (to ``flavor``) or a cold migration (``flavor`` None, to
+        ``host`` if named) through conductor/tasks/migrate.py; a failure here leaves the
+        server where it was, with a fault."""
+        event = migrate_task.EVENT
+        objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
+        task = migrate_task.MigrationTask(context, instance, flavor, host,
+                                          self.compute_rpcapi, self.scheduler_rpcapi)
+        try:
+            task.execute()
+        except (exception.MininovaException, messaging.MessagingException) as exc:
+            task.rollback(exc)
+            objects.InstanceActionEvent.event_finish(
+                context, instance.uuid, event, result="Error", traceback=str(exc),
+                details=getattr(exc, "message", str(exc)))
+            return
+        objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
 
     def _set_error(self, context, instance, exc: Exception) -> None:
         if isinstance(exc, messaging.MessagingTimeout):

@@ -6,6 +6,7 @@ Version history:
   1.1 - schedule_and_build_instances takes a list of instances (multi-create)
   1.2 - schedule_and_build_instances takes requested_networks
   1.3 - record_spans (computes hand their trace spans to the trace store)
+  1.4 - migrate_server (resize and cold migration)
   1.5 - evacuate_server (rebuild a server of a down host on another one)
 """
 import oslo_messaging as messaging
@@ -93,6 +94,18 @@ class ConductorAPI:
         if not self.client.can_send_version("1.3"):
             return
         self.client.prepare(version="1.3").cast(context, "record_spans", spans=spans)
+
+    def migrate_server(self, context, instance, flavor=None, host: str | None = None) -> None:
+        """Cast: move ``instance`` to another host (a resize to ``flavor``, or a cold
+        migration with its own flavor when None, to ``host`` if an admin named one).
+
+        ServiceUnavailable when [upgrade_levels] conductor caps the version below 1.4.
+        """
+        if not self.client.can_send_version("1.4"):
+            raise exception.ServiceUnavailable(
+                reason="The conductor RPC version cap does not allow migrate_server.")
+        cctxt = self.client.prepare(version="1.4")
+        cctxt.cast(context, "migrate_server", instance=instance, flavor=flavor, host=host)
 
     def evacuate_server(self, context, instance, host: str | None,
                         target_state: str | None = None) -> None:

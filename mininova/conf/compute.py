@@ -29,6 +29,14 @@ compute_opts = [
                  help="Disk the scheduler may place per GB of local disk."),
     cfg.IntOpt("reserved_host_memory_mb", default=0, min=0,
                help="Memory kept back for the host itself."),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+               help="Seconds after which a resize or cold migration waiting for "
+                    "confirmation (VERIFY_RESIZE) is confirmed automatically by its "
+                    "destination host; 0 never confirms automatically."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+                help="Let a resize choose the host the server runs on (a one-host "
+                     "cloud can resize only so). A cold migration always moves to "
+                     "another host."),
     cfg.BoolOpt("force_config_drive", default=False,
                 help="Give every server built on this host a config drive (an ISO 9660 "
                      "cdrom labelled config-2 holding its metadata), whether or not it "

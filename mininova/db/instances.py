@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from mininova import exception
 from mininova.db import allocations as db_allocations
 from mininova.db import api as db_api
+from mininova.db import compute_migrations as db_migrations
 from mininova.db import fixed_ips as db_fixed_ips
 from mininova.db import instance_metadata as db_metadata
 from mininova.db import models
@@ -171,7 +172,19 @@ def instance_destroy(uuid: str) -> models.Instance:
         # NOTE: last, once the instance row is locked (db/allocations.py's lock order).
         sess.flush()
         db_allocations.release_in(sess, uuid)
+        _end_migrations(sess, uuid)
     return row
+
+
+def _end_migrations(sess, uuid: str) -> None:
+    """A deleted instance's moves end with it: each in-progress migration frees the
+    source host's claim it held, and is confirmed (a resize waiting for confirmation,
+    as Nova confirms it on delete) or failed."""
+    mig = models.Migration
+    for row in sess.scalars(sa.select(mig).where(
+            mig.instance_uuid == uuid, mig.status.not_in(db_migrations.DONE_STATUSES))):
+        db_allocations.release_in(sess, row.uuid)
+        row.status = "confirmed" if row.status in ("finished", "confirming") else "error"
 
 
 def instance_tag_get_by_uuids(uuids: list[str]) -> dict[str, list[str]]:

@@ -411,3 +411,38 @@ class Allocation(Base):
     vcpus: Mapped[int] = mapped_column(Integer)
     memory_mb: Mapped[int] = mapped_column(Integer)
     disk_gb: Mapped[int] = mapped_column(Integer)
+
+
+class Migration(Base):
+    """One move of an instance between hosts (resize, cold migration): Nova's migrations
+    table, which os-migrations and /servers/{id}/migrations show. ``old_flavor`` and
+    ``new_flavor`` are JSON copies of the flavors' sizes (instances keep their flavor as
+    columns), so a revert restores the old one even after that flavor was deleted."""
+
+    __tablename__ = "migrations"
+    __table_args__ = (
+        Index("migrations_instance_uuid_status_idx", "instance_uuid", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36))
+    source_compute: Mapped[str | None] = mapped_column(String(255))
+    dest_compute: Mapped[str | None] = mapped_column(String(255))
+    source_node: Mapped[str | None] = mapped_column(String(255))
+    dest_node: Mapped[str | None] = mapped_column(String(255))
+    dest_host: Mapped[str | None] = mapped_column(String(255))
+    old_instance_type_id: Mapped[int | None] = mapped_column(Integer)
+    new_instance_type_id: Mapped[int | None] = mapped_column(Integer)
+    old_flavor: Mapped[str | None] = mapped_column(Text)
+    new_flavor: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(255))
+    migration_type: Mapped[str] = mapped_column(String(255))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    memory_total: Mapped[int | None] = mapped_column(BigInteger)
+    memory_processed: Mapped[int | None] = mapped_column(BigInteger)
+    memory_remaining: Mapped[int | None] = mapped_column(BigInteger)
+    disk_total: Mapped[int | None] = mapped_column(BigInteger)
+    disk_processed: Mapped[int | None] = mapped_column(BigInteger)
+    disk_remaining: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))

@@ -15,6 +15,8 @@ def register_all() -> None:
     __import__("mininova.objects.instance_action")
     __import__("mininova.objects.instance_fault")
     __import__("mininova.objects.keypair")
+    __import__("mininova.objects.migration")
+    __import__("mininova.objects.request_spec")
     __import__("mininova.objects.service")
     __import__("mininova.objects.tag")
     __import__("mininova.objects.task_log")

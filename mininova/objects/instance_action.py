@@ -14,7 +14,8 @@ from mininova.objects import base
 class InstanceAction(base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: updated_at (compute API 2.58)
-    VERSION = "1.1"
+    # Version 1.2: action_start is remotable (a compute host's automatic confirmation)
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -35,8 +36,10 @@ class InstanceAction(base.MininovaObject):
             primitive.pop("updated_at", None)
 
     @classmethod
+    @base.remotable
     def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
-        """Record that ``context``'s request asked for ``action`` (API side)."""
+        """Record that ``context``'s request asked for ``action`` (the API side, and a
+        compute host's periodic resize confirmation)."""
         now = db_api.utcnow()
         row = db_actions.action_start({
             "action": action, "instance_uuid": instance_uuid,
@@ -55,7 +58,8 @@ class InstanceAction(base.MininovaObject):
 class InstanceActionList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: InstanceAction 1.1
-    VERSION = "1.1"
+    # Version 1.2: InstanceAction 1.2
+    VERSION = "1.2"
     fields = {"objects": fields.ListOfObjectsField("InstanceAction")}
 
     @classmethod

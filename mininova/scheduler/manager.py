@@ -16,37 +16,46 @@ LOG = logging.getLogger(__name__)
 
 
 class SchedulerManager(manager.Manager):
-    target = messaging.Target(version="1.1")
+    target = messaging.Target(version="1.2")
 
     def __init__(self, host: str):
         super().__init__(host)
         self.filters = filters_mod.load_filters(CONF.filter_scheduler.enabled_filters)
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
-    def select_destinations(self, context, instance, ignore_hosts: list[str] | None = None,
-                            requested_host: str | None = None) -> str:
+    def select_destinations(self, context, instance=None,
+                            ignore_hosts: list[str] | None = None,
+                            requested_host: str | None = None, request_spec=None) -> str:
         """Filter and weigh the hosts, then claim on the best one; a claim lost to a
         concurrent scheduler (the host filled up meanwhile) moves on to the next.
 
         A move (1.1) leaves out ``ignore_hosts`` and keeps only ``requested_host`` when
         one is asked for (it still has to pass the filters, as Nova's requested
-        destination does).
+        destination does). A resize or cold migration (1.2) passes a ``request_spec``
+        instead, which names those hosts too: its sizes are what is claimed, for its
+        instance, and the claim leaves the instance where it runs.
         """
+        wanted_by = instance if request_spec is None else request_spec
+        if request_spec is not None:
+            ignore_hosts = request_spec.ignore_hosts
+            requested_host = request_spec.requested_host
         hosts = host_manager.get_host_states(context)
         if not hosts:
             raise exception.NoValidHost(reason="No compute host has reported in.")
         rejected: dict[str, str] = {}
         hosts = self._restrict(hosts, ignore_hosts or [], requested_host, rejected)
-        candidates = self._filter(hosts, instance, rejected)
-        wanted = db_allocations.requested(instance)
+        candidates = self._filter(hosts, wanted_by, rejected)
+        wanted = db_allocations.requested(wanted_by)
         multiplier = CONF.filter_scheduler.ram_weight_multiplier
         ranked = weights.sort_hosts(candidates, multiplier)
+        uuid = instance.uuid if request_spec is None else request_spec.instance_uuid
         tracing.annotate(**{"weighed": ", ".join(
             f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
         for host in ranked:
-            # NOTE: the claim also sets the instance's host, in the same transaction.
-            if db_allocations.claim(instance.uuid, host.host, wanted, host.limits()):
-                LOG.info("Instance %s goes to %s", instance.uuid, host.host)
+            # NOTE: a build's or an evacuation's claim sets the instance's host too.
+            if db_allocations.claim(uuid, host.host, wanted, host.limits(),
+                                    place_instance=request_spec is None):
+                LOG.info("Instance %s goes to %s", uuid, host.host)
                 return host.host
             rejected[host.host] = "claimed full by concurrent builds"
             tracing.annotate(**{f"claim_lost.{host.host}": True})

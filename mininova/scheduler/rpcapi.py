@@ -3,6 +3,7 @@
 Version history:
   1.0 - Initial version: select_destinations
   1.1 - select_destinations takes ignore_hosts and requested_host (moves)
+  1.2 - select_destinations takes a request_spec (resize, cold migration)
 """
 import oslo_messaging as messaging
 
@@ -12,7 +13,7 @@ from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "scheduler"
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 class SchedulerAPI:
@@ -39,3 +40,17 @@ class SchedulerAPI:
         cctxt = self.client.prepare(version="1.1")
         return cctxt.call(context, "select_destinations", instance=instance,
                           ignore_hosts=ignore_hosts, requested_host=requested_host)
+
+    def select_destinations_for_move(self, context, request_spec) -> str:
+        """Call: return the host chosen for ``request_spec`` (a resize or cold migration
+        of its instance); NoValidHost when none fits.
+
+        The scheduler claims the spec's resources on that host for the instance before
+        answering, without changing the instance's host (it still runs on the source).
+        ServiceUnavailable when [upgrade_levels] scheduler caps the version below 1.2.
+        """
+        if not self.client.can_send_version("1.2"):
+            raise exception.ServiceUnavailable(
+                reason="The scheduler RPC version cap does not allow resizing a server.")
+        cctxt = self.client.prepare(version="1.2")
+        return cctxt.call(context, "select_destinations", request_spec=request_spec)

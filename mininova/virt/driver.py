@@ -130,6 +130,34 @@ class ComputeDriver(abc.ABC):
         out, _err = processutils.execute("env", "LANG=C", "uptime")
         return out.strip()
 
+    # -- resize and cold migration (compute/resize.py) ----------------------------------
+
+    def migrate_disk_and_power_off(self, context: Any, instance: Any, dest: str,
+                                   timeout: int = 0, retry_interval: int = 0) -> None:
+        """On the source: power the guest off (as ``power_off``), remove it from this
+        hypervisor and hand its disk over to ``dest``, keeping the original until the
+        move is confirmed or reverted."""
+        raise NotImplementedError()
+
+    def finish_migration(self, context: Any, instance: Any, power_on: bool) -> None:
+        """On the destination: define the guest from its record (now with the new
+        flavor) over the disk handed over, and start it when ``power_on``."""
+        raise NotImplementedError()
+
+    def confirm_migration(self, context: Any, instance: Any) -> None:
+        """On the source: delete the original the move kept."""
+        raise NotImplementedError()
+
+    def cleanup_migration_destination(self, context: Any, instance: Any) -> None:
+        """On the destination of a revert: remove the guest and its copy of the disk."""
+        raise NotImplementedError()
+
+    def finish_revert_migration(self, context: Any, instance: Any,
+                                power_on: bool) -> None:
+        """On the source: put the kept original back, define the guest from its record
+        (the old flavor again) and start it when ``power_on``."""
+        raise NotImplementedError()
+
     def cleanup_host(self, host: str) -> None:
         """Release hypervisor resources when the compute service stops."""
         return None

@@ -178,3 +178,39 @@ def test_rebuild_and_diagnostics_refused_under_an_older_version_cap(transport, f
     flags(compute=cap, group="upgrade_levels")
     with pytest.raises(exception.ServiceUnavailable):
         getattr(compute_rpcapi.ComputeAPI(transport), method)("ctxt", *args)
+
+
+@pytest.mark.parametrize("method", ["prep_resize", "resize_instance", "finish_resize",
+                                    "confirm_resize", "revert_resize",
+                                    "finish_revert_resize"])
+def test_move_steps_cast_to_the_named_host(transport, flags, method):
+    migration = mock.Mock(id=3)
+    _check(compute_rpcapi.ComputeAPI(transport), method, "cast", "compute9",
+           (INSTANCE, migration, "compute9"), {"instance": INSTANCE, "migration": migration},
+           version="1.5")
+    flags(compute="1.4", group="upgrade_levels")
+    with pytest.raises(exception.ServiceUnavailable):
+        getattr(compute_rpcapi.ComputeAPI(transport), method)("ctxt", INSTANCE, migration,
+                                                              "compute9")
+
+
+def test_migrate_server_is_a_cast_to_the_conductor(transport, flags):
+    _check(conductor_rpcapi.ConductorAPI(transport), "migrate_server", "cast", None,
+           (INSTANCE, "flavor", "compute2"),
+           {"instance": INSTANCE, "flavor": "flavor", "host": "compute2"}, version="1.4")
+    flags(conductor="1.3", group="upgrade_levels")
+    with pytest.raises(exception.ServiceUnavailable):
+        conductor_rpcapi.ConductorAPI(transport).migrate_server("ctxt", INSTANCE)
+
+
+def test_select_destinations_for_a_move_is_a_call_with_the_spec(transport, flags):
+    api = scheduler_rpcapi.SchedulerAPI(transport)
+    prepared = mock.Mock()
+    prepared.call.return_value = "compute1"
+    with mock.patch.object(api.client, "prepare", return_value=prepared) as prepare:
+        assert api.select_destinations_for_move("ctxt", "spec") == "compute1"
+    assert prepare.call_args.kwargs == {"version": "1.2"}
+    prepared.call.assert_called_once_with("ctxt", "select_destinations", request_spec="spec")
+    flags(scheduler="1.1", group="upgrade_levels")
+    with pytest.raises(exception.ServiceUnavailable):
+        scheduler_rpcapi.SchedulerAPI(transport).select_destinations_for_move("ctxt", "x")

@@ -29,16 +29,24 @@ _STATUS = {
     vm_states.STOPPED: {"default": "SHUTOFF", task_states.REBOOTING_HARD: "HARD_REBOOT"},
     vm_states.ERROR: {"default": "ERROR", task_states.REBOOTING_HARD: "HARD_REBOOT"},
     vm_states.DELETED: {"default": "DELETED"},
+    vm_states.RESIZED: {"default": "VERIFY_RESIZE",
+                        task_states.RESIZE_REVERTING: "REVERT_RESIZE"},
 }
 # A rebuild shows REBUILD from whichever state it started in.
 _REBUILD = {task_states.REBUILDING: "REBUILD", task_states.REBUILD_SPAWNING: "REBUILD"}
 _STATUS[vm_states.ACTIVE].update(_REBUILD)
 _STATUS[vm_states.STOPPED].update(_REBUILD)
 _STATUS[vm_states.ERROR].update(_REBUILD)
+# A resize or cold migration shows RESIZE until it waits for confirmation.
+_RESIZE = {task: "RESIZE" for task in (task_states.RESIZE_PREP, task_states.RESIZE_MIGRATING,
+                                       task_states.RESIZE_MIGRATED, task_states.RESIZE_FINISH)}
+_STATUS[vm_states.ACTIVE].update(_RESIZE)
+_STATUS[vm_states.STOPPED].update(_RESIZE)
 
 # API status -> vm_state, for the ?status= filter.
 STATUS_TO_VM_STATE = {"ACTIVE": vm_states.ACTIVE, "BUILD": vm_states.BUILDING,
-                      "SHUTOFF": vm_states.STOPPED, "ERROR": vm_states.ERROR}
+                      "SHUTOFF": vm_states.STOPPED, "ERROR": vm_states.ERROR,
+                      "VERIFY_RESIZE": vm_states.RESIZED}
 
 # Image properties a server shows (2.98): Nova's key shape, string values.
 _IMAGE_PROPERTY_KEY = re.compile(r"^[a-zA-Z0-9_:. ]{1,255}$")

@@ -1,1 +1,1 @@
-"""Conductor tasks: one module per flow that crosses hosts."""
+"""Conductor tasks: one module per flow that crosses hosts (Nova's conductor/tasks)."""

@@ -422,13 +422,8 @@ class LibvirtDriver(driver.ComputeDriver):
         Nova's hard reboot does: its flavor, image and instance directory."""
         LOG.warning("Domain %s is unknown to libvirt; defining it again from the "
                     "server's record", instance.name, instance_uuid=instance.uuid)
-        try:
-            image = objects.Image.get_by_id(context, instance.image_ref)
-        except exception.ImageNotFound:
-            # NOTE: a kept disk still overlays the image file; only a missing disk or
-            # kernel needs the record.
-            image = None
-        self._create_guest(context, instance, image, power_on=True, repair=True)
+        self._create_guest(context, instance, self._record_image(context, instance),
+                           power_on=True, repair=True)
 
     def power_on(self, context: Any, instance: Any) -> None:
         try:
@@ -491,10 +486,75 @@ class LibvirtDriver(driver.ComputeDriver):
         self._remove_domain(instance)
         self._unplug_vifs(instance)
         self._delete_instance_files(instance)
+        # NOTE: a server deleted while its resize waited for confirmation: the source's
+        # original goes too (on a shared state_path; another host keeps its own).
+        shutil.rmtree(self._resize_dir(instance), ignore_errors=True)
         LOG.info("Destroyed domain %s", instance.name, instance_uuid=instance.uuid)
 
     def _delete_instance_files(self, instance: Any) -> None:
         shutil.rmtree(self._instance_dir(instance), ignore_errors=True)
+
+    # -- resize and cold migration -----------------------------------------------------
+    # NOTE: the disk is handed over through state_path, which the hosts share (as the
+    # image store is shared): the source keeps its original as <uuid>_resize until the
+    # move is confirmed or reverted, and the destination runs a copy under <uuid>.
+
+    def _resize_dir(self, instance: Any) -> str:
+        return self._instance_dir(instance) + "_resize"
+
+    def _record_image(self, context: Any, instance: Any) -> Any:
+        """The server's image record, or None when it is gone: a kept disk still
+        overlays the image file; only a missing disk or kernel needs the record."""
+        try:
+            return objects.Image.get_by_id(context, instance.image_ref)
+        except exception.ImageNotFound:
+            return None
+
+    def migrate_disk_and_power_off(self, context: Any, instance: Any, dest: str,
+                                   timeout: int = 0, retry_interval: int = 0) -> None:
+        self.power_off(instance, timeout, retry_interval)
+        self._remove_domain(instance)
+        self._unplug_vifs(instance)
+        inst_dir, kept = self._instance_dir(instance), self._resize_dir(instance)
+        shutil.rmtree(kept, ignore_errors=True)
+        if os.path.exists(inst_dir):
+            os.rename(inst_dir, kept)
+            shutil.copytree(kept, inst_dir)
+        LOG.info("Domain %s powered off and handed over to %s", instance.name, dest,
+                 instance_uuid=instance.uuid)
+
+    def finish_migration(self, context: Any, instance: Any, power_on: bool) -> None:
+        disk = self._disk_path(instance)
+        if not self._host.is_test_driver() and instance.root_gb and os.path.exists(disk):
+            # NOTE: grow only: the API refuses a flavor with a smaller disk.
+            try:
+                processutils.execute("qemu-img", "resize", disk, f"{instance.root_gb}G")
+            except (processutils.ProcessExecutionError, OSError) as exc:
+                raise exception.HypervisorError(reason=f"cannot resize disk: {exc}") from exc
+        self._create_guest(context, instance, self._record_image(context, instance),
+                           power_on=power_on, repair=True)
+
+    def confirm_migration(self, context: Any, instance: Any) -> None:
+        shutil.rmtree(self._resize_dir(instance), ignore_errors=True)
+        LOG.info("Resize of %s confirmed: original removed", instance.name,
+                 instance_uuid=instance.uuid)
+
+    def cleanup_migration_destination(self, context: Any, instance: Any) -> None:
+        self._remove_domain(instance)
+        self._unplug_vifs(instance)
+        if os.path.exists(self._resize_dir(instance)):
+            # NOTE: the original is still kept: this directory is only the copy.
+            self._delete_instance_files(instance)
+
+    def finish_revert_migration(self, context: Any, instance: Any,
+                                power_on: bool) -> None:
+        inst_dir, kept = self._instance_dir(instance), self._resize_dir(instance)
+        if os.path.exists(kept):
+            shutil.rmtree(inst_dir, ignore_errors=True)
+            os.rename(kept, inst_dir)
+        self._create_guest(context, instance, self._record_image(context, instance),
+                           power_on=power_on, repair=True)
+        LOG.info("Domain %s back on its source", instance.name, instance_uuid=instance.uuid)
 
     # -- queries -----------------------------------------------------------------------
 

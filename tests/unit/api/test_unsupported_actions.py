@@ -62,14 +62,7 @@ def test_actions_needing_a_state_mininova_never_reaches_are_409(client, server, 
         resp.json["conflictingRequest"]["message"]
 
 
-@pytest.mark.parametrize("name", ["confirmResize", "revertResize"])
-def test_confirm_or_revert_without_a_resize_is_400(client, server, name):
-    resp = _action(client, server, {name: None})
-    assert resp.status_code == 400
-    assert resp.json["badRequest"]["message"] == "Instance has not been resized."
-
-
-@pytest.mark.parametrize("name", ["migrate", "pause", "createImage", "shelve"])
+@pytest.mark.parametrize("name", ["os-migrateLive", "pause", "createImage", "shelve"])
 def test_unsupported_actions_say_so(client, server, name):
     resp = _action(client, server, {name: {}}, ADMIN)
     assert resp.status_code == 400
