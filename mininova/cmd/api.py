@@ -14,6 +14,7 @@ from mininova import metrics
 from mininova import tracing
 from mininova.api import wsgi
 from mininova.cmd import common
+from mininova.cmd import gunicorn_app
 
 GUNICORN_CONF = "gunicorn.conf.py"
 ACCESS_LOG_FORMAT = ('%(h)s "%(r)s" %(s)s %(b)s %(M)sms '
@@ -40,7 +41,7 @@ def _flush_traces(server, worker) -> None:
     tracing.shutdown()
 
 
-class _Application(common.GunicornApplication):
+class _Application(gunicorn_app.GunicornApplication):
     """gunicorn with mininova's defaults, gunicorn.conf.py, then mininova.conf's [api]."""
 
     def __init__(self, conf: cfg.ConfigOpts):
