@@ -97,10 +97,20 @@ def _memory_kb(pid: int) -> dict[str, int]:
             "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # NOTE: fields[0] is field 3 (state); utime and stime are fields 14 and 15.
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _requests(access_log: Path) -> int:
+    """Requests the API has answered so far (lines of its access log)."""
+    return sum(1 for line in access_log.read_text(errors="replace").splitlines()
+               if " HTTP/1.1\" " in line)
 
 
 def _cpu(services: dict[str, list[int]]) -> dict[str, float]:
@@ -138,6 +148,12 @@ def report_memory(services: dict[str, list[int]]) -> tuple[float, float, float]:
             worst_compute = max(worst_compute, mem["pss"] / 1024)
         print(f"{name:<24} {len(pids):5d} {mem['rss'] / 1024:8.1f} {mem['pss'] / 1024:8.1f} "
               f"{mem['uss'] / 1024:8.1f}")
+        if len(pids) > 1:
+            for pid in pids:
+                own = _memory_kb(pid)
+                role = "worker" if _parent(pid) in pids else "master"
+                print(f"  {role:<22} {1:5d} {own['rss'] / 1024:8.1f} "
+                      f"{own['pss'] / 1024:8.1f} {own['uss'] / 1024:8.1f}")
     print(f"{'total':<24} {sum(map(len, services.values())):5d} {totals['rss'] / 1024:8.1f} "
           f"{totals['pss'] / 1024:8.1f} {totals['uss'] / 1024:8.1f}")
     return totals["pss"] / 1024, totals["rss"] / 1024, worst_compute
@@ -181,21 +197,32 @@ def main(argv=None) -> int:
                               str(args.concurrency), "--detail-samples", "1",
                               "--poll-interval", str(args.poll_interval),
                               "--endpoint", cloud.api_url]))
+        api_log = base / "logs" / "mininova-api.log"
+        answered = _requests(api_log)
         before, start = _cpu(services), time.monotonic()
         _, _, _, errors = lifecycle.run()
         after, elapsed = _cpu(services), time.monotonic() - start
+        answered = _requests(api_log) - answered
         spent = {name: after[name] - before[name] for name in services}
         for name in sorted(spent):
             print(f"  {name:<24} {spent[name]:6.2f} CPU s")
         round_cpu = sum(spent.values())
-        print(f"  {'total':<24} {round_cpu:6.2f} CPU s in {elapsed:.1f} s")
+        print(f"  {'total':<24} {round_cpu:6.2f} CPU s in {elapsed:.1f} s; the API "
+              f"answered {answered} requests, {answered - 4 * args.count} of them beyond "
+              f"the {4 * args.count} of the round itself (polls, quota, image list)")
+        print("\nMemory after the round (idle again):")
+        after_pss, after_rss, after_compute = report_memory(services)
 
     print("\nAgainst the goals:")
     checks = [
         (f"all services, PSS total {total_pss:.0f} MB (RSS {total_rss:.0f} MB)",
          total_pss <= GOAL_TOTAL_MB, f"<= {GOAL_TOTAL_MB} MB"),
+        (f"  the same after the round, {after_pss:.0f} MB (RSS {after_rss:.0f} MB)",
+         after_pss <= GOAL_TOTAL_MB, f"<= {GOAL_TOTAL_MB} MB"),
         (f"a compute, PSS {compute_pss:.0f} MB", compute_pss <= GOAL_COMPUTE_MB,
          f"<= {GOAL_COMPUTE_MB} MB"),
+        (f"  the same after the round, {after_compute:.0f} MB",
+         after_compute <= GOAL_COMPUTE_MB, f"<= {GOAL_COMPUTE_MB} MB"),
         (f"round of {args.count}, {round_cpu:.1f} CPU s", round_cpu <= GOAL_ROUND_CPU_S,
          f"<= {GOAL_ROUND_CPU_S:g} CPU s"),
     ]

@@ -5,6 +5,7 @@ gunicorn's settings come from gunicorn.conf.py when one is found (next to the fi
 checkout), then from mininova.conf, which wins for what it knows: [api] bind_host,
 bind_port, workers, threads and [DEFAULT] graceful_shutdown_timeout.
 """
+import gc
 import sys
 from pathlib import Path
 
@@ -57,4 +58,8 @@ class _Application(gunicorn_app.GunicornApplication):
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
     metrics.serve_workers()
+    # NOTE: the workers are forked from this process, which has imported the whole API:
+    # they share its pages copy-on-write. Frozen, its objects are left out of the
+    # workers' garbage collections, which would otherwise write to (and so copy) them.
+    gc.freeze()
     _Application(conf).run()

@@ -4,24 +4,28 @@ Only the API, conductor and scheduler use this package; compute hosts reach the
 database through the conductor. The object modules, which computes import too, name
 their query modules with ``lazy()``, so that a compute never loads SQLAlchemy.
 """
-import importlib.util
-import sys
-import types
+import importlib
+from typing import Any
 
 
-def lazy(name: str) -> types.ModuleType:
-    """``mininova.db.<name>``, executed on first attribute access (importlib's
-    LazyLoader); the module itself when it is already imported."""
-    fullname = f"{__name__}.{name}"
-    if fullname in sys.modules:
-        return sys.modules[fullname]
-    spec = importlib.util.find_spec(fullname)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no module named {fullname}", name=fullname)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[fullname] = module
-    setattr(sys.modules[__name__], name, module)
-    loader.exec_module(module)
-    return module
+class _Deferred:
+    """Stands for a module that is imported on first attribute access.
+
+    Each access goes through importlib.import_module, whose import lock makes a thread
+    wait while another one executes the module (the standard library's LazyLoader does
+    not, before Python 3.12: a second thread could see a half-executed module).
+    """
+
+    def __init__(self, fullname: str) -> None:
+        self._fullname = fullname
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._fullname), attr)
+
+    def __repr__(self) -> str:
+        return f"<deferred module {self._fullname}>"
+
+
+def lazy(name: str) -> Any:
+    """``mininova.db.<name>``, imported when first used."""
+    return _Deferred(f"{__name__}.{name}")
