@@ -2,8 +2,6 @@
 the request through every service, log line and instance action."""
 from oslo_context import context as o_context
 
-from mininova import policy
-
 
 class RequestContext(o_context.RequestContext):
     """oslo.context's context; creating one makes it current for this thread's logging.
@@ -18,6 +16,10 @@ class RequestContext(o_context.RequestContext):
 
     def can(self, rule: str, target: dict | None = None, fatal: bool = True) -> bool:
         """Whether this caller may do ``rule``; with ``fatal`` a refusal raises 403."""
+        # NOTE: only the API enforces policy; imported here, oslo.policy (and the
+        # requests and YAML libraries it brings) stays out of the other services.
+        from mininova import policy
+
         return policy.authorize(self.enforcer, self, rule, target, do_raise=fatal)
 
 

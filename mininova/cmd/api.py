@@ -5,6 +5,7 @@ gunicorn's settings come from gunicorn.conf.py when one is found (next to the fi
 checkout), then from mininova.conf, which wins for what it knows: [api] bind_host,
 bind_port, workers, threads and [DEFAULT] graceful_shutdown_timeout.
 """
+import gc
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from mininova import metrics
 from mininova import tracing
 from mininova.api import wsgi
 from mininova.cmd import common
+from mininova.cmd import gunicorn_app
 
 GUNICORN_CONF = "gunicorn.conf.py"
 ACCESS_LOG_FORMAT = ('%(h)s "%(r)s" %(s)s %(b)s %(M)sms '
@@ -40,7 +42,7 @@ def _flush_traces(server, worker) -> None:
     tracing.shutdown()
 
 
-class _Application(common.GunicornApplication):
+class _Application(gunicorn_app.GunicornApplication):
     """gunicorn with mininova's defaults, gunicorn.conf.py, then mininova.conf's [api]."""
 
     def __init__(self, conf: cfg.ConfigOpts):
@@ -56,4 +58,8 @@ class _Application(common.GunicornApplication):
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
     metrics.serve_workers()
+    # NOTE: the workers are forked from this process, which has imported the whole API:
+    # they share its pages copy-on-write. Frozen, its objects are left out of the
+    # workers' garbage collections, which would otherwise write to (and so copy) them.
+    gc.freeze()
     _Application(conf).run()

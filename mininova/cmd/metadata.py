@@ -13,6 +13,7 @@ from oslo_log import log as logging
 
 from mininova.api.metadata import handler
 from mininova.cmd import common
+from mininova.cmd import gunicorn_app
 from mininova.network import linux_net
 from mininova.network import model
 
@@ -42,5 +43,5 @@ def prepare_host(conf: cfg.ConfigOpts) -> None:
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
     prepare_host(conf)
-    common.GunicornApplication(gunicorn_settings(conf),
+    gunicorn_app.GunicornApplication(gunicorn_settings(conf),
                                lambda: handler.create_app(conf)).run()

@@ -8,11 +8,11 @@ import datetime
 import time
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from mininova import conf
 from mininova import exception
 from mininova import objects
-from mininova.db import api as db_api
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def last_completed_period(before: datetime.datetime | None = None,
     unit = unit or CONF.instance_usage_audit_period
     unit, _, offset_text = unit.partition("@")
     offset = int(offset_text or 0)
-    now = before or db_api.utcnow()
+    now = before or timeutils.utcnow()
     if unit == "month":
         offset = offset or 1
         end = datetime.datetime(now.year, now.month, offset)

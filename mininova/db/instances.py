@@ -17,6 +17,12 @@ def instance_create(values: dict) -> models.Instance:
     return row
 
 
+def loaded_fixed_ips(row: models.Instance) -> list:
+    """The row's fixed IPs as loaded with it; none for a row just inserted, which has
+    no addresses yet (nor a loaded collection)."""
+    return [] if "fixed_ips" in sa.inspect(row).unloaded else row.fixed_ips
+
+
 def instance_get_by_uuid(uuid: str, read_deleted: bool = False) -> models.Instance:
     query = sa.select(models.Instance).where(models.Instance.uuid == uuid)
     if not read_deleted:

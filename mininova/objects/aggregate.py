@@ -3,8 +3,10 @@ metadata key is the zone of its hosts. Used by the API process alone (os-aggrega
 so nothing here is remoted."""
 from oslo_versionedobjects import fields
 
-from mininova.db import aggregates as db_aggregates
+from mininova import db
 from mininova.objects import base
+
+db_aggregates = db.lazy("aggregates")
 
 
 @base.MininovaObjectRegistry.register

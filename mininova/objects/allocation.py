@@ -6,8 +6,10 @@ conductor through these remotable methods. The scheduler claims directly in the 
 """
 from oslo_versionedobjects import fields
 
-from mininova.db import allocations as db_allocations
+from mininova import db
 from mininova.objects import base
+
+db_allocations = db.lazy("allocations")
 
 
 @base.MininovaObjectRegistry.register

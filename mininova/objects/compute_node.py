@@ -4,8 +4,10 @@ import json
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
-from mininova.db import services as db_services
+from mininova import db
 from mininova.objects import base
+
+db_services = db.lazy("services")
 
 _REPORTED = ("hypervisor_hostname", "hypervisor_type", "hypervisor_version", "vcpus",
              "memory_mb", "local_gb")

@@ -9,8 +9,10 @@ not done either: any key and value the API schema allows is kept as it is.
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
-from mininova.db import flavors as db_flavors
+from mininova import db
 from mininova.objects import base
+
+db_flavors = db.lazy("flavors")
 
 
 @base.MininovaObjectRegistry.register

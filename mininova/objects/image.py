@@ -3,8 +3,10 @@ import json
 
 from oslo_versionedobjects import fields
 
-from mininova.db import images as db_images
+from mininova import db
 from mininova.objects import base
+
+db_images = db.lazy("images")
 
 
 @base.MininovaObjectRegistry.register

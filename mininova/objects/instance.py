@@ -1,17 +1,18 @@
 """Instance: a server, its placement, and its vm/task/power state."""
 import json
 
-import sqlalchemy as sa
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from mininova import conf
-from mininova.db import fixed_ips as db_fixed_ips
-from mininova.db import instance_metadata as db_metadata
-from mininova.db import instances as db_instances
+from mininova import db
 from mininova.network import model as network_model
 from mininova.notifications import base as notifications
 from mininova.objects import base
+
+db_fixed_ips = db.lazy("fixed_ips")
+db_metadata = db.lazy("instance_metadata")
+db_instances = db.lazy("instances")
 
 CONF = conf.CONF
 
@@ -144,10 +145,8 @@ class Instance(base.MininovaObject):
         # NOTE: servers created before migration 0005 kept no copy: none then.
         specs = db_row.flavor_extra_specs
         self.flavor_extra_specs = json.loads(specs) if specs else {}
-        # NOTE: a row just inserted has no addresses yet (nor a loaded collection).
-        loaded = "fixed_ips" not in sa.inspect(db_row).unloaded
         self.network_info = [network_model.vif(CONF, row)
-                             for row in (db_row.fixed_ips if loaded else [])]
+                             for row in db_instances.loaded_fixed_ips(db_row)]
         self.obj_reset_changes()
         return self
 

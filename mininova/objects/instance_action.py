@@ -4,10 +4,12 @@ import traceback as tb_module
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova import db
 from mininova import exception
-from mininova.db import actions as db_actions
-from mininova.db import api as db_api
 from mininova.objects import base
+
+db_actions = db.lazy("actions")
+db_api = db.lazy("api")
 
 
 @base.MininovaObjectRegistry.register

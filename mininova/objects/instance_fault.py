@@ -1,8 +1,10 @@
 """InstanceFault: why an instance went wrong, shown as ``fault`` in the API."""
 from oslo_versionedobjects import fields
 
-from mininova.db import actions as db_actions
+from mininova import db
 from mininova.objects import base
+
+db_actions = db.lazy("actions")
 
 
 @base.MininovaObjectRegistry.register

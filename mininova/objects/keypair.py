@@ -3,8 +3,10 @@ known by name to that user only. Used by the API process alone (os-keypairs, and
 key_name at server create), so nothing here is remoted."""
 from oslo_versionedobjects import fields
 
-from mininova.db import keypairs as db_keypairs
+from mininova import db
 from mininova.objects import base
+
+db_keypairs = db.lazy("keypairs")
 
 KEYPAIR_TYPE_SSH = "ssh"
 KEYPAIR_TYPE_X509 = "x509"

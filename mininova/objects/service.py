@@ -5,11 +5,13 @@ import uuid
 from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
+from mininova import db
 from mininova import exception
-from mininova.db import api as db_api
-from mininova.db import services as db_services
 from mininova.notifications import base as notifications
 from mininova.objects import base
+
+db_api = db.lazy("api")
+db_services = db.lazy("services")
 
 # Nova's binary names, as os-services reports them and clients filter on them
 # (binary=nova-compute); the processes keep their mininova-* names.

@@ -1,8 +1,10 @@
 """Tag: a server's free-form label (compute API 2.26), unique per server."""
 from oslo_versionedobjects import fields
 
-from mininova.db import instances as db_instances
+from mininova import db
 from mininova.objects import base
+
+db_instances = db.lazy("instances")
 
 # Nova's limits: a server holds at most 50 tags of at most 60 characters.
 MAX_TAG_COUNT = 50

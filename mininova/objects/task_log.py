@@ -1,8 +1,10 @@
 """TaskLog: one run of a periodic audit on a compute host (the task_log table)."""
 from oslo_versionedobjects import fields
 
-from mininova.db import usage as db_usage
+from mininova import db
 from mininova.objects import base
+
+db_usage = db.lazy("usage")
 
 
 @base.MininovaObjectRegistry.register

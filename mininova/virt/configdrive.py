@@ -15,8 +15,6 @@ import os
 import re
 from typing import Any
 
-import pycdlib
-
 from mininova import exception
 from mininova.api.metadata import base as metadata_base
 
@@ -43,6 +41,10 @@ def _iso_name(name: str, is_file: bool) -> str:
 
 def make_drive(path: str, files: dict[str, bytes]) -> None:
     """Write an ISO 9660 image at ``path`` holding ``files`` (relative path -> bytes)."""
+    # NOTE: imported here: config drives are off by default, and a compute that builds
+    # none need not hold pycdlib.
+    import pycdlib
+
     iso = pycdlib.PyCdlib()
     iso.new(interchange_level=3, vol_ident=VOLUME_LABEL, sys_ident="LINUX",
             joliet=3, rock_ridge="1.09")
