@@ -10,6 +10,21 @@ requests in flight, and times for each server, by polling GET /v2.1/servers/{id}
     os-start          -> status ACTIVE
     DELETE            -> 404
 
+Then, on a cloud with two or more compute hosts up, it moves each server (flavorRef
+"1" -> the smallest larger flavor of GET /v2.1/flavors/detail, or ``--resize-flavor``):
+
+    resize            -> status VERIFY_RESIZE  (twice: once reverted, once confirmed)
+    revertResize      -> status ACTIVE
+    confirmResize     -> status ACTIVE
+    migrate (cold)    -> status VERIFY_RESIZE
+    confirmResize     -> status ACTIVE
+
+With one host, resize is measured only when ``allow_resize_to_same_host`` is on (read from
+``--config-file``) and cold migration never; what is skipped is printed with the reason.
+``--start-cloud`` runs it all against a private cloud of two test-driver computes started
+the way the functional tests start theirs (needs a source checkout with the test
+requirements, RabbitMQ and rabbitmqctl), instead of a running system.
+
 It also times GET /v2.1/servers/detail with all servers present, and adds up the CPU
 seconds (utime+stime from /proc/<pid>/stat) of every process whose command line contains
 "mininova-" across the lifecycle run.
@@ -42,10 +57,11 @@ The plain floors are printed too, so a reader can check the arithmetic and the m
 
 Usage: python tools/bench_lifecycle.py [--count 100] [--concurrency 10]
        [--endpoint http://127.0.0.1:8774] [--config-file /etc/mininova/mininova.conf]
-       [--floors-only]
+       [--floors-only] [--no-moves] [--resize-flavor ID] [--start-cloud]
 """
 import argparse
 import concurrent.futures
+import contextlib
 import http.client
 import ipaddress
 import itertools
@@ -53,6 +69,7 @@ import json
 import logging
 import math
 import os
+import pathlib
 import sys
 import tempfile
 import threading
@@ -75,6 +92,9 @@ MODEL = {
     "os-start->ACTIVE": {"rpc_call": 3, "rpc_cast": 1, "libvirt_start": 1, "db_write": 5},
 }
 DEFAULT_TRANSPORT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
+BOOT_FLAVOR = "1"
+MOVE_PATHS = ("resize->VERIFY_RESIZE", "revertResize->ACTIVE", "confirmResize->ACTIVE",
+              "migrate->VERIFY_RESIZE", "confirm(migrate)->ACTIVE")
 
 
 class BenchError(Exception):
@@ -331,7 +351,7 @@ class Lifecycle:
             time.sleep(self.args.poll_interval)
 
     def boot(self, index: int, image_id: str) -> tuple[str, float]:
-        body = {"server": {"name": f"bench-{self.run_id}-{index}", "flavorRef": "1",
+        body = {"server": {"name": f"bench-{self.run_id}-{index}", "flavorRef": BOOT_FLAVOR,
                            "imageRef": image_id}}
         start = time.perf_counter()
         status, reply = self.api.write("POST", "/v2.1/servers", body)
@@ -344,7 +364,8 @@ class Lifecycle:
     def action(self, server_id: str, action: dict, want: str) -> float:
         start = time.perf_counter()
         status, reply = self.api.write("POST", f"/v2.1/servers/{server_id}/action", action)
-        if status != 202:
+        # NOTE: confirmResize answers 204 (Nova), every other action 202.
+        if status not in (202, 204):
             raise BenchError(f"{next(iter(action))} on {server_id} answered {status}: {reply}")
         return self.wait_for(server_id, want, start + self.args.timeout) - start
 
@@ -395,6 +416,8 @@ class Lifecycle:
             paths["os-start->ACTIVE"], errs = self._phase(
                 "start", lambda s: self.action(s, {"os-start": None}, "ACTIVE"), ids)
             errors += errs
+            if not self.args.no_moves:
+                errors += self.moves(ids, paths)
             for _ in range(self.args.detail_samples):
                 start = time.perf_counter()
                 status, body = self.api.get("/v2.1/servers/detail")
@@ -405,6 +428,73 @@ class Lifecycle:
             errors += errs
             restore_quota()
         return paths, detail, listed, errors
+
+    def moves(self, ids: list[str], paths: dict) -> list[str]:
+        """Resize (reverted, then confirmed) and cold-migrate (confirmed) ``ids``, as far
+        as the cloud allows; fill ``paths`` and return the errors."""
+        flavor, migrate, reason = self._move_plan()
+        if reason:
+            print(f"  moves: {reason}")
+        if flavor is None:
+            return []
+        errors: list[str] = []
+
+        def step(name: str, action: dict, want: str, key: str) -> None:
+            nonlocal ids
+            done, errs = self._phase(name, lambda s: (s, self.action(s, action, want)), ids)
+            errors.extend(errs)
+            ids = [server_id for server_id, _ in done]
+            paths.setdefault(key, []).extend(latency for _, latency in done)
+
+        resize = {"resize": {"flavorRef": flavor}}
+        step("resize", resize, "VERIFY_RESIZE", "resize->VERIFY_RESIZE")
+        step("revert", {"revertResize": None}, "ACTIVE", "revertResize->ACTIVE")
+        step("resize", resize, "VERIFY_RESIZE", "resize->VERIFY_RESIZE")
+        step("confirm", {"confirmResize": None}, "ACTIVE", "confirmResize->ACTIVE")
+        if migrate:
+            step("migrate", {"migrate": None}, "VERIFY_RESIZE", "migrate->VERIFY_RESIZE")
+            step("confirm", {"confirmResize": None}, "ACTIVE", "confirm(migrate)->ACTIVE")
+        return errors
+
+    def _move_plan(self) -> tuple[str | None, bool, str]:
+        """(flavor to resize to or None, whether to cold-migrate, why something is
+        skipped)."""
+        status, body = self.api.get("/v2.1/os-hypervisors/detail")
+        if status != 200:
+            raise BenchError(f"GET /v2.1/os-hypervisors/detail answered {status}: {body}")
+        hosts = [h for h in body["hypervisors"]
+                 if h.get("state") == "up" and h.get("status") == "enabled"]
+        same_host = bool(getattr(self.args, "allow_resize_to_same_host", False))
+        if len(hosts) < 2 and not same_host:
+            return None, False, (f"skipped: {len(hosts)} compute host(s) up and enabled, "
+                                 "allow_resize_to_same_host off: resize and cold "
+                                 "migration need two")
+        flavor = self.args.resize_flavor or self._larger_flavor()
+        if flavor is None:
+            return None, False, (f"skipped: no flavor larger than {BOOT_FLAVOR!r} to resize "
+                                 "to (--resize-flavor names one)")
+        if len(hosts) < 2:
+            return flavor, False, ("cold migration skipped: one compute host up and "
+                                   "enabled (resize stays on it: allow_resize_to_same_host)")
+        return flavor, True, f"resize {BOOT_FLAVOR!r} <-> {flavor!r} across {len(hosts)} hosts"
+
+    def _larger_flavor(self) -> str | None:
+        """The smallest flavor with at least the boot flavor's RAM, vCPUs and disk
+        (and not zero disk, which resize refuses), by RAM, vCPUs, disk."""
+        status, body = self.api.get("/v2.1/flavors/detail")
+        if status != 200:
+            raise BenchError(f"GET /v2.1/flavors/detail answered {status}: {body}")
+        flavors = {f["id"]: f for f in body["flavors"]}
+        boot = flavors.get(BOOT_FLAVOR)
+        if boot is None:
+            raise BenchError(f"flavor {BOOT_FLAVOR!r} (what the benchmark boots) is missing")
+        def size(flavor: dict) -> tuple[int, int, int]:
+            return flavor["ram"], flavor["vcpus"], flavor["disk"]
+
+        larger = sorted((size(f), fid) for fid, f in flavors.items()
+                        if f["disk"] > 0 and size(f) != size(boot)
+                        and all(map(int.__ge__, size(f), size(boot))))
+        return larger[0][1] if larger else None
 
     def _lift_quota(self):
         """Make the benchmark's project unlimited for the run (the defaults allow 10
@@ -461,10 +551,10 @@ def print_floors(floors: dict) -> None:
 
 
 def print_paths(paths: dict, floors: dict) -> None:
-    print("\nPath                      n   p50 ms   p95 ms   max ms  floor ms  p50/floor")
+    print("\nPath                          n   p50 ms   p95 ms   max ms  floor ms  p50/floor")
     for name, values in paths.items():
         if not values:
-            print(f"  {name:<20} {0:5d}  (no successful sample)")
+            print(f"  {name:<24} {0:5d}  (no successful sample)")
             continue
         p50, p95, worst = stats(values)
         floor = ratio = ""
@@ -472,7 +562,7 @@ def print_paths(paths: dict, floors: dict) -> None:
             total = sum(count * percentile(floors[part], 50) * 1e3
                         for part, count in MODEL[name].items())
             floor, ratio = f"{total:8.2f}", f"{p50 / total:9.1f}x"
-        print(f"  {name:<20} {len(values):5d} {p50:8.2f} {p95:8.2f} {worst:8.2f} "
+        print(f"  {name:<24} {len(values):5d} {p50:8.2f} {p95:8.2f} {worst:8.2f} "
               f"{floor:>9} {ratio:>10}")
     if floors:
         print("\nModel (floor = sum of the p50 floors):")
@@ -496,6 +586,13 @@ def parse_args(argv=None):
     parser.add_argument("--libvirt-uri", default="test:///default")
     parser.add_argument("--floors-only", action="store_true",
                         help="measure the floors only (no running system needed)")
+    parser.add_argument("--no-moves", action="store_true",
+                        help="leave out resize and cold migration")
+    parser.add_argument("--resize-flavor", default=None,
+                        help="flavor id to resize to (default: the smallest larger one)")
+    parser.add_argument("--start-cloud", action="store_true",
+                        help="start a private cloud of two test-driver computes and "
+                             "benchmark it (--endpoint and --config-file are its own)")
     args = parser.parse_args(argv)
     for name in ("count", "concurrency", "floor_samples", "detail_samples"):
         if getattr(args, name) < 1:
@@ -503,12 +600,53 @@ def parse_args(argv=None):
     return args
 
 
+@contextlib.contextmanager
+def private_cloud(count: int):
+    """Start a cloud of its own (own RabbitMQ vhost and SQLite file, two test-driver
+    computes) with tests/functional's start_mininova; yield (API URL, config file)."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    try:
+        from tests.functional import conftest as functional
+    except ImportError as exc:
+        raise BenchError(f"--start-cloud needs a source checkout with the test "
+                         f"requirements installed ({exc})") from exc
+    with contextlib.ExitStack() as stack:
+        base = pathlib.Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="mininova-bench-")))
+        (base / "logs").mkdir()
+        services = functional.ServiceSet(base / "logs")
+        vhost = stack.enter_context(functional.private_rabbit_vhost())
+        stack.callback(services.stop)
+        # NOTE: a test-driver host has 3 GB and 16 vCPUs; overcommit so that ``count``
+        # servers and their resizes fit (claims are what is measured, not capacity).
+        ratio = max(4, count)
+        cloud = functional.start_mininova(
+            services, base, db_url=f"sqlite:///{base / 'mininova.sqlite'}",
+            compute_hosts=("bench1", "bench2"),
+            transport_url=(f"rabbit://guest:guest@{functional.RABBIT_HOST}:"
+                           f"{functional.RABBIT_PORT}/{vhost}"),
+            extra_conf=(f"\n[DEFAULT]\nram_allocation_ratio = {ratio}\n"
+                        f"cpu_allocation_ratio = {ratio}\n"
+                        f"disk_allocation_ratio = {ratio}\n"))
+        print(f"Private cloud at {cloud.api_url}: computes {', '.join(cloud.compute_hosts)}, "
+              f"logs in {base / 'logs'} (removed at the end)")
+        yield cloud.api_url, str(base / "mininova.conf")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     # NOTE: keep the AMQP client's chatter at shutdown out of the report.
     for name in ("amqp", "kombu", "oslo_messaging"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    with contextlib.ExitStack() as stack:
+        if args.start_cloud and not args.floors_only:
+            args.endpoint, args.config_file = stack.enter_context(private_cloud(args.count))
+        return _run(args)
+
+
+def _run(args) -> int:
     conf = load_conf(args.config_file)
+    args.allow_resize_to_same_host = getattr(conf, "allow_resize_to_same_host", False)
     api = None
     if not args.floors_only:
         api = ApiClient(args.endpoint, args.token)
@@ -526,8 +664,10 @@ def main(argv=None) -> int:
     if args.floors_only:
         return 0
 
+    load = " / ".join(f"{avg:.1f}" for avg in os.getloadavg())
     print(f"\nLifecycle of {args.count} servers against {args.endpoint} "
-          f"({args.concurrency} in flight, polling every {args.poll_interval * 1e3:g} ms)")
+          f"({args.concurrency} in flight, polling every {args.poll_interval * 1e3:g} ms; "
+          f"load average {load})")
     cpu_before = mininova_cpu_seconds(args.config_file)
     started = time.perf_counter()
     paths, detail, listed, errors = Lifecycle(api, args).run()

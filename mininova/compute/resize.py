@@ -71,7 +71,8 @@ def _save(instance, expected_task_state: list) -> None:
 
 
 class ResizeMixin:
-    """Needs ``host``, ``driver``, ``instance_lock`` and ``compute_rpcapi``."""
+    """Needs ``host``, ``driver``, ``instance_lock``, ``compute_rpcapi`` and
+    ``_sync_instance_power_state`` (the manager's)."""
 
     @wrap_exception
     @reverts_task_state
@@ -233,7 +234,8 @@ class ResizeMixin:
     def _init_resize(self, ctxt, instance) -> None:
         """Resolve a move this host was part of when its service stopped, so the server
         ends in one piece on one host with no task (called from _init_instance):
-        before the guest left the source, the move is undone there; once it was handed
+        before the guest left the source, the move is undone there (the power state read
+        from the hypervisor, as for any other instance); once it was handed
         over, the destination finishes it (VERIFY_RESIZE); a revert is carried on."""
         task = instance.task_state
         moves = objects.MigrationList.get_in_progress_by_instance(ctxt, instance.uuid)
@@ -241,12 +243,12 @@ class ResizeMixin:
         try:
             with self._move_step(instance, "recovery"):
                 if migration is None:
-                    instance.task_state = None
-                    instance.save()
+                    self._sync_instance_power_state(instance, force_task=True)
                 elif task == task_states.RESIZE_PREP:
+                    # NOTE: the guest never left; whether it still runs here is the
+                    # hypervisor's to say (a test-driver host loses it with its process).
                     self._move_failed(ctxt, instance, migration)
-                    instance.task_state = None
-                    instance.save()
+                    self._sync_instance_power_state(instance, force_task=True)
                 elif task == task_states.RESIZE_MIGRATING:
                     self._revert_on_source(ctxt, instance, migration)
                 elif task in (task_states.RESIZE_MIGRATED, task_states.RESIZE_FINISH):

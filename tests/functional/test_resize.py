@@ -1,7 +1,7 @@
 """Resize and cold migration across two computes (test driver): resize + confirm, resize +
 revert, a stopped server, cold migrate (admin; ``host`` from 2.56), the migration
-records, Nova's 4xx for bad input, the destination compute killed half-way, and the
-automatic confirmation of resize_confirm_window.
+records, Nova's 4xx for bad input, the destination or the source compute killed
+half-way, and the automatic confirmation of resize_confirm_window.
 
 A mininova of its own (own RabbitMQ vhost, own database on the suite's backend), so that
 killing and pausing its computes never disturbs the session's system.
@@ -269,6 +269,58 @@ def test_destination_killed_half_way_finishes_after_its_restart(api, servers, cl
     assert after[source] == before[source] - 512 and after[dest] == before[dest] + 1024
     log = _compute(services, dest).log_path.read_text()
     assert "resolved after a restart" in log
+
+
+def test_source_killed_half_way_leaves_one_server_on_one_host(api, servers, cloud):
+    """The source dies after prep_resize on the destination, with resize_instance
+    waiting for it: restarted, it ends the move one way or the other (ACTIVE on the
+    source, or VERIFY_RESIZE on the destination), quietly, with the claims right."""
+    system, services = cloud
+    sid = servers.create("orphan")["id"]
+    source = _host(api, sid)
+    dest = _other(source)
+    before = _used_mb(api)
+    killed = _compute(services, source)
+    os.kill(killed.popen.pid, signal.SIGSTOP)  # the cloud fixture resumes it on failure
+    resp = _action(api, sid, {"resize": {"flavorRef": "r2"}})
+    _events(api, sid, resp.headers["X-Openstack-Request-Id"], {"compute_prep_resize"})
+    killed.popen.send_signal(signal.SIGKILL)
+    killed.popen.wait(timeout=10)
+    assert api.show_server(sid)["OS-EXT-STS:task_state"] == "resize_prep"
+    offset = killed.log_path.stat().st_size  # the same file: read the restart's part
+    restarted = start_compute(services, system.base_dir, source)
+    server = _wait(lambda: (lambda s: s if s["OS-EXT-STS:task_state"] is None else None)(
+        api.show_server(sid)), "the move to be resolved", deadline=60)
+    assert server["status"] in ("ACTIVE", "SHUTOFF", "VERIFY_RESIZE"), server
+    _wait(lambda: _migrations(api, sid)[0]["status"] in ("error", "finished"),
+          "the migration to end")
+    if server["status"] == "VERIFY_RESIZE":
+        assert server["OS-EXT-SRV-ATTR:host"] == dest and server["flavor"]["id"] == "r2"
+        _action(api, sid, {"confirmResize": None}, status=204)
+        assert api.wait_for_status(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
+        after = _used_mb(api)
+        assert after[source] == before[source] - 512 and after[dest] == before[dest] + 1024
+    else:
+        assert server["OS-EXT-SRV-ATTR:host"] == source and server["flavor"]["id"] == "1"
+        assert _migrations(api, sid)[0]["status"] == "error"
+        assert _used_mb(api) == before
+        # NOTE: the record tells what the hypervisor has: a test-driver compute loses its
+        # guests with its process, so the server is SHUTOFF there, as every other server
+        # of a restarted compute is, and os-start defines the guest again.
+        if server["OS-EXT-STS:power_state"] == 1:
+            assert api.get(f"/v2.1/servers/{sid}/diagnostics").status_code == 200
+        else:
+            assert server["status"] == "SHUTOFF", server
+            _action(api, sid, {"os-start": None})
+            api.wait_for_status(sid, "ACTIVE")
+    # NOTE: the server takes actions again: nothing of the move is left on it.
+    _action(api, sid, {"os-stop": None})
+    api.wait_for_status(sid, "SHUTOFF")
+    with open(restarted.log_path) as handle:
+        handle.seek(offset)
+        log = handle.read()
+    assert "resolved after a restart" in log
+    assert " ERROR " not in log and "Traceback" not in log, log
 
 
 def test_resize_confirm_window_confirms_automatically(api, servers, cloud):
