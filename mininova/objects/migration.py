@@ -10,9 +10,11 @@ import json
 
 from oslo_versionedobjects import fields
 
-from mininova.db import compute_migrations as db_migrations
+from mininova import db
 from mininova.objects import base
 from mininova.objects.instance import JsonField
+
+db_migrations = db.lazy("compute_migrations")
 
 _JSON_FIELDS = ("old_flavor", "new_flavor")
 # The flavor keys a migration copies: what an instance keeps of its flavor.
