@@ -12,23 +12,13 @@ import pytest
 from mininova import conf
 from mininova import exception
 from mininova.compute import power_state
-from mininova.virt.libvirt import driver as libvirt_driver
 
 CONF = conf.CONF
 
 
 @pytest.fixture
-def drv(tmp_path):
-    overrides = [("connection_uri", "test:///default", "libvirt"),
-                 ("host", "dst", None), ("state_path", str(tmp_path), None)]
-    for name, value, group in overrides:
-        CONF.set_override(name, value, group=group)
-    driver = libvirt_driver.LibvirtDriver(CONF)
-    driver.init_host("dst")
-    yield driver
-    driver.cleanup_host("dst")
-    for name, _value, group in overrides:
-        CONF.clear_override(name, group=group)
+def driver_host() -> str:
+    return "dst"
 
 
 @pytest.fixture

@@ -18,20 +18,6 @@ CONF = conf.CONF
 
 
 @pytest.fixture
-def drv(tmp_path):
-    overrides = [("connection_uri", "test:///default", "libvirt"),
-                 ("host", "fake-host", None), ("state_path", str(tmp_path), None)]
-    for name, value, group in overrides:
-        CONF.set_override(name, value, group=group)
-    driver = libvirt_driver.LibvirtDriver(CONF)
-    driver.init_host("fake-host")
-    yield driver
-    driver.cleanup_host("fake-host")
-    for name, _value, group in overrides:
-        CONF.clear_override(name, group=group)
-
-
-@pytest.fixture
 def instance(drv):
     inst = types.SimpleNamespace(uuid=str(uuid.uuid4()),
                                  name=f"instance-{random.getrandbits(31):08x}",
