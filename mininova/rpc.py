@@ -54,7 +54,23 @@ def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
     otherwise, so it can share a broker with an OpenStack cloud.
     """
     messaging.set_transport_defaults(control_exchange="mininova")
-    return messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    transport = messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    keep_queued_messages(conf)
+    return transport
+
+
+def keep_queued_messages(conf: cfg.ConfigOpts) -> None:
+    """Make durable queues the default, unless the config sets amqp_durable_queues.
+
+    kombu sends every message persistent, so on durable queues a cast waiting for a busy
+    or paused service survives a broker restart instead of vanishing with its queue and
+    leaving the server's task_state set for ever. Nova leaves this to the operator;
+    mininova loses nothing by default. The rabbit driver has registered its options by
+    now and opens its connections lazily, so the default reaches every one of them (a
+    transport without these options, fake:// in unit tests, has nothing to keep).
+    """
+    with contextlib.suppress(cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        conf.set_default("amqp_durable_queues", True, group="oslo_messaging_rabbit")
 
 
 def get_serializer() -> RequestContextSerializer:
@@ -142,6 +158,7 @@ def _notifier(kind: str) -> tuple[messaging.Notifier, bool]:
             conf = cfg.CONF
             transport = messaging.get_notification_transport(
                 conf, allowed_remote_exmods=ALLOWED_EXMODS)
+            keep_queued_messages(conf)
             kwargs = {}
             if kind == "versioned":
                 kwargs["topics"] = conf.notifications.versioned_notifications_topics
