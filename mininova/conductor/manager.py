@@ -122,6 +122,13 @@ class ConductorManager(manager.Manager):
         except (exception.MininovaException, messaging.MessagingTimeout) as exc:
             self._set_error(context, instance, exc)
             return
+        except Exception as exc:
+            # NOTE: anything else (a database error, a bug) still ends the build in
+            # ERROR, as Nova's conductor does: the API's cast is gone, nobody retries it.
+            LOG.exception("Scheduling instance %s failed", instance.uuid)
+            self._set_error(context, instance, exception.MininovaException(
+                f"Scheduling failed: {type(exc).__name__}: {exc}"))
+            return
         objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
         instance.host = host
         instance.node = host
