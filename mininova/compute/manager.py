@@ -365,6 +365,11 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
                     self._sync_instance_power_state(instance)
                 except exception.InstanceNotFound:
                     continue
+                except exception.UnexpectedTaskStateError:
+                    # NOTE: a request set a task since the list was read; its own work
+                    # records the state it leaves, and the other instances still sync.
+                    LOG.debug("Instance %s got a task while its power state was read; "
+                              "left to that task", instance.uuid)
 
     def _sync_instance_power_state(self, instance, force_task: bool = False) -> None:
         """The hypervisor is the authority: record its power state, and a guest that
