@@ -11,6 +11,7 @@ from mininova import rpc
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.notifications import base as notifications
+from mininova.notifications import notifier as notifiers
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def sent(flags, monkeypatch):
     flags(driver=["test"], group="oslo_messaging_notifications")
     flags(notification_format="both", notify_on_state_change="vm_state",
           group="notifications")
-    monkeypatch.setattr(rpc, "_NOTIFIERS", {})
+    monkeypatch.setattr(notifiers, "_NOTIFIERS", {})
     _impl_test.reset()
     yield Sent()
     _impl_test.reset()
@@ -97,7 +98,7 @@ def test_vm_state_rule_skips_task_only_changes(make_instance, ctxt, sent):
 
 
 def test_nothing_is_built_without_a_driver(mgr, make_instance, ctxt, monkeypatch, flags):
-    monkeypatch.setattr(rpc, "_NOTIFIERS", {})
+    monkeypatch.setattr(notifiers, "_NOTIFIERS", {})
     built = []
     monkeypatch.setattr(notifications.payload_base, "emit",
                         lambda *args, **kw: built.append(args))
