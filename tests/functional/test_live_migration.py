@@ -25,7 +25,7 @@ from tests.functional.conftest import start_compute
 from tests.functional.conftest import start_mininova
 
 HOSTS = ("lm1", "lm2")
-HOLD = 4
+HOLD = 5
 HOST_CONF = f"[libvirt]\ntest_live_migration_duration = {HOLD}\n"
 MEMBER = "mover:move-project"
 MICRO = {"OpenStack-API-Version": "compute 2.80"}
