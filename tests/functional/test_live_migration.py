@@ -7,22 +7,16 @@ test_live_migration_duration, the test driver's documented pause point), so that
 can act on a migration in progress. A mininova of its own (own RabbitMQ vhost, own
 database), so that killing its computes never disturbs the session's system.
 """
-import contextlib
-import os
 import signal
 import time
 
 import pytest
 
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
+from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
-from tests.functional.conftest import start_mininova
 
 HOSTS = ("lm1", "lm2")
 HOLD = 5
@@ -34,21 +28,9 @@ DEADLINE = 40.0
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    base = tmp_path_factory.mktemp("livemig")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            system = start_mininova(
-                services, base, compute_hosts=HOSTS, db_url=db_url,
-                compute_conf={host: HOST_CONF for host in HOSTS},
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-            yield system, services
-        finally:
-            for proc in services.processes:  # never leave a paused process behind
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.popen.pid, signal.SIGCONT)
-            services.stop()
+    with private_cloud(tmp_path_factory.mktemp("livemig"), compute_hosts=HOSTS,
+                       compute_conf={host: HOST_CONF for host in HOSTS}) as cloud:
+        yield cloud
 
 
 @pytest.fixture
