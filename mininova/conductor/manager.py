@@ -11,6 +11,7 @@ from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
 from mininova.conductor.tasks import evacuate as evacuate_task
+from mininova.conductor.tasks import live_migrate as live_migrate_task
 from mininova.conductor.tasks import migrate as migrate_task
 from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
@@ -23,7 +24,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.5")
+    target = messaging.Target(version="1.6")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)
@@ -92,6 +93,14 @@ class ConductorManager(manager.Manager):
         evacuate_task.EvacuateTask(context, instance, host, target_state,
                                    self.compute_rpcapi, self.scheduler_rpcapi,
                                    self.host).execute()
+
+    def live_migrate_instance(self, context, instance, host: str | None = None,
+                              block_migration: bool | None = None,
+                              force: bool = False) -> None:
+        """Live-migrate a running server (conductor/tasks/live_migrate.py)."""
+        live_migrate_task.LiveMigrationTask(
+            context, instance, host, block_migration, force, self.compute_rpcapi,
+            self.scheduler_rpcapi, self.host).execute()
 
     # -- builds ----------------------------------------------------------------------
 
