@@ -1,7 +1,10 @@
 """Instances, their tags and the per-project usage of a host (os-hosts)."""
+import contextlib
+
 import sqlalchemy as sa
 
 from mininova import exception
+from mininova.db import actions as db_actions
 from mininova.db import allocations as db_allocations
 from mininova.db import api as db_api
 from mininova.db import compute_migrations as db_migrations
@@ -129,6 +132,29 @@ def instance_update(uuid: str, values: dict, expected_task_state: list | None = 
     happens if the row's task_state is one of them at that instant, so of two concurrent
     writers exactly one wins; the loser gets UnexpectedTaskStateError.
     """
+    with db_api.session() as sess:
+        return _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+
+
+def instance_update_and_record_event(uuid: str, values: dict, request_id: str,
+                                     event: dict,
+                                     expected_task_state: list | None = None,
+                                     expected_vm_state: list | None = None
+                                     ) -> models.Instance:
+    """instance_update and db/actions.action_event_record in one transaction: the new
+    state and the event that led to it show together, or neither does."""
+    with db_api.session() as sess:
+        row = _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+        # NOTE: the state is what matters; an action gone (or never recorded) costs
+        # only its event, as Nova's EventReporter lets a missing action pass.
+        with contextlib.suppress(exception.InstanceActionNotFound):
+            db_actions.action_event_record(uuid, request_id, event, sess)
+    return row
+
+
+def _update_in(sess, uuid: str, values: dict, expected_task_state: list | None,
+               expected_vm_state: list | None) -> models.Instance:
+    """The compare-and-swap UPDATE of instance_update, then the row as written."""
     inst = models.Instance
     values = {key: db_api.naive(value) for key, value in values.items()}
     values["updated_at"] = db_api.utcnow()
@@ -142,11 +168,10 @@ def instance_update(uuid: str, values: dict, expected_task_state: list | None = 
         if named:
             conds.append(column.in_(named))
         stmt = stmt.where(sa.or_(*conds))
-    with db_api.session() as sess:
-        result = sess.execute(stmt.values(**values))
-        if result.rowcount == 1:
-            return sess.scalars(sa.select(inst).where(inst.uuid == uuid)).one()
-        row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
+    result = sess.execute(stmt.values(**values))
+    if result.rowcount == 1:
+        return sess.scalars(sa.select(inst).where(inst.uuid == uuid)).one()
+    row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
     if row is None:
         raise exception.InstanceNotFound(instance_id=uuid)
     if expected_task_state is not None:

@@ -9,6 +9,7 @@ from mininova import db
 from mininova.network import model as network_model
 from mininova.notifications import base as notifications
 from mininova.objects import base
+from mininova.objects import instance_action
 
 db_fixed_ips = db.lazy("fixed_ips")
 db_metadata = db.lazy("instance_metadata")
@@ -54,7 +55,8 @@ class Instance(base.MininovaObject):
     # Version 1.3: network_info
     # Version 1.4: deallocate_networks()
     # Version 1.5: config_drive, get_metadata()
-    VERSION = "1.5"
+    # Version 1.6: save_and_record_event()
+    VERSION = "1.6"
 
     fields = {
         "id": fields.IntegerField(),
@@ -176,16 +178,42 @@ class Instance(base.MininovaObject):
         ``expected_task_state`` (a list; ``[None]`` means "no task") makes the write a
         compare-and-swap in the database: UnexpectedTaskStateError when it loses.
         """
+        self._save(expected_task_state, expected_vm_state)
+
+    @base.remotable
+    def save_and_record_event(self, event_name: str, host: str | None, duration: float,
+                              expected_task_state: list | None = None,
+                              expected_vm_state: list | None = None) -> None:
+        """save(), and the successful instance action event ``event_name`` of this
+        request that took ``duration`` seconds, in one transaction (1.6).
+
+        A compute's task ends with one conductor call instead of three (event start,
+        save, event finish), and the event is complete as soon as the new state shows.
+        """
+        self._save(expected_task_state, expected_vm_state,
+                   instance_action.InstanceActionEvent.record_values(event_name, host,
+                                                                     duration))
+
+    def _save(self, expected_task_state: list | None, expected_vm_state: list | None,
+              event: dict | None = None) -> None:
         updates = self.obj_get_changes()
         for key in ("id", "uuid", "created_at", "updated_at"):
             updates.pop(key, None)
-        if not updates and expected_task_state is None and expected_vm_state is None:
+        if (not updates and event is None and expected_task_state is None
+                and expected_vm_state is None):
             return
         old = None
         if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
             old = db_instances.instance_get_by_uuid(self.uuid)
-        self._set_from_db(db_instances.instance_update(self.uuid, self._db_values(updates),
-                                                 expected_task_state, expected_vm_state))
+        values = self._db_values(updates)
+        if event is None:
+            row = db_instances.instance_update(self.uuid, values, expected_task_state,
+                                               expected_vm_state)
+        else:
+            row = db_instances.instance_update_and_record_event(
+                self.uuid, values, self._context.request_id, event, expected_task_state,
+                expected_vm_state)
+        self._set_from_db(row)
         if old is not None:
             notifications.send_update(self._context, old.vm_state, old.task_state, self,
                                       notifications.source())
@@ -217,7 +245,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.3: Instance 1.3
     # Version 1.4: Instance 1.4
     # Version 1.5: Instance 1.5
-    VERSION = "1.5"
+    # Version 1.6: Instance 1.6
+    VERSION = "1.6"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod
