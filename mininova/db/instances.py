@@ -37,6 +37,17 @@ def instance_get_by_uuid(uuid: str, read_deleted: bool = False) -> models.Instan
     return row
 
 
+def instance_get_states(uuid: str) -> tuple[str, str | None]:
+    """(vm_state, task_state) of a live instance, and nothing else."""
+    inst = models.Instance
+    with db_api.session() as sess:
+        row = sess.execute(sa.select(inst.vm_state, inst.task_state).where(
+            inst.uuid == uuid, inst.deleted == 0)).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=uuid)
+    return row.vm_state, row.task_state
+
+
 SORT_KEYS = ("created_at", "updated_at", "launched_at", "display_name", "uuid", "host",
              "vm_state", "task_state", "project_id", "user_id")
 

@@ -31,6 +31,8 @@ _FIELDS_1_5 = ("config_drive",)
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 # Fields read from other tables, never written through the instance.
 _LOADED_FIELDS = ("network_info",)
+# A state a save leaves alone: what it was is what the saved row shows.
+_UNCHANGED = object()
 
 
 class _JsonType(fields.FieldType):
@@ -204,7 +206,7 @@ class Instance(base.MininovaObject):
             return
         old = None
         if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
-            old = db_instances.instance_get_by_uuid(self.uuid)
+            old = self._states_before(updates, expected_task_state, expected_vm_state)
         values = self._db_values(updates)
         if event is None:
             row = db_instances.instance_update(self.uuid, values, expected_task_state,
@@ -215,8 +217,27 @@ class Instance(base.MininovaObject):
                 expected_vm_state)
         self._set_from_db(row)
         if old is not None:
-            notifications.send_update(self._context, old.vm_state, old.task_state, self,
+            vm_state, task_state = (getattr(self, name) if value is _UNCHANGED else value
+                                    for name, value in zip(("vm_state", "task_state"), old))
+            notifications.send_update(self._context, vm_state, task_state, self,
                                       notifications.source())
+
+    def _states_before(self, updates: dict, expected_task_state: list | None,
+                       expected_vm_state: list | None) -> tuple:
+        """(vm_state, task_state) as this save finds them, for instance.update: what a
+        compare-and-swap on a single value proves once it succeeds, or _UNCHANGED for
+        a state the save leaves alone, needs no read; the rest is read (two columns,
+        not the whole instance again)."""
+        before = []
+        for name, expected in (("vm_state", expected_vm_state),
+                               ("task_state", expected_task_state)):
+            if name not in updates:
+                before.append(_UNCHANGED)
+            elif expected is not None and len(expected) == 1:
+                before.append(expected[0])
+            else:
+                return db_instances.instance_get_states(self.uuid)
+        return tuple(before)
 
     @base.remotable
     def deallocate_networks(self) -> None:
