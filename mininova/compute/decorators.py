@@ -65,8 +65,9 @@ class InstanceEvent:
     method decorated with ``wrap_instance_event(..., pass_event=True)`` gets it as its
     ``event`` argument and records it whole at its end instead (InstanceActionEvent
     1.2), with the start counted back from the seconds the work took: through
-    ``save_instance`` it travels in the method's final save, one conductor call and one
-    transaction, so the event is complete as soon as the new state shows. A conductor
+    ``save_instance`` (or ``destroy_instance``) it travels in the method's final save,
+    one conductor call and one transaction, so the event is complete as soon as the
+    new state shows. A conductor
     capped below 1.7 gets Nova's two calls.
     """
 
@@ -86,6 +87,14 @@ class InstanceEvent:
             return
         instance.save_and_record_event(self.name, self.host, self._elapsed(),
                                        expected_task_state=expected_task_state)
+        self._recorded = True
+
+    def destroy_instance(self, instance) -> None:
+        """``instance.destroy()`` that also ends this event well."""
+        if not self._whole:
+            instance.destroy()
+            return
+        instance.destroy_and_record_event(self.name, self.host, self._elapsed())
         self._recorded = True
 
     def finish(self) -> None:

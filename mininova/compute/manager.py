@@ -231,9 +231,9 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def terminate_instance(self, context, instance) -> None:
+    def terminate_instance(self, context, instance, event) -> None:
         with self.instance_lock(instance.uuid, "terminate"):
             with self._notify_action(context, instance, "delete"):
                 try:
@@ -241,7 +241,7 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
                 except Exception:
                     self._set_error(instance)
                     raise
-                instance.destroy()
+                event.destroy_instance(instance)
                 LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
 
     def get_host_uptime(self, context) -> str:

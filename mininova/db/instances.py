@@ -156,11 +156,15 @@ def instance_update_and_record_event(uuid: str, values: dict, request_id: str,
     state and the event that led to it show together, or neither does."""
     with db_api.session() as sess:
         row = _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
-        # NOTE: the state is what matters; an action gone (or never recorded) costs
-        # only its event, as Nova's EventReporter lets a missing action pass.
-        with contextlib.suppress(exception.InstanceActionNotFound):
-            db_actions.action_event_record(uuid, request_id, event, sess)
+        _record_event(sess, uuid, request_id, event)
     return row
+
+
+def _record_event(sess, uuid: str, request_id: str, event: dict) -> None:
+    # NOTE: the state is what matters; an action gone (or never recorded) costs only
+    # its event, as Nova's EventReporter lets a missing action pass.
+    with contextlib.suppress(exception.InstanceActionNotFound):
+        db_actions.action_event_record(uuid, request_id, event, sess)
 
 
 def _update_in(sess, uuid: str, values: dict, expected_task_state: list | None,
@@ -192,8 +196,11 @@ def _update_in(sess, uuid: str, values: dict, expected_task_state: list | None,
                                          attr="vm_state", state=row.vm_state)
 
 
-def instance_destroy(uuid: str) -> models.Instance:
-    """Soft-delete: the row stays for the action history, marked deleted."""
+def instance_destroy(uuid: str, request_id: str | None = None,
+                     event: dict | None = None) -> models.Instance:
+    """Soft-delete: the row stays for the action history, marked deleted. With
+    ``event``, db/actions.action_event_record of ``request_id``'s action in the same
+    transaction."""
     inst = models.Instance
     now = db_api.utcnow()
     with db_api.session() as sess:
@@ -215,6 +222,8 @@ def instance_destroy(uuid: str) -> models.Instance:
         sess.flush()
         db_allocations.release_in(sess, uuid)
         _end_migrations(sess, uuid)
+        if event is not None:
+            _record_event(sess, uuid, request_id, event)
     return row
 
 

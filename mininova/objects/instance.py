@@ -57,7 +57,7 @@ class Instance(base.MininovaObject):
     # Version 1.3: network_info
     # Version 1.4: deallocate_networks()
     # Version 1.5: config_drive, get_metadata()
-    # Version 1.6: save_and_record_event()
+    # Version 1.6: save_and_record_event(), destroy_and_record_event()
     VERSION = "1.6"
 
     fields = {
@@ -218,7 +218,8 @@ class Instance(base.MininovaObject):
         self._set_from_db(row)
         if old is not None:
             vm_state, task_state = (getattr(self, name) if value is _UNCHANGED else value
-                                    for name, value in zip(("vm_state", "task_state"), old))
+                                    for name, value in zip(("vm_state", "task_state"), old,
+                                                           strict=True))
             notifications.send_update(self._context, vm_state, task_state, self,
                                       notifications.source())
 
@@ -256,6 +257,16 @@ class Instance(base.MininovaObject):
     def destroy(self) -> None:
         """Soft-delete the row (and drop its tags); the instance disappears from the API."""
         self._set_from_db(db_instances.instance_destroy(self.uuid))
+
+    @base.remotable
+    def destroy_and_record_event(self, event_name: str, host: str | None,
+                                 duration: float) -> None:
+        """destroy(), and the successful event ``event_name`` of this request, in one
+        transaction (1.6), as save_and_record_event."""
+        event = instance_action.InstanceActionEvent.record_values(event_name, host,
+                                                                  duration)
+        self._set_from_db(db_instances.instance_destroy(
+            self.uuid, self._context.request_id, event))
 
 
 @base.MininovaObjectRegistry.register

@@ -182,3 +182,23 @@ def test_the_state_is_saved_even_without_an_action_to_record_into(db, ctxt):
     inst.create()
     _OneCallManager().stop_instance(ctxt, instance=inst)
     assert objects.Instance.get_by_uuid(ctxt, inst.uuid).vm_state == vm_states.STOPPED
+
+
+class _Terminator(_Manager):
+    @decorators.wrap_exception
+    @decorators.reverts_task_state
+    @decorators.wrap_instance_event(prefix="compute", pass_event=True)
+    @decorators.wrap_instance_fault
+    def terminate_instance(self, context, instance, event):
+        event.destroy_instance(instance)
+
+
+def test_one_call_destroys_and_records_the_whole_event(ctxt, instance):
+    conductor = _Conductor()
+    with mock.patch.object(base.MininovaObject, "indirection_api", conductor):
+        _Terminator().terminate_instance(ctxt, instance=instance)
+    assert conductor.calls == ["destroy_and_record_event"]
+    with pytest.raises(exception.InstanceNotFound):
+        objects.Instance.get_by_uuid(ctxt, instance.uuid)
+    _, events = _events(ctxt, instance.uuid)
+    assert [(e.event, e.result) for e in events] == [("compute_terminate_instance", "Success")]

@@ -14,7 +14,7 @@ EXPECTED = {
     "FlavorList": "1.1-15ecf022a68ddbb8c2a6739cfc9f8f5e",
     "Image": "1.2-85fb9c914a28935dae95d77bcdd6a885",
     "ImageList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Instance": "1.6-0c7c4a99949e3e5dba06d5e36d2661f9",
+    "Instance": "1.6-a10895d421f3d6f5f40ed17fd2fc0b45",
     "InstanceAction": "1.2-a7841dcf5a1072a89a85588743e74c56",
     "InstanceActionEvent": "1.2-90257db87f090ec6cb530fa44c9ee37f",
     "InstanceActionEventList": "1.2-15ecf022a68ddbb8c2a6739cfc9f8f5e",
