@@ -9,10 +9,15 @@ from mininova.db import api as db_api
 from mininova.db import models
 
 
-def action_start(values: dict) -> models.InstanceAction:
+def action_start(values: dict, sess: orm.Session | None = None) -> models.InstanceAction:
+    """Insert an action (with ``sess``, inside that transaction)."""
     row = models.InstanceAction(**values)
-    with db_api.session() as sess:
+    if sess is not None:
         sess.add(row)
+        sess.flush()
+        return row
+    with db_api.session() as own:
+        own.add(row)
     return row
 
 

@@ -160,6 +160,17 @@ def instance_update_and_record_event(uuid: str, values: dict, request_id: str,
     return row
 
 
+def instance_update_and_start_action(uuid: str, values: dict, action: dict,
+                                     expected_task_state: list | None = None,
+                                     expected_vm_state: list | None = None
+                                     ) -> tuple[models.Instance, models.InstanceAction]:
+    """instance_update and db/actions.action_start in one transaction: the action is
+    recorded if, and only if, the compare-and-swap wins."""
+    with db_api.session() as sess:
+        row = _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+        return row, db_actions.action_start(action, sess)
+
+
 def _record_event(sess, uuid: str, request_id: str, event: dict) -> None:
     # NOTE: the state is what matters; an action gone (or never recorded) costs only
     # its event, as Nova's EventReporter lets a missing action pass.

@@ -196,19 +196,38 @@ class Instance(base.MininovaObject):
                    instance_action.InstanceActionEvent.record_values(event_name, host,
                                                                      duration))
 
+    def save_and_start_action(self, context, action: str,
+                              expected_task_state: list | None = None,
+                              expected_vm_state: list | None = None
+                              ) -> "instance_action.InstanceAction":
+        """save(), and InstanceAction.action_start of ``context``'s request, in one
+        transaction (the API's: an action is recorded exactly when its task_state
+        wins the compare-and-swap). Returns the InstanceAction."""
+        return self._save(expected_task_state, expected_vm_state, action=(context, action))
+
     def _save(self, expected_task_state: list | None, expected_vm_state: list | None,
-              event: dict | None = None) -> None:
+              event: dict | None = None, action: tuple | None = None
+              ) -> "instance_action.InstanceAction | None":
+        """The writes of save() and its variants; the action started, if any."""
         updates = self.obj_get_changes()
         for key in ("id", "uuid", "created_at", "updated_at"):
             updates.pop(key, None)
-        if (not updates and event is None and expected_task_state is None
-                and expected_vm_state is None):
+        if (not updates and event is None and action is None
+                and expected_task_state is None and expected_vm_state is None):
             return
         old = None
         if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
             old = self._states_before(updates, expected_task_state, expected_vm_state)
         values = self._db_values(updates)
-        if event is None:
+        started = None
+        if action is not None:
+            context, action_name = action
+            row, action_row = db_instances.instance_update_and_start_action(
+                self.uuid, values, instance_action.InstanceAction.start_values(
+                    context, self.uuid, action_name), expected_task_state,
+                expected_vm_state)
+            started = instance_action.InstanceAction._from_db(context, action_row)
+        elif event is None:
             row = db_instances.instance_update(self.uuid, values, expected_task_state,
                                                expected_vm_state)
         else:
@@ -222,6 +241,7 @@ class Instance(base.MininovaObject):
                                                            strict=True))
             notifications.send_update(self._context, vm_state, task_state, self,
                                       notifications.source())
+        return started
 
     def _states_before(self, updates: dict, expected_task_state: list | None,
                        expected_vm_state: list | None) -> tuple:

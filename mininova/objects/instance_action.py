@@ -43,12 +43,16 @@ class InstanceAction(base.MininovaObject):
     def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
         """Record that ``context``'s request asked for ``action`` (the API side, and a
         compute host's periodic resize confirmation)."""
+        return cls._from_db(context, db_actions.action_start(
+            cls.start_values(context, instance_uuid, action)))
+
+    @staticmethod
+    def start_values(context, instance_uuid: str, action: str) -> dict:
+        """The row of an action ``context``'s request starts now."""
         now = db_api.utcnow()
-        row = db_actions.action_start({
-            "action": action, "instance_uuid": instance_uuid,
-            "request_id": context.request_id, "user_id": context.user_id,
-            "project_id": context.project_id, "start_time": now, "updated_at": now})
-        return cls._from_db(context, row)
+        return {"action": action, "instance_uuid": instance_uuid,
+                "request_id": context.request_id, "user_id": context.user_id,
+                "project_id": context.project_id, "start_time": now, "updated_at": now}
 
     @classmethod
     def get_by_request_id(cls, context, instance_uuid: str,
