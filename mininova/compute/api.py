@@ -532,8 +532,7 @@ class API:
     def delete(self, context, instance) -> None:
         """Allowed in any state. Without a live compute host, delete locally."""
         instance.task_state = task_states.DELETING
-        instance.save()
-        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.DELETE)
+        instance.save_and_start_action(context, instance_actions.DELETE)
         if instance.host and self._host_is_up(context, instance.host):
             self.compute_rpcapi.terminate_instance(context, instance)
             return
