@@ -167,6 +167,36 @@ class KeypairNotFound(NotFound):
     msg_fmt = "Keypair %(name)s not found for user %(user_id)s"
 
 
+class ComputeServiceUnavailable(Invalid):
+    msg_fmt = "Compute service of %(host)s is unavailable at this time."
+
+
+class UnableToMigrateToSelf(Invalid):
+    msg_fmt = ("Unable to migrate instance (%(instance_id)s) to current host "
+               "(%(host)s).")
+
+
+class MigrationPreCheckError(Invalid):
+    msg_fmt = "Migration pre-check error: %(reason)s"
+
+
+class InvalidSharedStorage(Invalid):
+    msg_fmt = "%(path)s is not on shared storage: %(reason)s"
+
+
+class InvalidLocalStorage(Invalid):
+    msg_fmt = "%(path)s is not on local storage: %(reason)s"
+
+
+class InvalidMigrationState(Invalid):
+    msg_fmt = ("Migration %(migration_id)s state of instance %(instance_uuid)s is "
+               "%(state)s. Cannot %(method)s while the migration is in this state.")
+
+
+class LiveMigrationAborted(MininovaException):
+    msg_fmt = "Live migration of instance %(instance_uuid)s was aborted."
+
+
 class ComputeServiceInUse(Invalid):
     msg_fmt = "Compute service of %(host)s is still in use."
 

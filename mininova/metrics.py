@@ -136,6 +136,7 @@ class CloudCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
+        from mininova.db import allocations as db_allocations
         from mininova.db import stats
 
         servers = GaugeMetricFamily("mininova_instances", "Servers by vm_state and "
@@ -146,12 +147,14 @@ class CloudCollector:
         capacity = GaugeMetricFamily("mininova_host_capacity", "What a compute host "
                                      "reports it has, by resource.",
                                      labels=["host", "resource"])
-        used = GaugeMetricFamily("mininova_host_used", "What the servers on a compute "
-                                 "host use, by resource.", labels=["host", "resource"])
-        for host, total, use in stats.host_usage():
+        used = GaugeMetricFamily("mininova_host_used", "What is claimed on a compute "
+                                 "host, by resource.", labels=["host", "resource"])
+        claimed = db_allocations.usage_by_host()
+        for host, total in stats.host_capacity():
+            use = claimed.get(host, {})
             for resource in ("vcpus", "memory_mb", "disk_gb"):
                 capacity.add_metric([host, resource], total[resource])
-                used.add_metric([host, resource], use[resource])
+                used.add_metric([host, resource], use.get(resource, 0))
         yield capacity
         yield used
         up = GaugeMetricFamily("mininova_service_up", "1 while a service heartbeats "

@@ -1,7 +1,6 @@
 """RPC plumbing: the transport, the serializer that carries the request context and
 versioned objects, and the client/server factories every rpcapi and service uses."""
 import contextlib
-import threading
 
 import oslo_messaging as messaging
 from oslo_config import cfg
@@ -54,7 +53,23 @@ def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
     otherwise, so it can share a broker with an OpenStack cloud.
     """
     messaging.set_transport_defaults(control_exchange="mininova")
-    return messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    transport = messaging.get_rpc_transport(conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    keep_queued_messages(conf)
+    return transport
+
+
+def keep_queued_messages(conf: cfg.ConfigOpts) -> None:
+    """Make durable queues the default, unless the config sets amqp_durable_queues.
+
+    kombu sends every message persistent, so on durable queues a cast waiting for a busy
+    or paused service survives a broker restart instead of vanishing with its queue and
+    leaving the server's task_state set for ever. Nova leaves this to the operator;
+    mininova loses nothing by default. The rabbit driver has registered its options by
+    now and opens its connections lazily, so the default reaches every one of them (a
+    transport without these options, fake:// in unit tests, has nothing to keep).
+    """
+    with contextlib.suppress(cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        conf.set_default("amqp_durable_queues", True, group="oslo_messaging_rabbit")
 
 
 def get_serializer() -> RequestContextSerializer:
@@ -124,43 +139,3 @@ def get_server(transport: messaging.Transport, topic: str, host: str,
     return messaging.get_rpc_server(transport, target, endpoints, executor="threading",
                                     serializer=get_serializer(),
                                     access_policy=dispatcher.DefaultRPCAccessPolicy)
-
-
-# -- notifications ---------------------------------------------------------------------
-
-_NOTIFIER_LOCK = threading.Lock()
-_NOTIFIERS: dict = {}
-# NOTE: which notifier sends which [notifications] notification_format.
-_FORMATS = {"versioned": ("versioned", "both"), "legacy": ("unversioned", "both")}
-
-
-def _notifier(kind: str) -> tuple[messaging.Notifier, bool]:
-    """The process's notifier of ``kind`` ("versioned" or "legacy") and whether it sends
-    anything, created on first use (after gunicorn forked its workers)."""
-    with _NOTIFIER_LOCK:
-        if kind not in _NOTIFIERS:
-            conf = cfg.CONF
-            transport = messaging.get_notification_transport(
-                conf, allowed_remote_exmods=ALLOWED_EXMODS)
-            kwargs = {}
-            if kind == "versioned":
-                kwargs["topics"] = conf.notifications.versioned_notifications_topics
-            notifier = messaging.Notifier(transport, serializer=get_serializer(), **kwargs)
-            wanted = conf.notifications.notification_format in _FORMATS[kind]
-            drivers = conf.oslo_messaging_notifications.driver
-            _NOTIFIERS[kind] = (notifier, wanted and any(d != "noop" for d in drivers))
-        return _NOTIFIERS[kind]
-
-
-def get_versioned_notifier(publisher_id: str) -> messaging.Notifier:
-    return _notifier("versioned")[0].prepare(publisher_id=publisher_id)
-
-
-def get_legacy_notifier(publisher_id: str) -> messaging.Notifier:
-    return _notifier("legacy")[0].prepare(publisher_id=publisher_id)
-
-
-def notifications_enabled(kind: str) -> bool:
-    """Whether notifications of ``kind`` go anywhere (a driver is set and the format is
-    wanted): callers skip building payloads otherwise, so notifications off cost nothing."""
-    return _notifier(kind)[1]

@@ -47,14 +47,16 @@ GOAL_TOTAL_MB = 300
 GOAL_COMPUTE_MB = 50
 GOAL_ROUND_CPU_S = 5.0
 _TICKS = os.sysconf("SC_CLK_TCK")
-# NOTE: the functional tests' config beats every second, logs at debug level and sends
-# notifications in both formats; a footprint is measured at the defaults instead. The
-# allocation ratios let the test driver's two small hosts take the whole round.
+# NOTE: the functional tests' config beats every second, logs at debug level, gives up
+# on an RPC call after 10 s and sends notifications in both formats; a footprint is
+# measured at the defaults instead. The allocation ratios let the test driver's two
+# small hosts take the whole round.
 PRODUCTION_CONF = """
 [DEFAULT]
 debug = false
 report_interval = 10
 service_down_time = 60
+rpc_response_timeout = 60
 update_resources_interval = 60
 ram_allocation_ratio = 16.0
 disk_allocation_ratio = 16.0

@@ -1,8 +1,9 @@
 """GET /v2.1/os-migrations (admin) and GET /v2.1/servers/{id}/migrations (2.23+).
 
-os-migrations lists every migration record (resizes and cold migrations, each kept after
-it ends) with Nova's filters, paging and views; /servers/{id}/migrations shows, as Nova
-does, only the server's live migrations in progress (mininova has none yet).
+os-migrations lists every migration record (resizes, cold and live migrations, each
+kept after it ends) with Nova's filters, paging and views; /servers/{id}/migrations
+shows, as Nova does, only the server's live migrations in progress, which an admin may
+force to complete (POST .../migrations/{id}/action, 2.22) or abort (DELETE, 2.24).
 """
 import falcon
 
@@ -10,6 +11,7 @@ from mininova import conf
 from mininova import exception
 from mininova.api import api_version
 from mininova.api import validation
+from mininova.api.schemas import live_migrate as schemas
 from mininova.api.views import migrations as views
 from mininova.db import compute_migrations as db_migrations
 
@@ -67,7 +69,7 @@ class MigrationCollection:
 
 
 def _server(req: falcon.Request, compute_api, server_id: str, rule: str):
-    if api_version.below(req, "2.23"):
+    if api_version.below(req, "2.23") and rule in ("index", "show"):
         raise exception.NotFound(message="The resource could not be found.")
     instance = compute_api.get(req.context.ctxt, server_id)
     req.context.ctxt.can(f"os_compute_api:servers:migrations:{rule}",
@@ -102,3 +104,41 @@ class ServerMigrationItem:
                 return
         raise exception.MigrationNotFoundForInstance(migration_id=migration_id,
                                                      instance_id=instance.uuid)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, server_id: str,
+                  migration_id: str) -> None:
+        """Abort the live migration (2.24); the server stays on its source."""
+        if api_version.below(req, "2.24"):
+            raise exception.NotFound(message="The resource could not be found.")
+        instance = _server(req, self.compute_api, server_id, "delete")
+        self.compute_api.live_migrate_abort(
+            req.context.ctxt, instance, migration_id,
+            support_abort_in_queue=api_version.at_least(req, "2.65"))
+        resp.status = falcon.HTTP_202
+
+
+def _force_complete_schema(req: falcon.Request, params: dict) -> dict:
+    if api_version.below(req, "2.22"):
+        raise exception.NotFound(message="The resource could not be found.")
+    return schemas.force_complete
+
+
+class ServerMigrationAction:
+    """POST /servers/{id}/migrations/{id}/action {"force_complete": null} (2.22)."""
+
+    def __init__(self, compute_api):
+        self.compute_api = compute_api
+
+    @falcon.before(validation.schema_for(_force_complete_schema))
+    def on_post(self, req: falcon.Request, resp: falcon.Response, server_id: str,
+                migration_id: str) -> None:
+        ctxt = req.context.ctxt
+        instance = self.compute_api.get(ctxt, server_id)
+        ctxt.can("os_compute_api:servers:migrations:force_complete",
+                 {"project_id": instance.project_id})
+        try:
+            self.compute_api.live_migrate_force_complete(ctxt, instance, migration_id)
+        except exception.MigrationNotFoundForInstance as exc:
+            # NOTE: Nova answers 400 here (and 404 to an abort of the same).
+            raise exception.Invalid(message=exc.message) from exc
+        resp.status = falcon.HTTP_202

@@ -17,6 +17,7 @@ from mininova import objects
 from mininova.api import admin_actions
 from mininova.api import api_version
 from mininova.api import evacuate
+from mininova.api import live_migrate
 from mininova.api import server_filters
 from mininova.api import server_rebuild
 from mininova.api import server_resize
@@ -249,6 +250,8 @@ class ServerAction:
                 server_resize.migrate, compute_api)),
             "evacuate": (evacuate.schema, functools.partial(evacuate.evacuate,
                                                             compute_api)),
+            "os-migrateLive": (live_migrate.schema, functools.partial(
+                live_migrate.live_migrate, compute_api)),
         }
 
     @falcon.before(validation.schema(schemas.action))

@@ -18,7 +18,7 @@ NEEDS_STATE = {
     "shelveOffload": ("shelved",),
 }
 NOT_SUPPORTED = frozenset({
-    "os-migrateLive", "pause", "suspend", "shelve", "rescue",
+    "pause", "suspend", "shelve", "rescue",
     "createImage", "createBackup", "changePassword", "addFloatingIp", "removeFloatingIp",
     "addFixedIp", "removeFixedIp", "trigger_crash_dump", "os-resetNetwork",
     "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup", "os-getVNCConsole",

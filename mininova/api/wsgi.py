@@ -96,6 +96,8 @@ def create_app(conf, transport=None) -> Callable:
         "/v2.1/servers/{server_id}/migrations": migrations.ServerMigrations(compute_api),
         "/v2.1/servers/{server_id}/migrations/{migration_id}":
             migrations.ServerMigrationItem(compute_api),
+        "/v2.1/servers/{server_id}/migrations/{migration_id}/action":
+            migrations.ServerMigrationAction(compute_api),
         "/v2.1/os-migrations": migrations.MigrationCollection(),
         traces.ROOT + "/traces/{request_id}": traces.TraceItem(),
         "/v2.1/os-networks": networks.NetworkCollection(),

@@ -42,6 +42,7 @@ ALLOWED = {
     "revert_resize": ({vm_states.RESIZED}, {None}, task_states.RESIZE_REVERTING),
     "evacuate": ({vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR}, {None},
                  task_states.REBUILDING),
+    "live_migrate": ({vm_states.ACTIVE}, {None}, task_states.MIGRATING),
 }
 
 
@@ -499,6 +500,85 @@ class API:
         _begin(context, instance, "evacuate", instance_actions.EVACUATE)
         _cast_or_undo(instance, self.conductor_rpcapi.evacuate_server, context, instance,
                       host, target_state)
+
+    @check_instance_lock
+    def live_migrate(self, context, instance, host: str | None,
+                     block_migration: bool | None, force: bool) -> None:
+        """Move the running server to ``host`` (or the scheduler's choice) without
+        stopping it (admin): Nova's 400s for a host that is unknown, down or the
+        server's own; the conductor runs the flow (conductor/tasks/live_migrate.py)."""
+        _check_allowed(instance, "live_migrate", instance_actions.LIVE_MIGRATION)
+        if host is not None:
+            self._check_live_migrate_host(context, instance, host)
+        _begin(context, instance, "live_migrate", instance_actions.LIVE_MIGRATION)
+        _cast_or_undo(instance, self.conductor_rpcapi.live_migrate_instance, context,
+                      instance, host, block_migration, force)
+
+    @staticmethod
+    def _check_live_migrate_host(context, instance, host: str) -> None:
+        services = {svc.host: svc for svc in
+                    objects.ServiceList.get_all(context, service_obj.COMPUTE)}
+        if host not in services:
+            raise exception.Invalid(message=f"Compute host {host} could not be found.")
+        if host == instance.host:
+            raise exception.UnableToMigrateToSelf(instance_id=instance.uuid, host=host)
+        svc = services[host]
+        if svc.forced_down or not svc.is_up(CONF.service_down_time):
+            raise exception.ComputeServiceUnavailable(host=host)
+
+    @staticmethod
+    def _live_migration(context, instance, migration_id: str, method: str,
+                        allowed: set[str], queued_conflict: bool = False):
+        """The server's live migration ``migration_id`` if its status is in
+        ``allowed`` (Nova's checks: 409 unless the server is migrating, 404 for another
+        migration, 400 for one in another status; 409 for one still queued when
+        ``queued_conflict``, which mininova cannot abort yet)."""
+        if (instance.vm_state != vm_states.ACTIVE
+                or instance.task_state != task_states.MIGRATING):
+            attr, state = (("vm_state", instance.vm_state)
+                           if instance.vm_state != vm_states.ACTIVE
+                           else ("task_state", instance.task_state))
+            raise exception.InstanceInvalidState(action=method, instance_uuid=instance.uuid,
+                                                 attr=attr, state=state)
+        try:
+            migration = objects.Migration.get_by_id(context, int(migration_id))
+        except (ValueError, exception.MigrationNotFound) as exc:
+            raise exception.MigrationNotFoundForInstance(
+                migration_id=migration_id, instance_id=instance.uuid) from exc
+        if migration.instance_uuid != instance.uuid:
+            raise exception.MigrationNotFoundForInstance(migration_id=migration_id,
+                                                         instance_id=instance.uuid)
+        if queued_conflict and migration.status in ("queued", "accepted", "preparing"):
+            raise exception.Conflict(
+                message=f"Aborting live migration {migration_id} with status "
+                        f"{migration.status} is not yet supported for this instance.")
+        if migration.status not in allowed or migration.migration_type != "live-migration":
+            raise exception.InvalidMigrationState(
+                migration_id=migration_id, instance_uuid=instance.uuid,
+                state=migration.status, method=method)
+        return migration
+
+    @check_instance_lock
+    def live_migrate_force_complete(self, context, instance, migration_id: str) -> None:
+        """Have the source finish the running live migration now (a cast to it)."""
+        migration = self._live_migration(context, instance, migration_id,
+                                         "force complete", {"running"})
+        objects.InstanceAction.action_start(
+            context, instance.uuid, instance_actions.LIVE_MIGRATION_FORCE_COMPLETE)
+        self.compute_rpcapi.live_migration_force_complete(context, instance, migration)
+
+    @check_instance_lock
+    def live_migrate_abort(self, context, instance, migration_id: str,
+                           support_abort_in_queue: bool = False) -> None:
+        """Have the source cancel the running live migration (a cast to it); the
+        server stays where it runs. From 2.65 Nova also aborts a queued one, which
+        mininova cannot yet (409)."""
+        migration = self._live_migration(context, instance, migration_id,
+                                         "abort live migration", {"running"},
+                                         queued_conflict=support_abort_in_queue)
+        objects.InstanceAction.action_start(context, instance.uuid,
+                                            instance_actions.LIVE_MIGRATION_CANCEL)
+        self.compute_rpcapi.live_migration_abort(context, instance, migration.id)
 
     def reset_state(self, context, instance, state: str) -> None:
         """os-resetState (admin): force vm_state active or error and clear the task, with

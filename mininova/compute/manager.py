@@ -22,6 +22,7 @@ from mininova import manager
 from mininova import objects
 from mininova import tracing
 from mininova.compute import evacuate
+from mininova.compute import live_migration
 from mininova.compute import power_state
 from mininova.compute import resize
 from mininova.compute import rpcapi as compute_rpcapi
@@ -67,8 +68,9 @@ class InstanceLocks:
             return instance_uuid in self._busy
 
 
-class ComputeManager(resize.ResizeMixin, manager.Manager):
-    target = messaging.Target(version="1.6")
+class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
+                     manager.Manager):
+    target = messaging.Target(version="1.7")
 
     def __init__(self, host: str, transport: messaging.Transport | None = None):
         super().__init__(host)
@@ -331,6 +333,9 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
         if task in resize.TASK_STATES:
             self._init_resize(ctxt, instance)
             return
+        if task == task_states.MIGRATING:
+            self._init_live_migration(ctxt, instance)
+            return
         if (task in (task_states.SCHEDULING, task_states.SPAWNING)
                 or instance.vm_state == vm_states.BUILDING):
             exc = exception.MininovaException("Build interrupted by a compute restart")
@@ -367,6 +372,11 @@ class ComputeManager(resize.ResizeMixin, manager.Manager):
                     self._sync_instance_power_state(instance)
                 except exception.InstanceNotFound:
                     continue
+                except exception.UnexpectedTaskStateError:
+                    # NOTE: a request set a task since the list was read; its own work
+                    # records the state it leaves, and the other instances still sync.
+                    LOG.debug("Instance %s got a task while its power state was read; "
+                              "left to that task", instance.uuid)
 
     def _sync_instance_power_state(self, instance, force_task: bool = False) -> None:
         """The hypervisor is the authority: record its power state, and a guest that

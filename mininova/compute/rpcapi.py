@@ -10,6 +10,10 @@ Version history:
   1.5 - Add prep_resize, resize_instance, finish_resize, confirm_resize, revert_resize,
         finish_revert_resize (resize and cold migration)
   1.6 - rebuild_instance takes recreate and target_state (evacuate, to another host)
+  1.7 - Add check_can_live_migrate_destination, check_can_live_migrate_source,
+        pre_live_migration, live_migration, post_live_migration_at_destination,
+        rollback_live_migration_at_destination, live_migration_abort,
+        live_migration_force_complete (live migration)
 """
 import oslo_messaging as messaging
 
@@ -19,7 +23,7 @@ from mininova import rpc
 
 CONF = conf.CONF
 TOPIC = "compute"
-VERSION = "1.6"
+VERSION = "1.7"
 
 
 class ComputeAPI:
@@ -158,3 +162,68 @@ class ComputeAPI:
         """Cast to the source ``host``: define and start the guest again with its old
         flavor, and give the instance its source claim back."""
         self._move_cast(ctxt, "finish_revert_resize", host, instance, migration)
+
+    # -- live migration (compute/live_migration.py) -------------------------------------
+
+    def _live(self, method: str, host: str):
+        if not self.client.can_send_version("1.7"):
+            raise exception.ServiceUnavailable(
+                reason=f"The compute RPC version cap does not allow {method}.")
+        return self.client.prepare(server=host, version="1.7")
+
+    def check_can_live_migrate_destination(self, ctxt, instance, destination: str,
+                                           block_migration: bool | None,
+                                           migration) -> dict:
+        """Call to ``destination``: can it take the guest (it asks the source in turn)?
+        Returns the migrate data both ends agree on; MigrationPreCheckError (or
+        InvalidSharedStorage / InvalidLocalStorage) when not."""
+        cctxt = self._live("check_can_live_migrate_destination", destination)
+        return cctxt.call(ctxt, "check_can_live_migrate_destination", instance=instance,
+                          block_migration=block_migration, migration=migration)
+
+    def check_can_live_migrate_source(self, ctxt, instance, dest_check_data: dict) -> dict:
+        """Call to the instance's host: can the guest leave, given what the destination
+        found (``dest_check_data``)? Returns the completed migrate data."""
+        cctxt = self._live("check_can_live_migrate_source", instance.host)
+        return cctxt.call(ctxt, "check_can_live_migrate_source", instance=instance,
+                          dest_check_data=dest_check_data)
+
+    def pre_live_migration(self, ctxt, instance, migration, migrate_data: dict,
+                           host: str) -> dict:
+        """Call to the destination ``host``: get ready to receive the guest (define it
+        there, plug its NICs); returns the migrate data."""
+        cctxt = self._live("pre_live_migration", host)
+        return cctxt.call(ctxt, "pre_live_migration", instance=instance,
+                          migration=migration, migrate_data=migrate_data)
+
+    def live_migration(self, ctxt, instance, migration, migrate_data: dict) -> None:
+        """Cast to the instance's (source) host: run the live migration to
+        ``migration.dest_compute``."""
+        cctxt = self._live("live_migration", instance.host)
+        cctxt.cast(ctxt, "live_migration", instance=instance, migration=migration,
+                   migrate_data=migrate_data)
+
+    def post_live_migration_at_destination(self, ctxt, instance, migration,
+                                           host: str) -> bool:
+        """Call to the destination ``host``: take the server (the switch) and run the
+        guest there. False when the move had been rolled back meanwhile."""
+        cctxt = self._live("post_live_migration_at_destination", host)
+        return cctxt.call(ctxt, "post_live_migration_at_destination", instance=instance,
+                          migration=migration)
+
+    def rollback_live_migration_at_destination(self, ctxt, instance, host: str) -> None:
+        """Cast to the destination ``host``: remove what pre_live_migration made there."""
+        cctxt = self._live("rollback_live_migration_at_destination", host)
+        cctxt.cast(ctxt, "rollback_live_migration_at_destination", instance=instance)
+
+    def live_migration_abort(self, ctxt, instance, migration_id: int) -> None:
+        """Cast to the instance's (source) host: cancel the running migration."""
+        cctxt = self._live("live_migration_abort", instance.host)
+        cctxt.cast(ctxt, "live_migration_abort", instance=instance,
+                   migration_id=migration_id)
+
+    def live_migration_force_complete(self, ctxt, instance, migration) -> None:
+        """Cast to the instance's (source) host: finish the running migration now."""
+        cctxt = self._live("live_migration_force_complete", instance.host)
+        cctxt.cast(ctxt, "live_migration_force_complete", instance=instance,
+                   migration=migration)

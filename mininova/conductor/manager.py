@@ -11,6 +11,7 @@ from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.compute import vm_states
 from mininova.conductor.tasks import evacuate as evacuate_task
+from mininova.conductor.tasks import live_migrate as live_migrate_task
 from mininova.conductor.tasks import migrate as migrate_task
 from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
@@ -93,6 +94,14 @@ class ConductorManager(manager.Manager):
                                    self.compute_rpcapi, self.scheduler_rpcapi,
                                    self.host).execute()
 
+    def live_migrate_instance(self, context, instance, host: str | None = None,
+                              block_migration: bool | None = None,
+                              force: bool = False) -> None:
+        """Live-migrate a running server (conductor/tasks/live_migrate.py)."""
+        live_migrate_task.LiveMigrationTask(
+            context, instance, host, block_migration, force, self.compute_rpcapi,
+            self.scheduler_rpcapi, self.host).execute()
+
     # -- builds ----------------------------------------------------------------------
 
     def schedule_and_build_instances(self, context, instances: list | None = None,
@@ -121,6 +130,13 @@ class ConductorManager(manager.Manager):
             return
         except (exception.MininovaException, messaging.MessagingTimeout) as exc:
             self._set_error(context, instance, exc)
+            return
+        except Exception as exc:
+            # NOTE: anything else (a database error, a bug) still ends the build in
+            # ERROR, as Nova's conductor does: the API's cast is gone, nobody retries it.
+            LOG.exception("Scheduling instance %s failed", instance.uuid)
+            self._set_error(context, instance, exception.MininovaException(
+                f"Scheduling failed: {type(exc).__name__}: {exc}"))
             return
         objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
         instance.host = host

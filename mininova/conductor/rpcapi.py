@@ -8,6 +8,7 @@ Version history:
   1.3 - record_spans (computes hand their trace spans to the trace store)
   1.4 - migrate_server (resize and cold migration)
   1.5 - evacuate_server (rebuild a server of a down host on another one)
+  1.6 - live_migrate_instance (live migration)
   1.7 - computes send Instance 1.6 (save_and_record_event) and InstanceActionEvent 1.2
         (event_record): an instance action event written whole, with the final save
 """
@@ -125,3 +126,15 @@ class ConductorAPI:
         self.client.prepare(version="1.5").cast(
             context, "evacuate_server", instance=instance, host=host,
             target_state=target_state)
+
+    def live_migrate_instance(self, context, instance, host: str | None,
+                              block_migration: bool | None, force: bool) -> None:
+        """Cast: live-migrate ``instance`` to ``host`` (checked by the scheduler unless
+        ``force``) or to a host the scheduler picks; ``block_migration`` None is
+        "auto". ServiceUnavailable when [upgrade_levels] conductor is below 1.6."""
+        if not self.client.can_send_version("1.6"):
+            raise exception.ServiceUnavailable(
+                reason="The conductor RPC version cap does not allow live migration.")
+        self.client.prepare(version="1.6").cast(
+            context, "live_migrate_instance", instance=instance, host=host,
+            block_migration=block_migration, force=force)

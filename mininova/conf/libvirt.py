@@ -11,6 +11,13 @@ libvirt_opts = [
     cfg.StrOpt("virt_type", default="kvm", choices=["kvm", "qemu"],
                help="Domain type: kvm for hardware acceleration, qemu for software "
                     "emulation (TCG) where /dev/kvm is not usable."),
+    cfg.FloatOpt("test_live_migration_duration", default=0.0, min=0.0,
+                 help="Test driver (test:///default) only: seconds a live migration "
+                      "stays 'running' on its source before the guest moves, so that "
+                      "its abort (DELETE /servers/{id}/migrations/{id}) and "
+                      "force-complete can be exercised; force-complete ends the wait "
+                      "at once, abort cancels the move. 0 (the default): the move is "
+                      "immediate. Ignored on a real hypervisor."),
 ]
 
 

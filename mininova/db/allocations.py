@@ -182,11 +182,12 @@ def move_allocations(source_consumer: str, target_consumer: str) -> bool:
     target held), on the same host and with no capacity check: nothing more is used.
     False when the source held nothing.
 
-    The move flows use it as Nova does with placement (not wired yet):
-    - resize / cold migrate: at prep_resize, move the instance's source allocation to the
-      migration's uuid, then ``claim(instance, dest, new flavor, place_instance=False)``;
-      confirm releases the migration's; revert releases the instance's (destination) and
-      moves the migration's back to the instance.
+    The move flows use it as Nova does with placement:
+    - resize / cold migrate (conductor/tasks/migrate.py): before scheduling, the
+      instance's source allocation moves to the migration's uuid, then the scheduler
+      claims the new flavor on the destination for the instance; confirm releases the
+      migration's; revert releases the instance's (destination) and moves the
+      migration's back to the instance.
     - evacuate does not use it: the scheduler's claim on the destination replaces the
       instance's source claim (the source is down and runs nothing of it any more), so
       the source, when it comes back and destroys the evacuated guest, frees nothing.

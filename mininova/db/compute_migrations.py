@@ -1,4 +1,4 @@
-"""Migrations (resize and cold migration): the rows os-migrations and
+"""Migrations (resize, cold and live migration): the rows os-migrations and
 /servers/{id}/migrations list, and the queries the move flows need."""
 import datetime
 
@@ -117,3 +117,74 @@ def migration_get_unconfirmed_by_dest_compute(confirm_window: int,
         return list(sess.scalars(sa.select(mig).where(
             mig.status == "finished", mig.dest_compute == dest_compute,
             sa.func.coalesce(mig.updated_at, mig.created_at) <= cutoff)))
+
+
+# -- live migration: the two ends of a move, each one transaction ----------------------
+# NOTE: the instance's task_state (migrating) and the migration's status are compared and
+# swapped together, so of the destination's switch and a rollback (the source's, the
+# conductor's, a restarted compute's) exactly one happens.
+
+class _Lost(Exception):
+    """Rolls the transaction back: the other end of the move happened first."""
+
+
+def _end_live_migration(sess, migration_id: int, instance_uuid: str, status: str,
+                        expected_status: list[str], instance_values: dict) -> None:
+    inst, mig = models.Instance, models.Migration
+    now = db_api.utcnow()
+    moved = sess.execute(sa.update(inst).where(
+        inst.uuid == instance_uuid, inst.deleted == 0, inst.task_state == "migrating")
+        .values(task_state=None, updated_at=now, **instance_values)
+        .execution_options(synchronize_session=False))
+    ended = sess.execute(sa.update(mig).where(
+        mig.id == migration_id, mig.status.in_(expected_status))
+        .values(status=status, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1 or ended.rowcount != 1:
+        raise _Lost()
+
+
+def live_migration_switch(migration_id: int, migration_uuid: str, instance_uuid: str,
+                          dest: str) -> bool:
+    """The destination takes the server: its host becomes ``dest`` (ACTIVE, no task),
+    the migration ``completed``, the source's claim (the migration's) freed. False when
+    the move was rolled back first (nothing is changed)."""
+    alloc = models.Allocation
+    try:
+        with db_api.session() as sess:
+            _end_live_migration(sess, migration_id, instance_uuid, "completed",
+                                ["running"], {"host": dest, "node": dest,
+                                              "vm_state": "active"})
+            sess.execute(sa.delete(alloc).where(alloc.consumer_uuid == migration_uuid)
+                         .execution_options(synchronize_session=False))
+    except _Lost:
+        return False
+    return True
+
+
+def live_migration_rollback(migration_id: int, migration_uuid: str, instance_uuid: str,
+                            source: str, status: str = "error") -> bool:
+    """The server stays on its source (ACTIVE, no task), the migration ends in
+    ``status`` (error, or cancelled for an abort), the destination's claim goes and the
+    source's comes back to the instance. False when the move is over already."""
+    alloc = models.Allocation
+    try:
+        with db_api.session() as sess:
+            _end_live_migration(sess, migration_id, instance_uuid, status,
+                                ["accepted", "preparing", "running"],
+                                {"vm_state": "active"})
+            held = sess.scalar(sa.select(alloc.id).where(
+                alloc.consumer_uuid == migration_uuid))
+            gone = sa.delete(alloc).where(alloc.consumer_uuid == instance_uuid)
+            if held is None:
+                # NOTE: nothing was handed to the migration: only a claim the scheduler
+                # made on the destination goes.
+                gone = gone.where(alloc.host != source)
+            sess.execute(gone.execution_options(synchronize_session=False))
+            if held is not None:
+                sess.execute(sa.update(alloc).where(alloc.id == held)
+                             .values(consumer_uuid=instance_uuid)
+                             .execution_options(synchronize_session=False))
+    except _Lost:
+        return False
+    return True

@@ -2,8 +2,10 @@
 
 A row is an allocated address and its port (MAC, port id); allocation is an INSERT that
 the unique (network_id, address) constraint arbitrates, so of two concurrent boots
-choosing the same lowest free address one inserts and the other chooses again.
+choosing the same lowest free address one inserts and the other chooses again, among
+the lowest few (fifty boots at once would otherwise settle one address per round).
 """
+import itertools
 import random
 import uuid
 from collections.abc import Iterable
@@ -22,6 +24,8 @@ MAC_PREFIX = "fa:16:3e"
 # NOTE: how many lost races one allocation tolerates before it gives up: far more than
 # the concurrent boots one conductor serves, so only a pathological storm reaches it.
 _MAX_RETRIES = 200
+# NOTE: after a lost race, the next choice is among this many of the lowest free addresses.
+_SPREAD = 16
 
 
 def _random_mac() -> str:
@@ -61,12 +65,18 @@ def allocate(network_id: str, instance_uuid: str, project_id: str,
     Raises FixedIpAlreadyInUse (``address`` held) or NoMoreFixedIps (none free).
     """
     candidates = list(candidates)
+    lost = False
     for _attempt in range(_MAX_RETRIES):
         if address is None:
             used = _used(network_id)
-            chosen = next((addr for addr in candidates if addr not in used), None)
-            if chosen is None:
+            # NOTE: the lowest free address, as long as nobody races for it; after a
+            # lost race, any of the lowest few, so that concurrent boots stop choosing
+            # the same one again round after round.
+            free = list(itertools.islice((addr for addr in candidates if addr not in used),
+                                         _SPREAD if lost else 1))
+            if not free:
                 raise exception.NoMoreFixedIps(net=network_id)
+            chosen = random.choice(free)
         else:
             chosen = address
         row = _insert({"network_id": network_id, "address": chosen, "mac": _random_mac(),
@@ -79,6 +89,7 @@ def allocate(network_id: str, instance_uuid: str, project_id: str,
             raise exception.FixedIpAlreadyInUse(address=address,
                                                 instance_uuid=holder["instance_uuid"])
         LOG.debug("Address %s was taken concurrently; choosing again", chosen)
+        lost = True
     raise exception.NoMoreFixedIps(net=network_id)
 
 

@@ -10,8 +10,8 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 
 from mininova import conf
-from mininova import rpc
 from mininova.compute import power_state
+from mininova.notifications import notifier as notifiers
 from mininova.notifications.objects import base as payload_base
 from mininova.notifications.objects import instance as instance_payload
 from mininova.notifications.objects import service as service_payload
@@ -65,13 +65,13 @@ def _send(context, source: str, host: str | None, event_type: str, versioned,
           legacy_event: str | None, legacy_extra: dict | None = None,
           priority: str = "info") -> None:
     try:
-        if rpc.notifications_enabled("versioned"):
+        if notifiers.notifications_enabled("versioned"):
             payload_base.emit(context, source, host or CONF.host, event_type, versioned(),
                               priority)
-        if legacy_event and rpc.notifications_enabled("legacy"):
+        if legacy_event and notifiers.notifications_enabled("legacy"):
             instance, extra = legacy_extra["instance"], legacy_extra.get("extra", {})
             # NOTE: Nova's legacy publisher_id is "<topic>.<host>" (compute.host1).
-            notifier = rpc.get_legacy_notifier(f"{source.split('-')[-1]}.{host or CONF.host}")
+            notifier = notifiers.get_legacy_notifier(f"{source.split('-')[-1]}.{host or CONF.host}")
             getattr(notifier, priority)(context, legacy_event,
                                         {**_legacy_info(instance), **extra})
     except Exception:
@@ -112,7 +112,7 @@ def _keypairs(instance) -> list:
 def wants_state_updates() -> bool:
     """Whether Instance.save should read the states it replaces, for instance.update."""
     return bool(CONF.notifications.notify_on_state_change) and (
-        rpc.notifications_enabled("versioned") or rpc.notifications_enabled("legacy"))
+        notifiers.notifications_enabled("versioned") or notifiers.notifications_enabled("legacy"))
 
 
 def send_update(context, old_vm_state: str | None, old_task_state: str | None, instance,

@@ -1,10 +1,11 @@
-"""Migration: one move of an instance between hosts (resize, cold migration).
+"""Migration: one move of an instance between hosts (resize, cold or live migration).
 
 The conductor creates it when a move starts; each compute on the way moves its status on
 (``pre-migrating`` -> ``migrating`` -> ``post-migrating`` -> ``finished``, then
 ``confirming`` -> ``confirmed`` or ``reverting`` -> ``reverted``; ``error`` when the move
-failed). Its uuid is also the consumer that holds the source host's claim during the move
-(objects.Allocation.move).
+failed). A live migration goes ``accepted`` -> ``preparing`` -> ``running`` ->
+``completed`` (or ``error``, or ``cancelled`` by an abort). Its uuid is also the consumer
+that holds the source host's claim during the move (objects.Allocation.move).
 """
 import json
 
@@ -47,7 +48,8 @@ def apply_flavor(instance, flavor: dict) -> None:
 @base.MininovaObjectRegistry.register
 class Migration(base.MininovaObject):
     # Version 1.0: Initial version
-    VERSION = "1.0"
+    # Version 1.1: finish_live and rollback_live (the two ends of a live migration)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -105,6 +107,26 @@ class Migration(base.MininovaObject):
         one of them (MigrationNotFound otherwise)."""
         self._set_from_db(db_migrations.migration_update(
             self.id, self._db_values(self.obj_get_changes()), expected_status))
+
+    @base.remotable
+    def finish_live(self, dest: str) -> bool:
+        """The live migration's switch, in one transaction: the server is ``dest``'s
+        (ACTIVE, no task), this migration ``completed``, the source's claim freed.
+        False when a rollback ended the move first."""
+        won = db_migrations.live_migration_switch(self.id, self.uuid,
+                                                  self.instance_uuid, dest)
+        self._set_from_db(db_migrations.migration_get(self.id))
+        return won
+
+    @base.remotable
+    def rollback_live(self, status: str = "error") -> bool:
+        """The live migration ends with the server on its source (ACTIVE, no task),
+        this migration in ``status``, the claims as before the move. False when the
+        move was over already (the destination took the server, or a rollback ran)."""
+        won = db_migrations.live_migration_rollback(
+            self.id, self.uuid, self.instance_uuid, self.source_compute, status)
+        self._set_from_db(db_migrations.migration_get(self.id))
+        return won
 
     @classmethod
     @base.remotable

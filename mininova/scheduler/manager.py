@@ -1,4 +1,6 @@
 """Server side of the scheduler RPC API: filter, weigh, claim."""
+import time
+
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
@@ -35,6 +37,7 @@ class SchedulerManager(manager.Manager):
         instead, which names those hosts too: its sizes are what is claimed, for its
         instance, and the claim leaves the instance where it runs.
         """
+        started = time.monotonic()
         wanted_by = instance if request_spec is None else request_spec
         if request_spec is not None:
             ignore_hosts = request_spec.ignore_hosts
@@ -42,6 +45,7 @@ class SchedulerManager(manager.Manager):
         hosts = host_manager.get_host_states(context)
         if not hosts:
             raise exception.NoValidHost(reason="No compute host has reported in.")
+        known = len(hosts)
         rejected: dict[str, str] = {}
         hosts = self._restrict(hosts, ignore_hosts or [], requested_host, rejected)
         candidates = self._filter(hosts, wanted_by, rejected)
@@ -55,7 +59,9 @@ class SchedulerManager(manager.Manager):
             # NOTE: a build's or an evacuation's claim sets the instance's host too.
             if db_allocations.claim(uuid, host.host, wanted, host.limits(),
                                     place_instance=request_spec is None):
-                LOG.info("Instance %s goes to %s", uuid, host.host)
+                LOG.info("Instance %s goes to %s (%d of %d hosts passed the filters; "
+                         "decided in %.1f ms)", uuid, host.host, len(candidates),
+                         known, (time.monotonic() - started) * 1e3)
                 return host.host
             rejected[host.host] = "claimed full by concurrent builds"
             tracing.annotate(**{f"claim_lost.{host.host}": True})

@@ -13,6 +13,7 @@ from typing import Any
 from oslo_concurrency import processutils
 from oslo_config import cfg
 
+from mininova import exception
 from mininova.virt import diagnostics
 
 EventCallback = Callable[[str, int], None]
@@ -156,6 +157,61 @@ class ComputeDriver(abc.ABC):
                                 power_on: bool) -> None:
         """On the source: put the kept original back, define the guest from its record
         (the old flavor again) and start it when ``power_on``."""
+        raise NotImplementedError()
+
+    # -- live migration (compute/live_migration.py) ------------------------------------
+
+    def check_can_live_migrate_destination(self, context: Any, instance: Any,
+                                           block_migration: bool | None) -> dict:
+        """On the destination: whether this host can take the guest; what the source
+        needs to know (``dest_check_data``). Raises MigrationPreCheckError when not.
+        The default: this driver cannot live-migrate."""
+        raise exception.MigrationPreCheckError(
+            reason=f"the {type(self).__name__} driver cannot live-migrate guests")
+
+    def cleanup_live_migration_destination_check(self, context: Any,
+                                                 dest_check_data: dict) -> None:
+        """On the destination: remove what the check left (a shared-storage probe)."""
+        return None
+
+    def check_can_live_migrate_source(self, context: Any, instance: Any,
+                                      dest_check_data: dict) -> dict:
+        """On the source: whether the guest can leave for that destination; returns the
+        migrate data (``block_migration`` decided). Raises InvalidSharedStorage,
+        InvalidLocalStorage or MigrationPreCheckError when not."""
+        raise NotImplementedError()
+
+    def pre_live_migration(self, context: Any, instance: Any, migrate_data: dict) -> None:
+        """On the destination: get ready to receive the guest."""
+        raise NotImplementedError()
+
+    def live_migration(self, context: Any, instance: Any, dest: str,
+                       migrate_data: dict) -> None:
+        """On the source: move the running guest to ``dest``; it keeps running here
+        until the destination runs it (post_live_migration_at_destination). Raises
+        LiveMigrationAborted when aborted (the guest then stays here)."""
+        raise NotImplementedError()
+
+    def live_migration_abort(self, instance: Any) -> bool:
+        """On the source: cancel the move in progress; False when none is."""
+        return False
+
+    def live_migration_force_complete(self, instance: Any) -> bool:
+        """On the source: finish the move in progress now; False when none is."""
+        return False
+
+    def post_live_migration_at_destination(self, context: Any, instance: Any) -> None:
+        """On the destination: the server is this host's: run the guest here."""
+        raise NotImplementedError()
+
+    def post_live_migration(self, context: Any, instance: Any, migrate_data: dict) -> None:
+        """On the source: remove the guest's copy here (its files only when they are
+        not shared with the destination)."""
+        raise NotImplementedError()
+
+    def rollback_live_migration_at_destination(self, context: Any, instance: Any) -> None:
+        """On the destination of a move that was rolled back: remove the guest
+        prepared here (never files on shared storage)."""
         raise NotImplementedError()
 
     def cleanup_host(self, host: str) -> None:

@@ -286,13 +286,15 @@ class ServiceSet:
             pytest.fail(f"service process exited early: {names}\n{self.log_tails()}")
 
     def stop(self) -> None:
-        """SIGTERM every process, wait, then SIGKILL what is left (and its group)."""
+        """SIGTERM every process (resumed first, should a test have left it paused),
+        wait, then SIGKILL what is left (and its group)."""
         for proc in self.processes:
             rc = proc.popen.poll()
             if rc is not None:
                 self.problems.append(f"{proc.name} had already exited "
                                      f"({_exit_reason(rc)}) before the end of the session")
             else:
+                proc.popen.send_signal(signal.SIGCONT)
                 proc.popen.send_signal(signal.SIGTERM)
         end = time.monotonic() + STOP_DEADLINE
         for proc in self.processes:
@@ -584,6 +586,27 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
                     flavors=FLAVORS, compute_hosts=compute_hosts,
                     controller_host=CONTROLLER_HOST, base_dir=base,
                     log_dir=services.log_dir)
+
+
+@contextlib.contextmanager
+def private_cloud(base: Path, transport_url: str | None = None,
+                  **kwargs) -> Iterator[tuple[Mininova, ServiceSet]]:
+    """A whole mininova of the caller's own under ``base``: its own database and RabbitMQ
+    vhost (or ``transport_url``'s broker), started by start_mininova(``kwargs``) and
+    stopped on the way out. For tests that kill, pause or reconfigure services, or need
+    settings of their own."""
+    (base / "logs").mkdir(exist_ok=True)
+    services = ServiceSet(base / "logs")
+    with contextlib.ExitStack() as stack:
+        if transport_url is None:
+            vhost = stack.enter_context(private_rabbit_vhost())
+            transport_url = f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}"
+        db_url = stack.enter_context(fresh_database(base))
+        try:
+            yield start_mininova(services, base, db_url=db_url, transport_url=transport_url,
+                                 **kwargs), services
+        finally:
+            services.stop()
 
 
 def start_compute(services: ServiceSet, base: Path, host: str, prefix: list[str] | None = None,

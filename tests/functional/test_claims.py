@@ -7,15 +7,11 @@ import time
 
 import pytest
 
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import _find_script
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
-from tests.functional.conftest import start_mininova
+from tests.functional.conftest import private_cloud
 
 HOSTS = ("claim1", "claim2")
 RESERVED_MB = 2048  # of the test driver's 3072 MB: 1024 MB, two m1.tiny, per host
@@ -37,25 +33,18 @@ ram = -1
 def claims(tmp_path_factory):
     """A mininova of its own: small computes, and a second scheduler and conductor."""
     base = tmp_path_factory.mktemp("claims")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            system = start_mininova(
-                services, base, compute_hosts=HOSTS, extra_conf=CLAIMS_CONF, db_url=db_url,
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-            second = base / "controller2.conf"
-            second.write_text("[DEFAULT]\nhost = controller2\n")
-            for binary in ("mininova-scheduler", "mininova-conductor"):
-                services.start(f"{binary}-2", [_find_script(binary), "--config-file",
-                                               str(base / "mininova.conf"), "--config-file",
-                                               str(second)])
-            api = ApiClient(system.api_url)
-            _wait_until(lambda: _up_binaries(api, "controller2") >= {"scheduler", "conductor"},
-                        "the second scheduler and conductor to report up", services)
-            yield system, services
-        finally:
-            services.stop()
+    with private_cloud(base, compute_hosts=HOSTS, extra_conf=CLAIMS_CONF) as cloud:
+        system, services = cloud
+        second = base / "controller2.conf"
+        second.write_text("[DEFAULT]\nhost = controller2\n")
+        for binary in ("mininova-scheduler", "mininova-conductor"):
+            services.start(f"{binary}-2", [_find_script(binary), "--config-file",
+                                           str(base / "mininova.conf"), "--config-file",
+                                           str(second)])
+        api = ApiClient(system.api_url)
+        _wait_until(lambda: _up_binaries(api, "controller2") >= {"scheduler", "conductor"},
+                    "the second scheduler and conductor to report up", services)
+        yield cloud
 
 
 def _up_binaries(api: ApiClient, host: str) -> set[str]:

@@ -7,7 +7,6 @@ server in one piece on one host.
 The tests run their own mininova (own RabbitMQ vhost and database, three test-driver
 computes) so that killing and pausing its processes never disturbs the session's.
 """
-import contextlib
 import os
 import signal
 import time
@@ -17,15 +16,11 @@ import jsonschema
 import pytest
 from tempest.lib.api_schema.response.compute.v2_1 import servers as tempest_servers
 
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
+from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
-from tests.functional.conftest import start_mininova
 
 HOSTS = ("evac1", "evac2", "evac3")
 TINY_MB = 512
@@ -34,20 +29,8 @@ DOWN_TIME = 10  # [DEFAULT] service_down_time of the test configuration
 
 @pytest.fixture(scope="module")
 def evac(tmp_path_factory):
-    base = tmp_path_factory.mktemp("evacuate")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            system = start_mininova(
-                services, base, compute_hosts=HOSTS, db_url=db_url,
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-            yield system, services
-        finally:
-            for proc in services.processes:  # never leave a paused process behind
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.popen.pid, signal.SIGCONT)
-            services.stop()
+    with private_cloud(tmp_path_factory.mktemp("evacuate"), compute_hosts=HOSTS) as cloud:
+        yield cloud
 
 
 @pytest.fixture

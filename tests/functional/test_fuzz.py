@@ -17,13 +17,8 @@ import subprocess
 import pytest
 
 from tests.functional.conftest import ADMIN_TOKEN
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
-from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import _find_script
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
-from tests.functional.conftest import start_mininova
+from tests.functional.conftest import private_cloud
 
 SEED = "20261125"
 EXAMPLES = "12"
@@ -31,16 +26,8 @@ EXAMPLES = "12"
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
-    base = tmp_path_factory.mktemp("fuzzed")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            yield start_mininova(
-                services, base, db_url=db_url, compute_hosts=("fuzz1",),
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-        finally:
-            services.stop()
+    with private_cloud(tmp_path_factory.mktemp("fuzzed"), compute_hosts=("fuzz1",)) as cloud:
+        yield cloud[0]
 
 
 def test_no_generated_request_gets_a_server_error(target, tmp_path):

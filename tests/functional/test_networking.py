@@ -7,14 +7,9 @@ import urllib.parse
 
 import pytest
 
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
-from tests.functional.conftest import ServiceSet
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
-from tests.functional.conftest import start_mininova
+from tests.functional.conftest import private_cloud
 
 NETWORK = "private"
 V237 = {"OpenStack-API-Version": "compute 2.37"}
@@ -154,17 +149,9 @@ def test_concurrent_boots_get_distinct_addresses(api: ApiClient, servers, race, 
 @pytest.fixture(scope="module")
 def small_network(tmp_path_factory):
     """A dedicated mininova whose network has room for five guests."""
-    base = tmp_path_factory.mktemp("small-net")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            yield start_mininova(
-                services, base, db_url=db_url, compute_hosts=("smallnet1",),
-                extra_conf=f"[network]\ncidr = {SMALL_CIDR}\n",
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-        finally:
-            services.stop()
+    with private_cloud(tmp_path_factory.mktemp("small-net"), compute_hosts=("smallnet1",),
+                       extra_conf=f"[network]\ncidr = {SMALL_CIDR}\n") as cloud:
+        yield cloud[0]
 
 
 def test_a_full_network_is_an_error_with_a_clear_fault(small_network):

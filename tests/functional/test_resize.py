@@ -13,15 +13,11 @@ import time
 
 import pytest
 
-from tests.functional.conftest import RABBIT_HOST
-from tests.functional.conftest import RABBIT_PORT
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
-from tests.functional.conftest import fresh_database
-from tests.functional.conftest import private_rabbit_vhost
+from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
-from tests.functional.conftest import start_mininova
 
 HOSTS = ("rz1", "rz2")
 MEMBER = "resizer:resize-project"
@@ -33,26 +29,13 @@ DEADLINE = 30.0
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    base = tmp_path_factory.mktemp("resize")
-    (base / "logs").mkdir()
-    services = ServiceSet(base / "logs")
-    with private_rabbit_vhost() as vhost, fresh_database(base) as db_url:
-        try:
-            system = start_mininova(
-                services, base, compute_hosts=HOSTS, db_url=db_url,
-                transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-            api = ApiClient(system.api_url)
-            for flavorid, (name, ram, vcpus, disk) in NEW_FLAVORS.items():
-                resp = api.post("/v2.1/flavors", {"flavor": {
-                    "name": name, "id": flavorid, "ram": ram, "vcpus": vcpus,
-                    "disk": disk}})
-                assert resp.status_code == 200, resp.text
-            yield system, services
-        finally:
-            for proc in services.processes:  # never leave a paused process behind
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.popen.pid, signal.SIGCONT)
-            services.stop()
+    with private_cloud(tmp_path_factory.mktemp("resize"), compute_hosts=HOSTS) as cloud:
+        api = ApiClient(cloud[0].api_url)
+        for flavorid, (name, ram, vcpus, disk) in NEW_FLAVORS.items():
+            resp = api.post("/v2.1/flavors", {"flavor": {
+                "name": name, "id": flavorid, "ram": ram, "vcpus": vcpus, "disk": disk}})
+            assert resp.status_code == 200, resp.text
+        yield cloud
 
 
 @pytest.fixture

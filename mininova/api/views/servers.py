@@ -42,6 +42,7 @@ _RESIZE = {task: "RESIZE" for task in (task_states.RESIZE_PREP, task_states.RESI
                                        task_states.RESIZE_MIGRATED, task_states.RESIZE_FINISH)}
 _STATUS[vm_states.ACTIVE].update(_RESIZE)
 _STATUS[vm_states.STOPPED].update(_RESIZE)
+_STATUS[vm_states.ACTIVE][task_states.MIGRATING] = "MIGRATING"
 
 # API status -> vm_state, for the ?status= filter.
 STATUS_TO_VM_STATE = {"ACTIVE": vm_states.ACTIVE, "BUILD": vm_states.BUILDING,

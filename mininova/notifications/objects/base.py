@@ -7,7 +7,7 @@ field properties.
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import fields
 
-from mininova import rpc
+from mininova.notifications import notifier as notifiers
 
 register_payload = ovo_base.VersionedObjectRegistry.register_if(False)
 
@@ -47,5 +47,5 @@ class ExceptionPayload(NotificationObject):
 def emit(context, source: str, host: str, event_type: str, payload: NotificationObject,
          priority: str = "info") -> None:
     """Send ``payload`` as ``event_type`` from ``source:host`` (Nova's publisher_id)."""
-    notifier = rpc.get_versioned_notifier(f"{source}:{host}")
+    notifier = notifiers.get_versioned_notifier(f"{source}:{host}")
     getattr(notifier, priority)(context, event_type, payload.obj_to_primitive())

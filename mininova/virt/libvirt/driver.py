@@ -41,6 +41,7 @@ from mininova.virt.libvirt import capabilities
 from mininova.virt.libvirt import config as vconfig
 from mininova.virt.libvirt import diagnostics as guest_diagnostics
 from mininova.virt.libvirt import host as libvirt_host
+from mininova.virt.libvirt import migration as live_migration
 
 LOG = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class LibvirtDriver(driver.ComputeDriver):
         self._dhcp = linux_net.Dnsmasq(
             os.path.join(conf.state_path, "networks"), net.bridge, net.cidr,
             network_model.gateway(conf), net.dns_servers, net.mtu)
+        self._live_migrations = live_migration.Jobs()
 
     # -- service lifecycle -------------------------------------------------------------
 
@@ -555,6 +557,77 @@ class LibvirtDriver(driver.ComputeDriver):
         self._create_guest(context, instance, self._record_image(context, instance),
                            power_on=power_on, repair=True)
         LOG.info("Domain %s back on its source", instance.name, instance_uuid=instance.uuid)
+
+    # -- live migration (virt/libvirt/migration.py) ------------------------------------
+
+    def _instances_path(self) -> str:
+        return os.path.join(self._conf.state_path, "instances")
+
+    def check_can_live_migrate_destination(self, context: Any, instance: Any,
+                                           block_migration: bool | None) -> dict:
+        if not self._host.is_test_driver():
+            raise exception.MigrationPreCheckError(
+                reason="live migration of QEMU/KVM guests is not implemented in "
+                       "mininova; only the libvirt test driver (test:///default) moves "
+                       "guests between hosts")
+        return {"block_migration": block_migration,
+                "probe": live_migration.make_probe(self._instances_path())}
+
+    def cleanup_live_migration_destination_check(self, context: Any,
+                                                 dest_check_data: dict) -> None:
+        live_migration.remove_probe(self._instances_path(), dest_check_data.get("probe"))
+
+    def check_can_live_migrate_source(self, context: Any, instance: Any,
+                                      dest_check_data: dict) -> dict:
+        domain = self._host.get_domain(instance.uuid)
+        with libvirt_host.translate_errors(instance.uuid):
+            if not domain.isActive():
+                raise exception.MigrationPreCheckError(
+                    reason=f"the guest of instance {instance.uuid} is not running")
+        return live_migration.decide(self._instances_path(), self._conf.host,
+                                     dest_check_data)
+
+    def pre_live_migration(self, context: Any, instance: Any, migrate_data: dict) -> None:
+        """Define the guest here, not started (the source runs it until the switch)."""
+        self._create_guest(context, instance, self._record_image(context, instance),
+                           power_on=False, repair=True)
+
+    def live_migration(self, context: Any, instance: Any, dest: str,
+                       migrate_data: dict) -> None:
+        duration = (self._conf.libvirt.test_live_migration_duration
+                    if self._host.is_test_driver() else 0)
+        self._live_migrations.run(instance.uuid, duration)
+        LOG.info("Domain %s ready to run on %s", instance.name, dest,
+                 instance_uuid=instance.uuid)
+
+    def live_migration_abort(self, instance: Any) -> bool:
+        return self._live_migrations.signal(instance.uuid, "abort")
+
+    def live_migration_force_complete(self, instance: Any) -> bool:
+        return self._live_migrations.signal(instance.uuid, "complete")
+
+    def post_live_migration_at_destination(self, context: Any, instance: Any) -> None:
+        """Run the guest here (defined again from the record if this host lost it), and
+        mark its directory as this host's, as ``recreate`` does, so that the source
+        leaves the files alone when it removes its copy."""
+        self.power_on(context, instance)
+        os.makedirs(self._instance_dir(instance), exist_ok=True)
+        with open(self._owner_path(instance), "w") as owner:
+            owner.write(self._conf.host)
+
+    def post_live_migration(self, context: Any, instance: Any, migrate_data: dict) -> None:
+        self._remove_domain(instance)
+        self._unplug_vifs(instance)
+        if not migrate_data.get("is_shared_instance_path"):
+            self._delete_instance_files(instance)
+        LOG.info("Domain %s removed here after its live migration", instance.name,
+                 instance_uuid=instance.uuid)
+
+    def rollback_live_migration_at_destination(self, context: Any, instance: Any) -> None:
+        self._remove_domain(instance)
+        self._unplug_vifs(instance)
+        LOG.info("Domain %s prepared here removed: its live migration was rolled back",
+                 instance.name, instance_uuid=instance.uuid)
 
     # -- queries -----------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ def test_actions_needing_a_state_mininova_never_reaches_are_409(client, server, 
         resp.json["conflictingRequest"]["message"]
 
 
-@pytest.mark.parametrize("name", ["os-migrateLive", "pause", "createImage", "shelve"])
+@pytest.mark.parametrize("name", ["suspend", "pause", "createImage", "shelve"])
 def test_unsupported_actions_say_so(client, server, name):
     resp = _action(client, server, {name: {}}, ADMIN)
     assert resp.status_code == 400

@@ -199,3 +199,23 @@ def test_a_build_failing_on_its_host_frees_its_addresses(mgr, make_instance, ctx
         mgr.build_and_run_instance(ctxt, instance=inst, image=None)
     got = _reload(ctxt, inst)
     assert (got.vm_state, got.network_info) == (vm_states.ERROR, [])
+
+
+def test_a_task_begun_during_the_power_sync_is_left_to_it(mgr, make_instance, ctxt,
+                                                           monkeypatch):
+    raced = make_instance(guest=power_state.SHUTDOWN)
+    other = make_instance(guest=power_state.SHUTDOWN)
+    real_get_by_host = objects.InstanceList.get_by_host
+
+    def listed_then_raced(context, host):
+        listed = real_get_by_host(context, host)
+        api_side = _reload(ctxt, raced)  # an os-stop wins after the list was read
+        api_side.task_state = task_states.POWERING_OFF
+        api_side.save(expected_task_state=[None])
+        return listed
+
+    monkeypatch.setattr(objects.InstanceList, "get_by_host", listed_then_raced)
+    mgr.sync_power_states()
+    assert _reload(ctxt, raced).task_state == task_states.POWERING_OFF
+    assert _reload(ctxt, raced).vm_state == vm_states.ACTIVE  # the stop records its own
+    assert _reload(ctxt, other).vm_state == vm_states.STOPPED  # and the sync went on

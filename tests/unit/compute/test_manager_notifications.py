@@ -12,6 +12,7 @@ from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.db import instances as db_instances
 from mininova.notifications import base as notifications
+from mininova.notifications import notifier as notifiers
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def sent(flags, monkeypatch):
     flags(driver=["test"], group="oslo_messaging_notifications")
     flags(notification_format="both", notify_on_state_change="vm_state",
           group="notifications")
-    monkeypatch.setattr(rpc, "_NOTIFIERS", {})
+    monkeypatch.setattr(notifiers, "_NOTIFIERS", {})
     _impl_test.reset()
     yield Sent()
     _impl_test.reset()
@@ -129,7 +130,7 @@ def test_old_states_not_proved_are_read(make_instance, ctxt, sent, flags):
 
 
 def test_nothing_is_built_without_a_driver(mgr, make_instance, ctxt, monkeypatch, flags):
-    monkeypatch.setattr(rpc, "_NOTIFIERS", {})
+    monkeypatch.setattr(notifiers, "_NOTIFIERS", {})
     built = []
     monkeypatch.setattr(notifications.payload_base, "emit",
                         lambda *args, **kw: built.append(args))

@@ -85,3 +85,16 @@ def test_a_full_network_is_an_error_with_a_fault_and_nothing_allocated(db, ctxt,
     assert fault.message.startswith("No fixed IP addresses available for network")
     assert [vif["address"] for vif in
             objects.Instance.get_by_uuid(ctxt, first.uuid).network_info] == ["10.98.0.2"]
+
+
+def test_an_unexpected_failure_ends_the_build_in_error_not_scheduling(db, ctxt):
+    first, second, mgr = _two_builds(ctxt)
+    mgr.scheduler_rpcapi.select_destinations.side_effect = [
+        RuntimeError("database is locked"), "h1"]
+    mgr.schedule_and_build_instances(ctxt, instances=[first, second])
+    failed = objects.Instance.get_by_uuid(ctxt, first.uuid)
+    assert (failed.vm_state, failed.task_state) == ("error", None)
+    fault = objects.InstanceFault.get_latest_for_instances(ctxt, [first.uuid])[first.uuid]
+    assert "RuntimeError: database is locked" in fault.message
+    built = mgr.compute_rpcapi.build_and_run_instance.call_args_list
+    assert [c.args[1].uuid for c in built] == [second.uuid]

@@ -1,0 +1,97 @@
+"""Live migration on libvirt: the shared-storage probe both ends agree on, and the moves
+in progress on a source host (what abort and force-complete act on).
+
+Nova's probe: the destination makes a file in its instances directory, the source looks
+for it in its own; found means the instance path is shared, so a block migration (which
+copies local disks) is refused, and without it a shared path is required. On the test
+hypervisor (``test:///default``) a "move" is the guest's definition going from one
+compute process to the other: the source's part waits for ``[libvirt]
+test_live_migration_duration`` seconds (0 by default), or less when forced to complete,
+and an abort cancels it. Real QEMU guests are not live-migrated by mininova (yet): the
+destination's check refuses them (MigrationPreCheckError), and the server stays put.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import threading
+
+from mininova import exception
+
+PROBE_PREFIX = "live-migration-probe-"
+
+
+def make_probe(instances_path: str) -> str:
+    """On the destination: a file in its instances directory; its name."""
+    os.makedirs(instances_path, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=instances_path, prefix=PROBE_PREFIX)
+    os.close(fd)
+    return os.path.basename(path)
+
+
+def remove_probe(instances_path: str, name: str | None) -> None:
+    if name and name.startswith(PROBE_PREFIX) and "/" not in name:
+        try:
+            os.unlink(os.path.join(instances_path, name))
+        except FileNotFoundError:
+            pass
+
+
+def decide(instances_path: str, source_host: str, dest_check_data: dict) -> dict:
+    """On the source: Nova's rules for block migration against the probe's answer;
+    the migrate data (``block_migration`` decided, ``is_shared_instance_path``)."""
+    name = dest_check_data.get("probe")
+    shared = bool(name) and os.path.exists(os.path.join(instances_path, name))
+    block = dest_check_data.get("block_migration")
+    if block is None:  # "auto"
+        block = not shared
+    if block and shared:
+        raise exception.InvalidLocalStorage(
+            path=source_host, reason="Block migration can not be used with shared storage.")
+    if not block and not shared:
+        raise exception.InvalidSharedStorage(
+            path=source_host, reason="Shared storage live-migration requires either shared "
+                                     "storage or boot-from-volume with no local disks.")
+    return dict(dest_check_data, block_migration=block, is_shared_instance_path=shared)
+
+
+@dataclasses.dataclass
+class _Job:
+    wake: threading.Event = dataclasses.field(default_factory=threading.Event)
+    outcome: str | None = None  # "abort" or "complete"
+
+
+class Jobs:
+    """The live migrations running on this (source) host, by instance uuid."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+
+    def run(self, instance_uuid: str, duration: float) -> None:
+        """Hold the move ``duration`` seconds, less if forced to complete; raise
+        LiveMigrationAborted if aborted meanwhile."""
+        job = _Job()
+        with self._lock:
+            self._jobs[instance_uuid] = job
+        try:
+            if duration > 0:
+                job.wake.wait(duration)
+            with self._lock:
+                outcome = job.outcome
+        finally:
+            with self._lock:
+                self._jobs.pop(instance_uuid, None)
+        if outcome == "abort":
+            raise exception.LiveMigrationAborted(instance_uuid=instance_uuid)
+
+    def signal(self, instance_uuid: str, outcome: str) -> bool:
+        """Abort or complete the move of ``instance_uuid``; False when none runs."""
+        with self._lock:
+            job = self._jobs.get(instance_uuid)
+            if job is None:
+                return False
+            job.outcome = job.outcome or outcome
+        job.wake.set()
+        return True

@@ -1,0 +1,115 @@
+"""Live migration in the libvirt driver (virt/libvirt/migration.py): the shared-storage
+probe and Nova's block-migration rules, the pause point of the test hypervisor (abort,
+force-complete), each step on libvirt's in-process test hypervisor, and the refusal of
+real QEMU guests."""
+import random
+import threading
+import time
+import types
+import uuid
+from unittest import mock
+
+import pytest
+
+from mininova import exception
+from mininova.compute import power_state
+from mininova.virt.libvirt import migration
+
+
+@pytest.fixture
+def instance(drv):
+    inst = types.SimpleNamespace(uuid=str(uuid.uuid4()),
+                                 name=f"instance-{random.getrandbits(31):08x}",
+                                 memory_mb=512, vcpus=1, root_gb=1, image_ref="i",
+                                 launched_at=None)
+    yield inst
+    drv.destroy(None, inst)
+
+
+@pytest.mark.parametrize("block, shared, decided", [
+    (None, True, False), (False, True, False), (None, False, True), (True, False, True)])
+def test_the_probe_decides_block_migration(tmp_path, block, shared, decided):
+    dest_path, other = tmp_path / "dest", tmp_path / "source"
+    name = migration.make_probe(str(dest_path))
+    source_path = dest_path if shared else other
+    data = migration.decide(str(source_path), "src", {"block_migration": block,
+                                                      "probe": name})
+    assert (data["block_migration"], data["is_shared_instance_path"]) == (decided, shared)
+    migration.remove_probe(str(dest_path), name)
+    assert list(dest_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("block, shared, error", [
+    (True, True, exception.InvalidLocalStorage),
+    (False, False, exception.InvalidSharedStorage)])
+def test_novas_refusals(tmp_path, block, shared, error):
+    name = migration.make_probe(str(tmp_path / "dest"))
+    source_path = tmp_path / ("dest" if shared else "source")
+    with pytest.raises(error):
+        migration.decide(str(source_path), "src", {"block_migration": block, "probe": name})
+
+
+def _hold(jobs, outcome: str | None):
+    """Run a 30 s hold in a thread, signal ``outcome`` once it runs; (seconds, error)."""
+    result = {}
+
+    def run():
+        started = time.monotonic()
+        try:
+            jobs.run("u1", 30)
+        except exception.LiveMigrationAborted as exc:
+            result["error"] = exc
+        result["took"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    end = time.monotonic() + 10
+    while outcome and not jobs.signal("u1", outcome):
+        assert time.monotonic() < end, "the hold never started"
+        time.sleep(0.01)
+    thread.join(timeout=20)
+    return result.get("took"), result.get("error")
+
+
+def test_force_complete_ends_the_hold_and_abort_cancels_it():
+    jobs = migration.Jobs()
+    assert not jobs.signal("u1", "abort")
+    took, error = _hold(jobs, "complete")
+    assert took < 10 and error is None
+    took, error = _hold(jobs, "abort")
+    assert took < 10 and isinstance(error, exception.LiveMigrationAborted)
+    jobs.run("u1", 0)  # no hold: immediate
+
+
+def test_each_step_on_the_test_hypervisor(db, drv, instance, tmp_path):
+    drv.spawn(None, instance, None)
+    check = drv.check_can_live_migrate_destination(None, instance, None)
+    data = drv.check_can_live_migrate_source(None, instance, check)
+    drv.cleanup_live_migration_destination_check(None, check)
+    assert data["is_shared_instance_path"] and data["block_migration"] is False
+    drv.live_migration(None, instance, "dst", data)
+    drv.post_live_migration(None, instance, data)  # the source's copy goes
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(instance)
+    drv.pre_live_migration(None, instance, data)  # the destination defines it, off
+    assert drv.get_info(instance).state == power_state.SHUTDOWN
+    drv.rollback_live_migration_at_destination(None, instance)
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(instance)
+    drv.pre_live_migration(None, instance, data)
+    drv.post_live_migration_at_destination(None, instance)
+    assert drv.get_info(instance).state == power_state.RUNNING
+    assert (tmp_path / "instances" / instance.uuid / "host").read_text() == "fake-host"
+
+
+def test_a_guest_that_is_not_running_cannot_leave(drv, instance):
+    drv.spawn(None, instance, None)
+    drv.power_off(instance)
+    with pytest.raises(exception.MigrationPreCheckError, match="not running"):
+        drv.check_can_live_migrate_source(None, instance, {"block_migration": None})
+
+
+def test_real_qemu_guests_are_refused_not_pretended(drv, instance):
+    with mock.patch.object(drv._host, "is_test_driver", return_value=False):
+        with pytest.raises(exception.MigrationPreCheckError, match="not implemented"):
+            drv.check_can_live_migrate_destination(None, instance, None)
