@@ -9,6 +9,7 @@ import oslo_messaging as messaging
 import pytest
 from oslo_config import cfg
 
+from mininova import rpc
 from tests.functional.conftest import RABBIT_HOST
 from tests.functional.conftest import RABBIT_PORT
 
@@ -57,6 +58,9 @@ def notifications(mininova, rabbit_vhost):
     conf([], project="mininova-test")
     transport = messaging.get_notification_transport(
         conf, url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{rabbit_vhost}")
+    # NOTE: the exchange as the services declared it (rpc.keep_queued_messages: durable);
+    # a listener declaring it otherwise is refused by the broker.
+    rpc.keep_queued_messages(conf)
     collector = _Collector()
     targets = [messaging.Target(topic="versioned_notifications", exchange="mininova"),
                messaging.Target(topic="notifications", exchange="mininova")]
