@@ -25,6 +25,13 @@ With one host, resize is measured only when ``allow_resize_to_same_host`` is on 
 the way the functional tests start theirs (needs a source checkout with the test
 requirements, RabbitMQ and rabbitmqctl), instead of a running system.
 
+Each time is late by up to one poll interval plus one GET. So, beside it, the server
+side of boot, stop, start and delete is read from the instance action the request made
+(GET .../os-instance-actions/{request id}, microversion 2.21, once its events have all
+finished): from the wall-clock time the request was sent to the finish time of its last
+event, which the services write together with the new state (the database's clock is
+the client's: the benchmark only talks to loopback).
+
 It also times GET /v2.1/servers/detail with all servers present, and adds up the CPU
 seconds (utime+stime from /proc/<pid>/stat) of every process whose command line contains
 "mininova-" across the lifecycle run.
@@ -37,18 +44,19 @@ bare libvirt test-driver define+create, shutdown and start of a tiny domain; and
 SQLAlchemy UPDATE+commit of one row of a scratch table in the system's own database.
 
 The model (MODEL below) is what each path does on the critical path, read from
-compute/api.py, conductor/manager.py and compute/manager.py + decorators.py:
+compute/api.py, conductor/manager.py and compute/manager.py + decorators.py (a DB write
+is one transaction; `mininova-manage trace` shows each statement in it as a db.* span):
 
-  POST->ACTIVE     ~ 5 RPC calls + 2 casts + 1 libvirt define+create + 9 DB writes
+  POST->ACTIVE     ~ 3 RPC calls + 2 casts + 1 libvirt define+create + 8 DB writes
       API: insert instance, record action (2 writes), cast the conductor. Conductor:
-      event start/finish (2 writes), call the scheduler (which claims: 1 write), read
-      the image, cast the compute. Compute, whose objects travel to the conductor as
-      RPC calls: event start, save(spawning), save(active), event finish (4 calls,
-      4 writes).
-  os-stop->SHUTOFF ~ 3 RPC calls + 1 cast + 1 libvirt shutdown + 5 DB writes
-      API: save(powering-off), record action (2 writes), cast the compute. Compute:
-      event start, save(stopped), event finish (3 calls, 3 writes).
-  os-start->ACTIVE ~ 3 RPC calls + 1 cast + 1 libvirt start + 5 DB writes (as stop)
+      event start and finish (2 writes), call the scheduler (which claims: 1 write),
+      allocate the address (1 write), read the image, cast the compute. Compute, whose
+      objects travel to the conductor as RPC calls: save(spawning), then save(active)
+      with its whole event (2 calls, 2 writes).
+  os-stop->SHUTOFF ~ 1 RPC call + 1 cast + 1 libvirt shutdown + 2 DB writes
+      API: save(powering-off) and record the action (1 write), cast the compute.
+      Compute: save(stopped) with its whole event (1 call, 1 write).
+  os-start->ACTIVE ~ 1 RPC call + 1 cast + 1 libvirt start + 2 DB writes (as stop)
 
 Reads, HTTP and JSON handling, locks, queueing behind other requests, and the poll
 interval (a measured time is late by up to one interval plus one GET) are deliberately
@@ -57,11 +65,13 @@ The plain floors are printed too, so a reader can check the arithmetic and the m
 
 Usage: python tools/bench_lifecycle.py [--count 100] [--concurrency 10]
        [--endpoint http://127.0.0.1:8774] [--config-file /etc/mininova/mininova.conf]
-       [--floors-only] [--no-moves] [--resize-flavor ID] [--start-cloud]
+       [--floors-only] [--no-moves] [--resize-flavor ID] [--no-server-side]
+       [--start-cloud]
 """
 import argparse
 import concurrent.futures
 import contextlib
+import datetime
 import http.client
 import ipaddress
 import itertools
@@ -87,9 +97,9 @@ import sqlalchemy as sa  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 
 MODEL = {
-    "POST->ACTIVE": {"rpc_call": 5, "rpc_cast": 2, "libvirt_create": 1, "db_write": 9},
-    "os-stop->SHUTOFF": {"rpc_call": 3, "rpc_cast": 1, "libvirt_shutdown": 1, "db_write": 5},
-    "os-start->ACTIVE": {"rpc_call": 3, "rpc_cast": 1, "libvirt_start": 1, "db_write": 5},
+    "POST->ACTIVE": {"rpc_call": 3, "rpc_cast": 2, "libvirt_create": 1, "db_write": 8},
+    "os-stop->SHUTOFF": {"rpc_call": 1, "rpc_cast": 1, "libvirt_shutdown": 1, "db_write": 2},
+    "os-start->ACTIVE": {"rpc_call": 1, "rpc_cast": 1, "libvirt_start": 1, "db_write": 2},
 }
 DEFAULT_TRANSPORT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 BOOT_FLAVOR = "1"
@@ -109,9 +119,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def stats(values: list[float]) -> tuple[float, float, float]:
-    """(p50, p95, max) in milliseconds."""
-    return (percentile(values, 50) * 1e3, percentile(values, 95) * 1e3, max(values) * 1e3)
+def stats(values: list[float]) -> tuple[float, float, float, float]:
+    """(p50, p90, p95, max) in milliseconds."""
+    return (percentile(values, 50) * 1e3, percentile(values, 90) * 1e3,
+            percentile(values, 95) * 1e3, max(values) * 1e3)
 
 
 def timed(fn, samples: int, warmup: int = 5) -> list[float]:
@@ -293,8 +304,9 @@ class ApiClient:
     def _connect(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.host, self.port, timeout=30)
 
-    def _send(self, conn, method: str, path: str, body) -> tuple[int, dict | None]:
-        headers = dict(self.headers)
+    def _send(self, conn, method: str, path: str, body,
+              extra_headers: dict | None = None) -> tuple[int, dict | None]:
+        headers = {**self.headers, **(extra_headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -303,14 +315,19 @@ class ApiClient:
         conn.request(method, path, body=data, headers=headers)
         resp = conn.getresponse()
         raw = resp.read()
+        self._local.request_id = resp.getheader("x-openstack-request-id")
         return resp.status, (json.loads(raw) if raw else None)
 
-    def get(self, path: str) -> tuple[int, dict | None]:
+    def last_request_id(self) -> str | None:
+        """The request id of this thread's last answer."""
+        return getattr(self._local, "request_id", None)
+
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, dict | None]:
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None) or self._connect()
             self._local.conn = conn
             try:
-                return self._send(conn, "GET", path, None)
+                return self._send(conn, "GET", path, None, headers)
             except (http.client.HTTPException, OSError):
                 conn.close()
                 self._local.conn = None
@@ -333,6 +350,8 @@ class Lifecycle:
         self.api, self.args = api, args
         self.run_id = uuid.uuid4().hex[:6]
         self.created: list[str] = []
+        self.server_side: dict[str, list[float]] = {}
+        self._guard = threading.Lock()
 
     def wait_for(self, server_id: str, want: str, deadline: float) -> float:
         """Poll until the server shows ``want`` (or is gone, for "GONE"); return when."""
@@ -358,28 +377,65 @@ class Lifecycle:
     def boot(self, index: int, image_id: str) -> tuple[str, float]:
         body = {"server": {"name": f"bench-{self.run_id}-{index}", "flavorRef": BOOT_FLAVOR,
                            "imageRef": image_id}}
-        start = time.perf_counter()
+        sent, start = time.time(), time.perf_counter()
         status, reply = self.api.write("POST", "/v2.1/servers", body)
         if status != 202:
             raise BenchError(f"POST /v2.1/servers answered {status}: {reply}")
         server_id = reply["server"]["id"]
+        request_id = self.api.last_request_id()
         self.created.append(server_id)
-        return server_id, self.wait_for(server_id, "ACTIVE", start + self.args.timeout) - start
+        latency = self.wait_for(server_id, "ACTIVE", start + self.args.timeout) - start
+        self.record_server_side("POST->ACTIVE", server_id, request_id, sent)
+        return server_id, latency
 
-    def action(self, server_id: str, action: dict, want: str) -> float:
-        start = time.perf_counter()
+    def action(self, server_id: str, action: dict, want: str, path: str = "") -> float:
+        """Time ``action`` until the server shows ``want``; with ``path``, also record
+        its server side under that name."""
+        sent, start = time.time(), time.perf_counter()
         status, reply = self.api.write("POST", f"/v2.1/servers/{server_id}/action", action)
         # NOTE: confirmResize answers 204 (Nova), every other action 202.
         if status not in (202, 204):
             raise BenchError(f"{next(iter(action))} on {server_id} answered {status}: {reply}")
-        return self.wait_for(server_id, want, start + self.args.timeout) - start
+        request_id = self.api.last_request_id()
+        latency = self.wait_for(server_id, want, start + self.args.timeout) - start
+        if path:
+            self.record_server_side(path, server_id, request_id, sent)
+        return latency
 
     def delete(self, server_id: str) -> float:
-        start = time.perf_counter()
+        sent, start = time.time(), time.perf_counter()
         status, reply = self.api.write("DELETE", f"/v2.1/servers/{server_id}")
         if status not in (204, 404):
             raise BenchError(f"DELETE {server_id} answered {status}: {reply}")
-        return self.wait_for(server_id, "GONE", start + self.args.timeout) - start
+        request_id = self.api.last_request_id()
+        latency = self.wait_for(server_id, "GONE", start + self.args.timeout) - start
+        if status == 204:
+            self.record_server_side("DELETE->gone", server_id, request_id, sent)
+        return latency
+
+    def record_server_side(self, path: str, server_id: str, request_id: str | None,
+                           sent: float) -> None:
+        """Seconds from ``sent`` (wall clock) to the finish of the last event of the
+        instance action ``request_id`` made, once all its events have finished; polled
+        after the timed part, so it costs that part nothing."""
+        if request_id is None or not self.args.server_side:
+            return
+        url = f"/v2.1/servers/{server_id}/os-instance-actions/{request_id}"
+        deadline = time.perf_counter() + self.args.timeout
+        while True:
+            status, body = self.api.get(url, {"X-OpenStack-Nova-API-Version": "2.21"})
+            if status != 200:
+                raise BenchError(f"GET {url} answered {status}: {body}")
+            events = body["instanceAction"].get("events") or []
+            if events and all(e.get("finish_time") for e in events):
+                break
+            if time.perf_counter() > deadline:
+                raise BenchError(f"the events of {request_id} never all finished: {events}")
+            time.sleep(0.001)
+        finished = max(datetime.datetime.fromisoformat(e["finish_time"])
+                       .replace(tzinfo=datetime.UTC).timestamp() for e in events)
+        with self._guard:
+            self.server_side.setdefault(path, []).append(finished - sent)
 
     def _phase(self, name: str, fn, items) -> tuple[list, list]:
         """Run ``fn`` over ``items`` with --concurrency in flight; (results, errors)."""
@@ -416,10 +472,12 @@ class Lifecycle:
             ids = [server_id for server_id, _ in booted]
             paths["POST->ACTIVE"] = [latency for _, latency in booted]
             paths["os-stop->SHUTOFF"], errs = self._phase(
-                "stop", lambda s: self.action(s, {"os-stop": None}, "SHUTOFF"), ids)
+                "stop", lambda s: self.action(s, {"os-stop": None}, "SHUTOFF",
+                                              "os-stop->SHUTOFF"), ids)
             errors += errs
             paths["os-start->ACTIVE"], errs = self._phase(
-                "start", lambda s: self.action(s, {"os-start": None}, "ACTIVE"), ids)
+                "start", lambda s: self.action(s, {"os-start": None}, "ACTIVE",
+                                               "os-start->ACTIVE"), ids)
             errors += errs
             if not self.args.no_moves:
                 errors += self.moves(ids, paths)
@@ -551,28 +609,39 @@ def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
 def print_floors(floors: dict) -> None:
     print("\nFloors (bare, this process)       n   p50 ms   p95 ms   max ms")
     for name, values in floors.items():
-        p50, p95, worst = stats(values)
+        p50, _p90, p95, worst = stats(values)
         print(f"  {name:<28} {len(values):5d} {p50:8.3f} {p95:8.3f} {worst:8.3f}")
 
 
 def print_paths(paths: dict, floors: dict) -> None:
-    print("\nPath                          n   p50 ms   p95 ms   max ms  floor ms  p50/floor")
+    print("\nPath                          n   p50 ms   p90 ms   p95 ms   max ms  floor ms"
+          "  p50/floor")
     for name, values in paths.items():
         if not values:
             print(f"  {name:<24} {0:5d}  (no successful sample)")
             continue
-        p50, p95, worst = stats(values)
+        p50, p90, p95, worst = stats(values)
         floor = ratio = ""
         if name in MODEL and floors:
             total = sum(count * percentile(floors[part], 50) * 1e3
                         for part, count in MODEL[name].items())
             floor, ratio = f"{total:8.2f}", f"{p50 / total:9.1f}x"
-        print(f"  {name:<24} {len(values):5d} {p50:8.2f} {p95:8.2f} {worst:8.2f} "
+        print(f"  {name:<24} {len(values):5d} {p50:8.2f} {p90:8.2f} {p95:8.2f} {worst:8.2f} "
               f"{floor:>9} {ratio:>10}")
     if floors:
         print("\nModel (floor = sum of the p50 floors):")
         for name, parts in MODEL.items():
             print(f"  {name:<18} = " + " + ".join(f"{n} x {p}" for p, n in parts.items()))
+
+
+def print_server_side(server_side: dict) -> None:
+    if not server_side:
+        return
+    print("\nServer side (request sent -> its last event finished, no polling in it)")
+    print("Path                          n   p50 ms   p90 ms   p95 ms   max ms")
+    for name, values in server_side.items():
+        p50, p90, p95, worst = stats(values)
+        print(f"  {name:<24} {len(values):5d} {p50:8.2f} {p90:8.2f} {p95:8.2f} {worst:8.2f}")
 
 
 def parse_args(argv=None):
@@ -595,6 +664,9 @@ def parse_args(argv=None):
                         help="leave out resize and cold migration")
     parser.add_argument("--resize-flavor", default=None,
                         help="flavor id to resize to (default: the smallest larger one)")
+    parser.add_argument("--no-server-side", dest="server_side", action="store_false",
+                        help="leave out the server-side times (one more GET per "
+                             "operation, after its timed part)")
     parser.add_argument("--start-cloud", action="store_true",
                         help="start a private cloud of two test-driver computes and "
                              "benchmark it (--endpoint and --config-file are its own)")
@@ -675,7 +747,8 @@ def _run(args) -> int:
           f"load average {load})")
     cpu_before = mininova_cpu_seconds(args.config_file)
     started = time.perf_counter()
-    paths, detail, listed, errors = Lifecycle(api, args).run()
+    life = Lifecycle(api, args)
+    paths, detail, listed, errors = life.run()
     elapsed = time.perf_counter() - started
     cpu_after = mininova_cpu_seconds(args.config_file)
     per_program: dict[str, float] = {}
@@ -685,10 +758,12 @@ def _run(args) -> int:
     cpu = sum(per_program.values())
 
     print_paths(paths, floors)
+    print_server_side(life.server_side)
     if detail:
-        p50, p95, worst = stats(detail)
+        p50, p90, p95, worst = stats(detail)
         print(f"\nGET /v2.1/servers/detail with {listed} servers: p50 {p50:.2f} ms, "
-              f"p95 {p95:.2f} ms, max {worst:.2f} ms over {len(detail)} requests")
+              f"p90 {p90:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms over "
+              f"{len(detail)} requests")
     requests = next(api.requests)
     print(f"\nmininova processes: {cpu:.2f} CPU seconds over {elapsed:.1f} s of lifecycle "
           f"({len(cpu_after)} processes, {cpu / args.count * 1e3:.1f} ms per server; "

@@ -51,7 +51,7 @@ class Cloud:
             compute_hosts=("bench1",),
             transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}",
             extra_conf=f"\n[tracing]\n{tracing_conf}\n")
-        args = bench.parse_args(["--count", "1", "--concurrency", "1",
+        args = bench.parse_args(["--count", "1", "--concurrency", "1", "--no-server-side",
                                  "--endpoint", cloud.api_url])
         self.lifecycle = bench.Lifecycle(bench.ApiClient(cloud.api_url, "admin:admin"), args)
         self.image_id = cloud.image_id

@@ -136,7 +136,8 @@ def _check_allowed(instance, rule: str, action: str) -> None:
 
 
 def _begin(context, instance, rule: str, action: str) -> None:
-    """Check the state table, move to the new task_state atomically, record the action.
+    """Check the state table, move to the new task_state atomically and record the
+    action, in one transaction.
 
     Of two concurrent requests only one passes the compare-and-swap; the other gets 409.
     The swap compares the vm_state the check was made on as well as the task_state: a
@@ -147,8 +148,8 @@ def _begin(context, instance, rule: str, action: str) -> None:
     _vm_ok, task_ok, new_task = ALLOWED[rule]
     checked_vm_state = instance.vm_state
     instance.task_state = new_task
-    instance.save(expected_task_state=list(task_ok), expected_vm_state=[checked_vm_state])
-    objects.InstanceAction.action_start(context, instance.uuid, action)
+    instance.save_and_start_action(context, action, expected_task_state=list(task_ok),
+                                   expected_vm_state=[checked_vm_state])
     LOG.info("%s of instance %s accepted; casting to %s", action, instance.uuid,
              instance.host)
 
@@ -611,8 +612,7 @@ class API:
     def delete(self, context, instance) -> None:
         """Allowed in any state. Without a live compute host, delete locally."""
         instance.task_state = task_states.DELETING
-        instance.save()
-        objects.InstanceAction.action_start(context, instance.uuid, instance_actions.DELETE)
+        instance.save_and_start_action(context, instance_actions.DELETE)
         if instance.host and self._host_is_up(context, instance.host):
             self.compute_rpcapi.terminate_instance(context, instance)
             return

@@ -123,9 +123,9 @@ class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def build_and_run_instance(self, context, instance, image) -> None:
+    def build_and_run_instance(self, context, instance, image, event) -> None:
         with self.instance_lock(instance.uuid, "build"):
             instance.host = self.host
             instance.node = self.host
@@ -144,14 +144,14 @@ class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
                 instance.vm_state = vm_states.ACTIVE
                 instance.task_state = None
                 instance.launched_at = timeutils.utcnow(with_timezone=True)
-                instance.save(expected_task_state=[task_states.SPAWNING])
+                event.save_instance(instance, expected_task_state=[task_states.SPAWNING])
             LOG.info("Instance %s is active on %s", instance.uuid, self.host)
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def stop_instance(self, context, instance) -> None:
+    def stop_instance(self, context, instance, event) -> None:
         with self.instance_lock(instance.uuid, "stop"):
             with self._notify_action(context, instance, "power_off"):
                 self.driver.power_off(instance, CONF.shutdown_timeout,
@@ -163,34 +163,36 @@ class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
                     instance.power_state = power_state.NOSTATE
                 instance.vm_state = vm_states.STOPPED
                 instance.task_state = None
-                instance.save(expected_task_state=[task_states.POWERING_OFF])
+                event.save_instance(instance,
+                                    expected_task_state=[task_states.POWERING_OFF])
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def start_instance(self, context, instance) -> None:
+    def start_instance(self, context, instance, event) -> None:
         with self.instance_lock(instance.uuid, "start"):
             with self._notify_action(context, instance, "power_on"):
                 self.driver.power_on(context, instance)
                 instance.power_state = self.driver.get_info(instance).state
                 instance.vm_state = vm_states.ACTIVE
                 instance.task_state = None
-                instance.save(expected_task_state=[task_states.POWERING_ON])
+                event.save_instance(instance,
+                                    expected_task_state=[task_states.POWERING_ON])
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def reboot_instance(self, context, instance, reboot_type: str) -> None:
+    def reboot_instance(self, context, instance, reboot_type: str, event) -> None:
         with self.instance_lock(instance.uuid, "reboot"):
             with self._notify_action(context, instance, "reboot", error=True):
                 self.driver.reboot(context, instance, reboot_type)
                 instance.power_state = self.driver.get_info(instance).state
                 instance.vm_state = vm_states.ACTIVE
                 instance.task_state = None
-                instance.save(expected_task_state=[task_states.REBOOTING,
-                                                   task_states.REBOOTING_HARD])
+                event.save_instance(instance, expected_task_state=[
+                    task_states.REBOOTING, task_states.REBOOTING_HARD])
 
     @wrap_exception
     @reverts_task_state
@@ -231,9 +233,9 @@ class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
 
     @wrap_exception
     @reverts_task_state
-    @wrap_instance_event(prefix="compute")
+    @wrap_instance_event(prefix="compute", pass_event=True)
     @wrap_instance_fault
-    def terminate_instance(self, context, instance) -> None:
+    def terminate_instance(self, context, instance, event) -> None:
         with self.instance_lock(instance.uuid, "terminate"):
             with self._notify_action(context, instance, "delete"):
                 try:
@@ -241,7 +243,7 @@ class ComputeManager(resize.ResizeMixin, live_migration.LiveMigrationMixin,
                 except Exception:
                     self._set_error(instance)
                     raise
-                instance.destroy()
+                event.destroy_instance(instance)
                 LOG.info("Instance %s deleted from %s", instance.uuid, self.host)
 
     def get_host_uptime(self, context) -> str:

@@ -24,7 +24,7 @@ LOG = logging.getLogger(__name__)
 
 
 class ConductorManager(manager.Manager):
-    target = messaging.Target(version="1.6")
+    target = messaging.Target(version="1.7")
 
     def __init__(self, host: str, transport: messaging.Transport):
         super().__init__(host)

@@ -9,6 +9,8 @@ Version history:
   1.4 - migrate_server (resize and cold migration)
   1.5 - evacuate_server (rebuild a server of a down host on another one)
   1.6 - live_migrate_instance (live migration)
+  1.7 - computes send Instance 1.6 (save_and_record_event) and InstanceActionEvent 1.2
+        (event_record): an instance action event written whole, with the final save
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -20,7 +22,7 @@ from mininova import rpc
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 TOPIC = "conductor"
-VERSION = "1.6"
+VERSION = "1.7"
 
 
 class ConductorAPI:
@@ -47,6 +49,10 @@ class ConductorAPI:
             except messaging.MessagingTimeout:
                 LOG.warning("No conductor answered in %ss (attempt %d); is "
                             "mininova-conductor running? Retrying.", attempt_timeout, attempt)
+
+    def can_send_version(self, version: str) -> bool:
+        """Whether [upgrade_levels] conductor allows ``version``."""
+        return self.client.can_send_version(version)
 
     def object_class_action_versions(self, context, objname, objmethod, object_versions,
                                      args, kwargs):

@@ -9,10 +9,15 @@ from mininova.db import api as db_api
 from mininova.db import models
 
 
-def action_start(values: dict) -> models.InstanceAction:
+def action_start(values: dict, sess: orm.Session | None = None) -> models.InstanceAction:
+    """Insert an action (with ``sess``, inside that transaction)."""
     row = models.InstanceAction(**values)
-    with db_api.session() as sess:
+    if sess is not None:
         sess.add(row)
+        sess.flush()
+        return row
+    with db_api.session() as own:
+        own.add(row)
     return row
 
 
@@ -92,6 +97,26 @@ def action_event_finish(instance_uuid: str, request_id: str, event: str,
         action.updated_at = values["finish_time"]
         if values.get("result") == "Error":
             action.message = "Error"
+
+
+def action_event_record(instance_uuid: str, request_id: str, values: dict,
+                        sess: orm.Session | None = None) -> None:
+    """Write a whole event (start and finish) in one go, and update its action as
+    action_event_finish does. With ``sess``, inside that transaction (the instance's
+    final save, db/instances.instance_update_and_record_event)."""
+    if sess is None:
+        with db_api.session() as own:
+            action_event_record(instance_uuid, request_id, values, own)
+        return
+    action = _action_by_request(sess, instance_uuid, request_id)
+    if action is None:
+        raise exception.InstanceActionNotFound(request_id=request_id,
+                                               instance_uuid=instance_uuid)
+    sess.add(models.InstanceActionEvent(action_id=action.id, **values))
+    action.finish_time = values["finish_time"]
+    action.updated_at = values["finish_time"]
+    if values.get("result") == "Error":
+        action.message = "Error"
 
 
 def action_events_get(action_id: int) -> list:

@@ -1,7 +1,10 @@
 """Instances, their tags and the per-project usage of a host (os-hosts)."""
+import contextlib
+
 import sqlalchemy as sa
 
 from mininova import exception
+from mininova.db import actions as db_actions
 from mininova.db import allocations as db_allocations
 from mininova.db import api as db_api
 from mininova.db import compute_migrations as db_migrations
@@ -32,6 +35,17 @@ def instance_get_by_uuid(uuid: str, read_deleted: bool = False) -> models.Instan
     if row is None:
         raise exception.InstanceNotFound(instance_id=uuid)
     return row
+
+
+def instance_get_states(uuid: str) -> tuple[str, str | None]:
+    """(vm_state, task_state) of a live instance, and nothing else."""
+    inst = models.Instance
+    with db_api.session() as sess:
+        row = sess.execute(sa.select(inst.vm_state, inst.task_state).where(
+            inst.uuid == uuid, inst.deleted == 0)).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=uuid)
+    return row.vm_state, row.task_state
 
 
 SORT_KEYS = ("created_at", "updated_at", "launched_at", "display_name", "uuid", "host",
@@ -129,6 +143,44 @@ def instance_update(uuid: str, values: dict, expected_task_state: list | None = 
     happens if the row's task_state is one of them at that instant, so of two concurrent
     writers exactly one wins; the loser gets UnexpectedTaskStateError.
     """
+    with db_api.session() as sess:
+        return _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+
+
+def instance_update_and_record_event(uuid: str, values: dict, request_id: str,
+                                     event: dict,
+                                     expected_task_state: list | None = None,
+                                     expected_vm_state: list | None = None
+                                     ) -> models.Instance:
+    """instance_update and db/actions.action_event_record in one transaction: the new
+    state and the event that led to it show together, or neither does."""
+    with db_api.session() as sess:
+        row = _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+        _record_event(sess, uuid, request_id, event)
+    return row
+
+
+def instance_update_and_start_action(uuid: str, values: dict, action: dict,
+                                     expected_task_state: list | None = None,
+                                     expected_vm_state: list | None = None
+                                     ) -> tuple[models.Instance, models.InstanceAction]:
+    """instance_update and db/actions.action_start in one transaction: the action is
+    recorded if, and only if, the compare-and-swap wins."""
+    with db_api.session() as sess:
+        row = _update_in(sess, uuid, values, expected_task_state, expected_vm_state)
+        return row, db_actions.action_start(action, sess)
+
+
+def _record_event(sess, uuid: str, request_id: str, event: dict) -> None:
+    # NOTE: the state is what matters; an action gone (or never recorded) costs only
+    # its event, as Nova's EventReporter lets a missing action pass.
+    with contextlib.suppress(exception.InstanceActionNotFound):
+        db_actions.action_event_record(uuid, request_id, event, sess)
+
+
+def _update_in(sess, uuid: str, values: dict, expected_task_state: list | None,
+               expected_vm_state: list | None) -> models.Instance:
+    """The compare-and-swap UPDATE of instance_update, then the row as written."""
     inst = models.Instance
     values = {key: db_api.naive(value) for key, value in values.items()}
     values["updated_at"] = db_api.utcnow()
@@ -142,11 +194,10 @@ def instance_update(uuid: str, values: dict, expected_task_state: list | None = 
         if named:
             conds.append(column.in_(named))
         stmt = stmt.where(sa.or_(*conds))
-    with db_api.session() as sess:
-        result = sess.execute(stmt.values(**values))
-        if result.rowcount == 1:
-            return sess.scalars(sa.select(inst).where(inst.uuid == uuid)).one()
-        row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
+    result = sess.execute(stmt.values(**values))
+    if result.rowcount == 1:
+        return sess.scalars(sa.select(inst).where(inst.uuid == uuid)).one()
+    row = sess.scalars(sa.select(inst).where(inst.uuid == uuid, inst.deleted == 0)).first()
     if row is None:
         raise exception.InstanceNotFound(instance_id=uuid)
     if expected_task_state is not None:
@@ -156,8 +207,11 @@ def instance_update(uuid: str, values: dict, expected_task_state: list | None = 
                                          attr="vm_state", state=row.vm_state)
 
 
-def instance_destroy(uuid: str) -> models.Instance:
-    """Soft-delete: the row stays for the action history, marked deleted."""
+def instance_destroy(uuid: str, request_id: str | None = None,
+                     event: dict | None = None) -> models.Instance:
+    """Soft-delete: the row stays for the action history, marked deleted. With
+    ``event``, db/actions.action_event_record of ``request_id``'s action in the same
+    transaction."""
     inst = models.Instance
     now = db_api.utcnow()
     with db_api.session() as sess:
@@ -179,6 +233,8 @@ def instance_destroy(uuid: str) -> models.Instance:
         sess.flush()
         db_allocations.release_in(sess, uuid)
         _end_migrations(sess, uuid)
+        if event is not None:
+            _record_event(sess, uuid, request_id, event)
     return row
 
 

@@ -18,6 +18,15 @@ class MininovaObject(ovo_base.VersionedObject):
     OBJ_SERIAL_NAMESPACE = "mininova_object"
     OBJ_PROJECT_NAMESPACE = "mininova"
 
+    def obj_attr_is_set(self, attrname: str) -> bool:
+        """oslo.versionedobjects' check, without building the list of all fields on
+        each call: serializing, cloning or diffing an object calls it once per field,
+        which made each of those quadratic in the ~50 fields of an Instance (about half
+        a millisecond per hop of every request)."""
+        if attrname not in self.fields and attrname not in self.obj_extra_fields:
+            raise AttributeError(f"{self.obj_name()} object has no attribute '{attrname}'")
+        return hasattr(self, "_obj_" + attrname)
+
     def _set_from_db(self, db_row, fields=None) -> "MininovaObject":
         """Copy the named (default: all) fields from a database row and forget the changes."""
         for name in fields or self.fields:

@@ -9,6 +9,7 @@ from mininova import db
 from mininova.network import model as network_model
 from mininova.notifications import base as notifications
 from mininova.objects import base
+from mininova.objects import instance_action
 
 db_fixed_ips = db.lazy("fixed_ips")
 db_metadata = db.lazy("instance_metadata")
@@ -30,6 +31,8 @@ _FIELDS_1_5 = ("config_drive",)
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 # Fields read from other tables, never written through the instance.
 _LOADED_FIELDS = ("network_info",)
+# A state a save leaves alone: what it was is what the saved row shows.
+_UNCHANGED = object()
 
 
 class _JsonType(fields.FieldType):
@@ -54,7 +57,8 @@ class Instance(base.MininovaObject):
     # Version 1.3: network_info
     # Version 1.4: deallocate_networks()
     # Version 1.5: config_drive, get_metadata()
-    VERSION = "1.5"
+    # Version 1.6: save_and_record_event(), destroy_and_record_event()
+    VERSION = "1.6"
 
     fields = {
         "id": fields.IntegerField(),
@@ -176,19 +180,85 @@ class Instance(base.MininovaObject):
         ``expected_task_state`` (a list; ``[None]`` means "no task") makes the write a
         compare-and-swap in the database: UnexpectedTaskStateError when it loses.
         """
+        self._save(expected_task_state, expected_vm_state)
+
+    @base.remotable
+    def save_and_record_event(self, event_name: str, host: str | None, duration: float,
+                              expected_task_state: list | None = None,
+                              expected_vm_state: list | None = None) -> None:
+        """save(), and the successful instance action event ``event_name`` of this
+        request that took ``duration`` seconds, in one transaction (1.6).
+
+        A compute's task ends with one conductor call instead of three (event start,
+        save, event finish), and the event is complete as soon as the new state shows.
+        """
+        self._save(expected_task_state, expected_vm_state,
+                   instance_action.InstanceActionEvent.record_values(event_name, host,
+                                                                     duration))
+
+    def save_and_start_action(self, context, action: str,
+                              expected_task_state: list | None = None,
+                              expected_vm_state: list | None = None
+                              ) -> "instance_action.InstanceAction":
+        """save(), and InstanceAction.action_start of ``context``'s request, in one
+        transaction (the API's: an action is recorded exactly when its task_state
+        wins the compare-and-swap). Returns the InstanceAction."""
+        return self._save(expected_task_state, expected_vm_state, action=(context, action))
+
+    def _save(self, expected_task_state: list | None, expected_vm_state: list | None,
+              event: dict | None = None, action: tuple | None = None
+              ) -> "instance_action.InstanceAction | None":
+        """The writes of save() and its variants; the action started, if any."""
         updates = self.obj_get_changes()
         for key in ("id", "uuid", "created_at", "updated_at"):
             updates.pop(key, None)
-        if not updates and expected_task_state is None and expected_vm_state is None:
+        if (not updates and event is None and action is None
+                and expected_task_state is None and expected_vm_state is None):
             return
         old = None
         if {"vm_state", "task_state"} & set(updates) and notifications.wants_state_updates():
-            old = db_instances.instance_get_by_uuid(self.uuid)
-        self._set_from_db(db_instances.instance_update(self.uuid, self._db_values(updates),
-                                                 expected_task_state, expected_vm_state))
+            old = self._states_before(updates, expected_task_state, expected_vm_state)
+        values = self._db_values(updates)
+        started = None
+        if action is not None:
+            context, action_name = action
+            row, action_row = db_instances.instance_update_and_start_action(
+                self.uuid, values, instance_action.InstanceAction.start_values(
+                    context, self.uuid, action_name), expected_task_state,
+                expected_vm_state)
+            started = instance_action.InstanceAction._from_db(context, action_row)
+        elif event is None:
+            row = db_instances.instance_update(self.uuid, values, expected_task_state,
+                                               expected_vm_state)
+        else:
+            row = db_instances.instance_update_and_record_event(
+                self.uuid, values, self._context.request_id, event, expected_task_state,
+                expected_vm_state)
+        self._set_from_db(row)
         if old is not None:
-            notifications.send_update(self._context, old.vm_state, old.task_state, self,
+            vm_state, task_state = (getattr(self, name) if value is _UNCHANGED else value
+                                    for name, value in zip(("vm_state", "task_state"), old,
+                                                           strict=True))
+            notifications.send_update(self._context, vm_state, task_state, self,
                                       notifications.source())
+        return started
+
+    def _states_before(self, updates: dict, expected_task_state: list | None,
+                       expected_vm_state: list | None) -> tuple:
+        """(vm_state, task_state) as this save finds them, for instance.update: what a
+        compare-and-swap on a single value proves once it succeeds, or _UNCHANGED for
+        a state the save leaves alone, needs no read; the rest is read (two columns,
+        not the whole instance again)."""
+        before = []
+        for name, expected in (("vm_state", expected_vm_state),
+                               ("task_state", expected_task_state)):
+            if name not in updates:
+                before.append(_UNCHANGED)
+            elif expected is not None and len(expected) == 1:
+                before.append(expected[0])
+            else:
+                return db_instances.instance_get_states(self.uuid)
+        return tuple(before)
 
     @base.remotable
     def deallocate_networks(self) -> None:
@@ -208,6 +278,16 @@ class Instance(base.MininovaObject):
         """Soft-delete the row (and drop its tags); the instance disappears from the API."""
         self._set_from_db(db_instances.instance_destroy(self.uuid))
 
+    @base.remotable
+    def destroy_and_record_event(self, event_name: str, host: str | None,
+                                 duration: float) -> None:
+        """destroy(), and the successful event ``event_name`` of this request, in one
+        transaction (1.6), as save_and_record_event."""
+        event = instance_action.InstanceActionEvent.record_values(event_name, host,
+                                                                  duration)
+        self._set_from_db(db_instances.instance_destroy(
+            self.uuid, self._context.request_id, event))
+
 
 @base.MininovaObjectRegistry.register
 class InstanceList(base.ObjectListBase, base.MininovaObject):
@@ -217,7 +297,8 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     # Version 1.3: Instance 1.3
     # Version 1.4: Instance 1.4
     # Version 1.5: Instance 1.5
-    VERSION = "1.5"
+    # Version 1.6: Instance 1.6
+    VERSION = "1.6"
     fields = {"objects": fields.ListOfObjectsField("Instance")}
 
     @classmethod

@@ -1,4 +1,5 @@
 """InstanceAction and its events: the audit trail of what was asked and what happened."""
+import datetime
 import traceback as tb_module
 
 from oslo_utils import versionutils
@@ -42,12 +43,16 @@ class InstanceAction(base.MininovaObject):
     def action_start(cls, context, instance_uuid: str, action: str) -> "InstanceAction":
         """Record that ``context``'s request asked for ``action`` (the API side, and a
         compute host's periodic resize confirmation)."""
+        return cls._from_db(context, db_actions.action_start(
+            cls.start_values(context, instance_uuid, action)))
+
+    @staticmethod
+    def start_values(context, instance_uuid: str, action: str) -> dict:
+        """The row of an action ``context``'s request starts now."""
         now = db_api.utcnow()
-        row = db_actions.action_start({
-            "action": action, "instance_uuid": instance_uuid,
-            "request_id": context.request_id, "user_id": context.user_id,
-            "project_id": context.project_id, "start_time": now, "updated_at": now})
-        return cls._from_db(context, row)
+        return {"action": action, "instance_uuid": instance_uuid,
+                "request_id": context.request_id, "user_id": context.user_id,
+                "project_id": context.project_id, "start_time": now, "updated_at": now}
 
     @classmethod
     def get_by_request_id(cls, context, instance_uuid: str,
@@ -79,7 +84,8 @@ class InstanceActionList(base.ObjectListBase, base.MininovaObject):
 class InstanceActionEvent(base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: details (compute API 2.84), event_finish takes them
-    VERSION = "1.1"
+    # Version 1.2: event_record (start and finish in one write, at the end)
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -115,24 +121,52 @@ class InstanceActionEvent(base.MininovaObject):
             values["details"] = details
         db_actions.action_event_finish(instance_uuid, context.request_id, event_name, values)
 
+    @staticmethod
+    def record_values(event_name: str, host: str | None, duration: float,
+                      result: str = "Success", traceback: str | None = None,
+                      details: str | None = None) -> dict:
+        """The row of an event that ended now after ``duration`` seconds: the start
+        is counted back from the database side's clock, so a compute host's own clock
+        never mixes with it."""
+        now = db_api.utcnow()
+        return {"event": event_name, "host": host,
+                "start_time": now - datetime.timedelta(seconds=max(duration, 0.0)),
+                "finish_time": now, "result": result, "traceback": traceback,
+                "details": details}
+
+    @classmethod
+    @base.remotable
+    def event_record(cls, context, instance_uuid: str, event_name: str, host: str | None,
+                     duration: float, result: str = "Success", traceback: str | None = None,
+                     details: str | None = None) -> None:
+        """Write a whole event that took ``duration`` seconds and ended now (1.2): one
+        conductor call where event_start and event_finish are two."""
+        db_actions.action_event_record(instance_uuid, context.request_id, cls.record_values(
+            event_name, host, duration, result, traceback, details))
+
+    @staticmethod
+    def failure(exc: BaseException) -> dict:
+        """How a failed event is closed: the traceback for the admin and, as ``details``
+        (2.84), a message safe for the server's owner: ours, or the class name of
+        anything unexpected (its text might leak host internals)."""
+        details = (exc.message if isinstance(exc, exception.MininovaException)
+                   else type(exc).__name__)
+        return {"result": "Error", "traceback": "".join(tb_module.format_exception(exc)),
+                "details": details}
+
     @classmethod
     def event_finish_with_failure(cls, context, instance_uuid: str, event_name: str,
                                   exc: BaseException) -> None:
-        """Close the event as failed, keeping the traceback for the admin and, as
-        ``details`` (2.84), a message safe for the server's owner: ours, or the class
-        name of anything unexpected (its text might leak host internals)."""
-        text = "".join(tb_module.format_exception(exc))
-        details = (exc.message if isinstance(exc, exception.MininovaException)
-                   else type(exc).__name__)
-        cls.event_finish(context, instance_uuid, event_name, result="Error", traceback=text,
-                         details=details)
+        """Close the event as failed (see failure())."""
+        cls.event_finish(context, instance_uuid, event_name, **cls.failure(exc))
 
 
 @base.MininovaObjectRegistry.register
 class InstanceActionEventList(base.ObjectListBase, base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: InstanceActionEvent 1.1
-    VERSION = "1.1"
+    # Version 1.2: InstanceActionEvent 1.2
+    VERSION = "1.2"
     fields = {"objects": fields.ListOfObjectsField("InstanceActionEvent")}
 
     @classmethod

@@ -147,8 +147,10 @@ def test_a_stop_is_traced_from_the_api_to_libvirt_and_back(cloud):
         spans = _trace(api, request_id, {
             "POST /v2.1/servers/{server_id}/action", "compute.api.stop",
             "rpc.cast compute.stop_instance", "compute.stop_instance", "virt.power_off",
-            "libvirt.shutdown", "rpc.call conductor.object_action Instance.save",
-            "conductor.object_action Instance.save", "db.update instances"})
+            "libvirt.shutdown",
+            "rpc.call conductor.object_action Instance.save_and_record_event",
+            "conductor.object_action Instance.save_and_record_event", "db.update instances",
+            "db.insert instance_actions_events"})
     finally:
         servers.cleanup()
     by_name = {s["name"]: s for s in spans}
@@ -163,7 +165,11 @@ def test_a_stop_is_traced_from_the_api_to_libvirt_and_back(cloud):
     assert (manager["service"], manager["host"]) == ("nova-compute", HOST)
     assert manager["parent_id"] == cast["span_id"]
     assert by_id[by_name["virt.power_off"]["parent_id"]]["name"] == "compute.stop_instance"
-    assert by_name["conductor.object_action Instance.save"]["service"] == "nova-conductor"
+    # The compute's one conductor call saves the state and records its event together.
+    save = by_name["conductor.object_action Instance.save_and_record_event"]
+    assert save["service"] == "nova-conductor"
+    assert by_id[by_name["db.insert instance_actions_events"]["parent_id"]] == save
+    assert not [s for s in spans if "InstanceActionEvent" in s["name"]]
     assert all(s["duration_ms"] >= 0 and s["offset_ms"] >= 0 for s in spans)
     assert {s["trace_id"] for s in spans} == {root["trace_id"]}
 

@@ -100,6 +100,19 @@ def test_second_stop_from_a_stale_copy_loses_the_race(api, ctxt, flavor_image):
     assert api.compute_rpcapi.stop_instance.call_count == 1
 
 
+def test_the_losing_stop_records_no_action(api, ctxt, flavor_image):
+    """The task_state and the action are one transaction: only the winner's action."""
+    first = _server(api, ctxt, flavor_image)
+    second = objects.Instance.get_by_uuid(ctxt, first.uuid)
+    api.stop(ctxt, first)
+    late = type(ctxt)(user_id="alice", project_id="p1", request_id="req-late")
+    with pytest.raises(exception.UnexpectedTaskStateError):
+        api.stop(late, second)
+    actions = objects.InstanceActionList.get_by_instance_uuid(ctxt, first.uuid)
+    assert [(a.action, a.request_id) for a in actions if a.action == "stop"] == [
+        ("stop", ctxt.request_id)]
+
+
 def test_other_projects_servers_are_not_found(api, ctxt, flavor_image):
     instance = _server(api, ctxt, flavor_image)
     other = type(ctxt)(user_id="bob", project_id="p2", request_id="req-2")

@@ -10,6 +10,7 @@ from mininova import objects
 from mininova import rpc
 from mininova.compute import task_states
 from mininova.compute import vm_states
+from mininova.db import instances as db_instances
 from mininova.notifications import base as notifications
 from mininova.notifications import notifier as notifiers
 
@@ -95,6 +96,37 @@ def test_vm_state_rule_skips_task_only_changes(make_instance, ctxt, sent):
     update = _note(sent, "instance.update")
     state = _data(update)["state_update"]["nova_object.data"]
     assert (state["old_state"], state["state"]) == ("active", "stopped")
+
+
+def _state_updates(sent):
+    return [(u["old_state"], u["state"], u["old_task_state"], u["new_task_state"])
+            for u in (_data(n)["state_update"]["nova_object.data"] for n in sent
+                      if n["event_type"] == "instance.update")]
+
+
+def test_old_states_come_from_the_compare_and_swap_without_a_read(
+        make_instance, ctxt, sent, flags, monkeypatch):
+    """The API's save (one expected task_state, one expected vm_state) proves what it
+    replaced: instance.update tells it without reading the instance again."""
+    flags(notify_on_state_change="vm_and_task_state", group="notifications")
+    inst = make_instance()
+    monkeypatch.setattr(db_instances, "instance_get_states",
+                        lambda uuid: pytest.fail("states read again"))
+    inst.task_state = task_states.POWERING_OFF
+    inst.save(expected_task_state=[None], expected_vm_state=[vm_states.ACTIVE])
+    assert _state_updates(sent) == [("active", "active", None, "powering-off")]
+
+
+def test_old_states_not_proved_are_read(make_instance, ctxt, sent, flags):
+    flags(notify_on_state_change="vm_and_task_state", group="notifications")
+    inst = make_instance(task_state=task_states.POWERING_OFF)
+    stale = objects.Instance.get_by_uuid(ctxt, inst.uuid)
+    inst.vm_state, inst.task_state = vm_states.ERROR, None
+    inst.save()
+    stale.vm_state, stale.task_state = vm_states.STOPPED, None
+    stale.save(expected_task_state=[None])
+    assert _state_updates(sent) == [("active", "error", "powering-off", None),
+                                    ("error", "stopped", None, None)]
 
 
 def test_nothing_is_built_without_a_driver(mgr, make_instance, ctxt, monkeypatch, flags):
