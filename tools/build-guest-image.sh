@@ -154,14 +154,15 @@ for mod in kernel/drivers/acpi/button.ko kernel/drivers/input/evdev.ko \
 done
 : > "$root/lib/modules/load-order"
 for path in "${modules[@]}"; do
-    name=$(basename "$path"); name="${name%.xz}"; name="${name%.zst}"
+    # NOTE: not $name, the image name that --register uses below.
+    ko=$(basename "$path"); ko="${ko%.xz}"; ko="${ko%.zst}"
     # Debian 12 ships plain .ko; newer releases compress them.
     case "$path" in
-        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$name" ;;
-        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$name" ;;
-        *) cp "$moddir/$path" "$root/lib/modules/$name" ;;
+        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$ko" ;;
+        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$ko" ;;
+        *) cp "$moddir/$path" "$root/lib/modules/$ko" ;;
     esac
-    echo "$name" >> "$root/lib/modules/load-order"
+    echo "$ko" >> "$root/lib/modules/load-order"
 done
 
 # udhcpc's script: configure the lease it got (address, route, DNS, MTU).
