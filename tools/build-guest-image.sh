@@ -408,8 +408,11 @@ manage=$(command -v mininova-manage || true)
 [ -x "$manage" ] || { log "mininova-manage not found on PATH"; exit 1; }
 manage=("$manage" --config-file "$register_conf")
 
+# NOTE: listed once, not once per image: every mininova-manage call pays Python's
+# start-up (seconds on a slow or emulated machine).
+images=$("${manage[@]}" image list)
 existing_id() {  # the id of the image called $1, if any
-    "${manage[@]}" image list | awk -F'|' -v name="$1" '
+    printf '%s\n' "$images" | awk -F'|' -v name="$1" '
         { for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i) }
         $3 == name { print $2; exit }'
 }

@@ -6,6 +6,7 @@ second ext4 disk (label MININOVA, mounted on /srv by the image's fstab). SSH rea
 guest through QEMU's user-mode networking, forwarded to a loopback port only.
 """
 import dataclasses
+import json
 import os
 import shlex
 import shutil
@@ -84,15 +85,38 @@ class Guest:
     cpus: int = 2
     ssh_port: int = 0
     process: subprocess.Popen | None = None
+    pid: int = 0  # QEMU's, for a guest attached to (``attach``) rather than started here
 
     @property
     def console_log(self) -> Path:
         return self.workdir / "console.log"
 
-    def start(self) -> None:
+    def alive(self) -> bool:
+        """Whether QEMU still runs."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid > 0 and Path(f"/proc/{self.pid}").exists()
+
+    def save(self, path: Path) -> None:
+        """Write what ``attach`` needs to drive this guest from another process."""
+        path.write_text(json.dumps({
+            "image_dir": str(self.image_dir), "workdir": str(self.workdir),
+            "data_disk": str(self.data_disk), "ssh_port": self.ssh_port,
+            "pid": self.process.pid if self.process is not None else self.pid}))
+
+    @classmethod
+    def attach(cls, path: Path) -> "Guest":
+        """The guest ``save`` described (it may have stopped since: see ``alive``)."""
+        state = json.loads(path.read_text())
+        return cls(image_dir=Path(state["image_dir"]), workdir=Path(state["workdir"]),
+                   data_disk=Path(state["data_disk"]), ssh_port=state["ssh_port"],
+                   pid=state["pid"])
+
+    def start(self, detach: bool = False) -> None:
         """Boot QEMU on a fresh overlay of the root image: TCG unless
         MININOVA_SYSTEMD_GUEST_ACCEL says otherwise (a writable /dev/kvm proves nothing on
-        nested hosts: here KVM aborts on an MSR)."""
+        nested hosts: here KVM aborts on an MSR). ``detach``: QEMU outlives this process
+        (its own session), for ``attach`` to use later."""
         overlay = self.workdir / "root.qcow2"
         if not overlay.exists():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
@@ -111,9 +135,10 @@ class Guest:
             "-device", "virtio-net-pci,netdev=n0",
             "-serial", f"file:{self.console_log}", "-monitor", "none",
         ]
-        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL,
-                                        stderr=open(self.workdir / "qemu.log", "ab"))
+        with open(self.workdir / "qemu.log", "ab") as log:
+            self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=log,
+                                            start_new_session=detach)
 
     def _ssh_cmd(self, command: str) -> list[str]:
         return ["ssh", "-i", str(self.image_dir / "id_ed25519"), "-p", str(self.ssh_port),
@@ -124,7 +149,7 @@ class Guest:
     def run(self, command: str, timeout: float = 120, check: bool = True
             ) -> subprocess.CompletedProcess:
         """Run a shell command in the guest; stdout and stderr come back as text."""
-        if self.process is None or self.process.poll() is not None:
+        if not self.alive():
             raise AssertionError(f"the guest is not running; console: {self.console_tail()}")
         result = subprocess.run(self._ssh_cmd(command), capture_output=True, text=True,
                                 timeout=timeout)
