@@ -140,18 +140,29 @@ class Guest:
                                             stdout=subprocess.DEVNULL, stderr=log,
                                             start_new_session=detach)
 
-    def _ssh_cmd(self, command: str) -> list[str]:
+    def _ssh_cmd(self, command: str, mux: bool = True) -> list[str]:
+        # NOTE: one multiplexed connection (ControlMaster) for the many short commands of
+        # the checks: a new SSH handshake costs the emulated guest 1-2 s each. The master
+        # exits once idle or once the guest is gone; a reboot or poweroff ends it first.
+        opts = ["-o", "ControlMaster=auto", "-o", f"ControlPath={self.workdir}/ssh-%C",
+                "-o", "ControlPersist=30"] if mux else ["-o", "ControlPath=none"]
         return ["ssh", "-i", str(self.image_dir / "id_ed25519"), "-p", str(self.ssh_port),
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
-                "-o", "ServerAliveInterval=10", "root@127.0.0.1", command]
+                "-o", "ServerAliveInterval=10", *opts, "root@127.0.0.1", command]
 
-    def run(self, command: str, timeout: float = 120, check: bool = True
+    def _end_master(self) -> None:
+        """End the multiplexed connection (one to a guest going down would hang)."""
+        cmd = self._ssh_cmd("")
+        subprocess.run([*cmd[:-2], "-O", "exit", cmd[-2]], capture_output=True, timeout=15,
+                       check=False)
+
+    def run(self, command: str, timeout: float = 120, check: bool = True, mux: bool = True
             ) -> subprocess.CompletedProcess:
         """Run a shell command in the guest; stdout and stderr come back as text."""
         if not self.alive():
             raise AssertionError(f"the guest is not running; console: {self.console_tail()}")
-        result = subprocess.run(self._ssh_cmd(command), capture_output=True, text=True,
+        result = subprocess.run(self._ssh_cmd(command, mux), capture_output=True, text=True,
                                 timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"guest command failed ({result.returncode}): {command}\n"
@@ -179,10 +190,11 @@ class Guest:
         """``systemctl reboot`` and wait for the new boot (another boot id)."""
         old = self.out("cat /proc/sys/kernel/random/boot_id")
         self.run("systemctl reboot", check=False, timeout=30)
+        self._end_master()
 
         def new_boot() -> bool:
             r = self.run("cat /proc/sys/kernel/random/boot_id; systemctl is-system-running",
-                         timeout=30, check=False)
+                         timeout=30, check=False, mux=False)
             lines = r.stdout.split()
             return len(lines) == 2 and lines[0] != old and lines[1] in ("running", "degraded")
         wait_for("the guest to come back from its reboot", new_boot, timeout, interval=2)
@@ -193,6 +205,7 @@ class Guest:
             return
         try:
             self.run("systemctl poweroff", check=False, timeout=15)
+            self._end_master()
         except subprocess.TimeoutExpired:
             pass
         try:
