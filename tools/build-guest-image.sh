@@ -154,14 +154,15 @@ for mod in kernel/drivers/acpi/button.ko kernel/drivers/input/evdev.ko \
 done
 : > "$root/lib/modules/load-order"
 for path in "${modules[@]}"; do
-    name=$(basename "$path"); name="${name%.xz}"; name="${name%.zst}"
+    # NOTE: not $name, the image name that --register uses below.
+    ko=$(basename "$path"); ko="${ko%.xz}"; ko="${ko%.zst}"
     # Debian 12 ships plain .ko; newer releases compress them.
     case "$path" in
-        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$name" ;;
-        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$name" ;;
-        *) cp "$moddir/$path" "$root/lib/modules/$name" ;;
+        *.xz) xz -dc "$moddir/$path" > "$root/lib/modules/$ko" ;;
+        *.zst) zstd -qdc "$moddir/$path" > "$root/lib/modules/$ko" ;;
+        *) cp "$moddir/$path" "$root/lib/modules/$ko" ;;
     esac
-    echo "$name" >> "$root/lib/modules/load-order"
+    echo "$ko" >> "$root/lib/modules/load-order"
 done
 
 # udhcpc's script: configure the lease it got (address, route, DNS, MTU).
@@ -407,8 +408,11 @@ manage=$(command -v mininova-manage || true)
 [ -x "$manage" ] || { log "mininova-manage not found on PATH"; exit 1; }
 manage=("$manage" --config-file "$register_conf")
 
+# NOTE: listed once, not once per image: every mininova-manage call pays Python's
+# start-up (seconds on a slow or emulated machine).
+images=$("${manage[@]}" image list)
 existing_id() {  # the id of the image called $1, if any
-    "${manage[@]}" image list | awk -F'|' -v name="$1" '
+    printf '%s\n' "$images" | awk -F'|' -v name="$1" '
         { for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i) }
         $3 == name { print $2; exit }'
 }

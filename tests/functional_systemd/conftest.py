@@ -10,13 +10,23 @@ summary (``Measure``); on failure the guest's console and mininova journal are t
 
 The suite skips only where the guest cannot be built or booted at all: not root
 (debootstrap), or qemu-system-x86_64, debootstrap or mkfs.ext4 missing.
+
+To work on the suite without paying the boot and stack.sh every run, set
+``MININOVA_SYSTEMD_KEEP=DIR``: the first run boots the guest in DIR, runs stack.sh and
+leaves QEMU (and its RabbitMQ vhost) running; later runs attach to it (``-k`` one test;
+the tests change the cloud, so order still matters). Stop it with ``kill $(python3 -c
+'import json; print(json.load(open("DIR/guest.json"))["pid"])')``.
 """
 import calendar
 import dataclasses
 import json
 import os
+import re
 import shutil
+import subprocess
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +53,7 @@ RABBIT_HOST=10.0.2.2
 RABBIT_VHOST={{vhost}}
 MININOVA_COMPUTE_HOSTS="{' '.join(COMPUTE_HOSTS)}"
 API_WORKERS=1
+MININOVA_PIP_OPTS="--no-build-isolation"
 MININOVA_SERVICE_TIMEOUT=600
 MININOVA_EXTRA_CONF="
 [DEFAULT]
@@ -81,6 +92,15 @@ class Cloud:
         if not code.strip().isdigit() or code.strip() == "000":
             return 0, {}
         return int(code), (json.loads(text) if text.strip() else {})
+
+    def action(self, sid: str, action: dict) -> str:
+        """POST a server action that must be accepted (202); its request id."""
+        words = ["curl", "-s", "-m", "30", "-o", "/dev/null", "-D", "-", "-w", "%{http_code}",
+                 "-H", TOKEN, "-H", "Content-Type: application/json", "-d",
+                 json.dumps(action), f"{API}/servers/{sid}/action"]
+        out = self.guest.out(guest_mod.quote(*words), timeout=60)
+        assert out.endswith("202"), out
+        return re.search(r"(?im)^x-openstack-request-id: *(req-[0-9a-f-]+)", out).group(1)
 
     def server(self, sid: str) -> dict:
         code, body = self.api("GET", f"/servers/{sid}")
@@ -140,47 +160,99 @@ def cloud(request, tmp_path_factory):
     reason = _missing_prerequisite()
     if reason:
         pytest.skip(reason)
-    with private_rabbit_vhost() as vhost:
-        yield from _cloud(request, tmp_path_factory, vhost)
-
-
-def _cloud(request, tmp_path_factory, vhost: str):
     os.environ["PATH"] += ":/usr/sbin:/sbin"
+    keep = os.environ.get("MININOVA_SYSTEMD_KEEP")
+    if keep:
+        yield from _kept_cloud(request, Path(keep))
+        return
+    with private_rabbit_vhost() as vhost:
+        workdir = tmp_path_factory.mktemp("systemd-guest")
+        vm = _boot(workdir, detach=False)
+        try:
+            cloud = _stack(vm, vhost)
+        except BaseException:
+            _keep_diagnostics(request, vm)
+            vm.stop()
+            raise
+        try:
+            yield cloud
+        finally:
+            if request.session.testsfailed:
+                _keep_diagnostics(request, vm)
+            vm.stop()
+
+
+def _kept_cloud(request, keep: Path):
+    """MININOVA_SYSTEMD_KEEP: attach to the guest a previous run left in ``keep``, or
+    boot and stack one there and leave it running."""
+    state = keep / "guest.json"
+    if state.exists() and guest_mod.Guest.attach(state).alive():
+        vm = guest_mod.Guest.attach(state)
+        cloud = Cloud(guest=vm, stack_output=(keep / "stack.out").read_text())
+        code, body = cloud.api("GET", "/servers/detail")
+        cloud.servers.update({s["name"]: s["id"] for s in body.get("servers", [])})
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        vhost = f"mininova-systemd-{uuid.uuid4()}"
+        subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*",
+                        ".*"], check=True, capture_output=True)
+        vm = _boot(keep, detach=True)
+        vm.save(state)
+        try:
+            cloud = _stack(vm, vhost)
+        except BaseException:
+            _keep_diagnostics(request, vm)
+            raise
+        (keep / "stack.out").write_text(cloud.stack_output)
+    yield cloud
+    if request.session.testsfailed:
+        _keep_diagnostics(request, vm)
+
+
+def _boot(workdir: Path, detach: bool) -> guest_mod.Guest:
+    """The guest booted (image and wheelhouse built first when not cached)."""
     start = time.monotonic()
     image_dir = guest_mod.build("image")
     wheels = guest_mod.build("wheels")
     record_measure(f"image + wheelhouse ready (cached or built): "
                    f"{time.monotonic() - start:.0f}s ({image_dir.name}, {wheels.name})")
-    workdir = tmp_path_factory.mktemp("systemd-guest")
     data = guest_mod.make_data_disk(workdir, wheels)
     vm = guest_mod.Guest(image_dir=image_dir, workdir=workdir, data_disk=data)
-    ok = False
+    start = time.monotonic()
+    vm.start(detach=detach)
     try:
-        start = time.monotonic()
-        vm.start()
         vm.wait_ssh(BOOT_TIMEOUT)
-        record_measure(f"guest boot to `systemctl is-system-running` (TCG unless KVM "
-                       f"works): {time.monotonic() - start:.0f}s")
-        local_conf = LOCAL_CONF.replace("{vhost}", vhost)
-        vm.run(f"cat > /srv/mininova/devstack-lite/local.conf <<'EOF'\n{local_conf}EOF")
-        start = time.monotonic()
-        result = vm.run("cd /srv/mininova && PIP_NO_INDEX=1 PIP_FIND_LINKS=/srv/wheels "
-                        "devstack-lite/stack.sh", timeout=STACK_TIMEOUT, check=False)
-        record_measure(f"stack.sh under systemd (offline pip, test driver, 2 computes): "
-                       f"{time.monotonic() - start:.0f}s")
-        assert result.returncode == 0, f"stack.sh failed:\n{result.stdout[-4000:]}"
-        ok = True
-        yield Cloud(guest=vm, stack_output=result.stdout)
-    finally:
-        if not ok or request.session.testsfailed:
-            request.config.stash[_DIAG_KEY] = _diagnostics(vm)
+    except BaseException:
         vm.stop()
+        raise
+    record_measure(f"guest boot to `systemctl is-system-running` (TCG unless KVM "
+                   f"works): {time.monotonic() - start:.0f}s")
+    return vm
+
+
+def _stack(vm: guest_mod.Guest, vhost: str) -> Cloud:
+    """stack.sh run in the guest (pip offline, the host's broker in ``vhost``)."""
+    local_conf = LOCAL_CONF.replace("{vhost}", vhost)
+    vm.run(f"cat > /srv/mininova/devstack-lite/local.conf <<'EOF'\n{local_conf}EOF")
+    start = time.monotonic()
+    result = vm.run("cd /srv/mininova && PIP_NO_INDEX=1 PIP_FIND_LINKS=/srv/wheels "
+                    "devstack-lite/stack.sh", timeout=STACK_TIMEOUT, check=False)
+    record_measure(f"stack.sh under systemd (offline pip, test driver, 2 computes): "
+                   f"{time.monotonic() - start:.0f}s")
+    assert result.returncode == 0, f"stack.sh failed:\n{result.stdout[-4000:]}"
+    return Cloud(guest=vm, stack_output=result.stdout)
+
+
+def _keep_diagnostics(request, vm: guest_mod.Guest) -> None:
+    """The guest's console and journal, for the terminal summary of a failed run."""
+    request.config.stash[_DIAG_KEY] = _diagnostics(vm)
 
 
 def _diagnostics(vm: guest_mod.Guest) -> str:
     """The guest's console tail, its mininova units and their journal."""
     text = f"console:\n{vm.console_tail()}\n"
-    if vm.process is not None and vm.process.poll() is None:
+    if vm.alive():
         out = vm.run("systemctl --no-pager list-units 'mininova*' 'rabbit*'; "
                      "journalctl --no-pager -n 200 -u 'mininova*'; "
                      "tail -n 40 /var/log/mininova/stack.log", check=False, timeout=60)

@@ -6,6 +6,7 @@ second ext4 disk (label MININOVA, mounted on /srv by the image's fstab). SSH rea
 guest through QEMU's user-mode networking, forwarded to a loopback port only.
 """
 import dataclasses
+import json
 import os
 import shlex
 import shutil
@@ -84,15 +85,38 @@ class Guest:
     cpus: int = 2
     ssh_port: int = 0
     process: subprocess.Popen | None = None
+    pid: int = 0  # QEMU's, for a guest attached to (``attach``) rather than started here
 
     @property
     def console_log(self) -> Path:
         return self.workdir / "console.log"
 
-    def start(self) -> None:
+    def alive(self) -> bool:
+        """Whether QEMU still runs."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid > 0 and Path(f"/proc/{self.pid}").exists()
+
+    def save(self, path: Path) -> None:
+        """Write what ``attach`` needs to drive this guest from another process."""
+        path.write_text(json.dumps({
+            "image_dir": str(self.image_dir), "workdir": str(self.workdir),
+            "data_disk": str(self.data_disk), "ssh_port": self.ssh_port,
+            "pid": self.process.pid if self.process is not None else self.pid}))
+
+    @classmethod
+    def attach(cls, path: Path) -> "Guest":
+        """The guest ``save`` described (it may have stopped since: see ``alive``)."""
+        state = json.loads(path.read_text())
+        return cls(image_dir=Path(state["image_dir"]), workdir=Path(state["workdir"]),
+                   data_disk=Path(state["data_disk"]), ssh_port=state["ssh_port"],
+                   pid=state["pid"])
+
+    def start(self, detach: bool = False) -> None:
         """Boot QEMU on a fresh overlay of the root image: TCG unless
         MININOVA_SYSTEMD_GUEST_ACCEL says otherwise (a writable /dev/kvm proves nothing on
-        nested hosts: here KVM aborts on an MSR)."""
+        nested hosts: here KVM aborts on an MSR). ``detach``: QEMU outlives this process
+        (its own session), for ``attach`` to use later."""
         overlay = self.workdir / "root.qcow2"
         if not overlay.exists():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
@@ -111,22 +135,34 @@ class Guest:
             "-device", "virtio-net-pci,netdev=n0",
             "-serial", f"file:{self.console_log}", "-monitor", "none",
         ]
-        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL,
-                                        stderr=open(self.workdir / "qemu.log", "ab"))
+        with open(self.workdir / "qemu.log", "ab") as log:
+            self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=log,
+                                            start_new_session=detach)
 
-    def _ssh_cmd(self, command: str) -> list[str]:
+    def _ssh_cmd(self, command: str, mux: bool = True) -> list[str]:
+        # NOTE: one multiplexed connection (ControlMaster) for the many short commands of
+        # the checks: a new SSH handshake costs the emulated guest 1-2 s each. The master
+        # exits once idle or once the guest is gone; a reboot or poweroff ends it first.
+        opts = ["-o", "ControlMaster=auto", "-o", f"ControlPath={self.workdir}/ssh-%C",
+                "-o", "ControlPersist=30"] if mux else ["-o", "ControlPath=none"]
         return ["ssh", "-i", str(self.image_dir / "id_ed25519"), "-p", str(self.ssh_port),
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
-                "-o", "ServerAliveInterval=10", "root@127.0.0.1", command]
+                "-o", "ServerAliveInterval=10", *opts, "root@127.0.0.1", command]
 
-    def run(self, command: str, timeout: float = 120, check: bool = True
+    def _end_master(self) -> None:
+        """End the multiplexed connection (one to a guest going down would hang)."""
+        cmd = self._ssh_cmd("")
+        subprocess.run([*cmd[:-2], "-O", "exit", cmd[-2]], capture_output=True, timeout=15,
+                       check=False)
+
+    def run(self, command: str, timeout: float = 120, check: bool = True, mux: bool = True
             ) -> subprocess.CompletedProcess:
         """Run a shell command in the guest; stdout and stderr come back as text."""
-        if self.process is None or self.process.poll() is not None:
+        if not self.alive():
             raise AssertionError(f"the guest is not running; console: {self.console_tail()}")
-        result = subprocess.run(self._ssh_cmd(command), capture_output=True, text=True,
+        result = subprocess.run(self._ssh_cmd(command, mux), capture_output=True, text=True,
                                 timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"guest command failed ({result.returncode}): {command}\n"
@@ -154,10 +190,11 @@ class Guest:
         """``systemctl reboot`` and wait for the new boot (another boot id)."""
         old = self.out("cat /proc/sys/kernel/random/boot_id")
         self.run("systemctl reboot", check=False, timeout=30)
+        self._end_master()
 
         def new_boot() -> bool:
             r = self.run("cat /proc/sys/kernel/random/boot_id; systemctl is-system-running",
-                         timeout=30, check=False)
+                         timeout=30, check=False, mux=False)
             lines = r.stdout.split()
             return len(lines) == 2 and lines[0] != old and lines[1] in ("running", "degraded")
         wait_for("the guest to come back from its reboot", new_boot, timeout, interval=2)
@@ -168,6 +205,7 @@ class Guest:
             return
         try:
             self.run("systemctl poweroff", check=False, timeout=15)
+            self._end_master()
         except subprocess.TimeoutExpired:
             pass
         try:
