@@ -112,8 +112,18 @@ def cloud(broker, tmp_path_factory):
 
 @pytest.fixture
 def servers(cloud):
+    """Each test starts on a cloud whose services all report up again: after a broker
+    restart they reconnect with kombu's back-off, and until their heartbeats resume the
+    scheduler rightly finds no compute up."""
     system, _ = cloud
-    tracker = ServerTracker(ApiClient(system.api_url), system.image_id)
+    api = ApiClient(system.api_url)
+    end = time.monotonic() + DEADLINE
+    while down := [f"{s['binary']}@{s['host']}" for s in
+                   api.get("/v2.1/os-services").json()["services"] if s["state"] != "up"]:
+        if time.monotonic() > end:
+            pytest.fail(f"still down {DEADLINE} s after the broker came back: {down}")
+        time.sleep(0.5)
+    tracker = ServerTracker(api, system.image_id)
     yield tracker
     tracker.cleanup()
 

@@ -374,6 +374,8 @@ class LibvirtDriver(driver.ComputeDriver):
         """Ask the guest to shut down until it has or ``timeout`` passed; True if it has."""
         if not domain.isActive():
             return True
+        LOG.info("Asking domain %s to shut down (destroyed if still running after %ds)",
+                 instance.name, timeout, instance_uuid=instance.uuid)
         self._request_shutdown(domain, instance)
         now = time.monotonic()
         deadline = now + timeout
