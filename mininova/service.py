@@ -105,7 +105,11 @@ class Service:
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
         self.start()
-        done.wait()
+        # NOTE: wake up now and then: a signal the kernel hands to another thread (one
+        # of libvirt's, say) only sets a flag, which a main thread blocked for good in
+        # an untimed wait would never get to act on.
+        while not done.wait(0.5):
+            pass
         timeout = CONF.graceful_shutdown_timeout
         # NOTE: the deadline covers the whole shutdown, cleanup_host included; a request
         # stuck past it (e.g. in a call to an unreachable conductor) must not keep the
