@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from mininova import exception
 from mininova import objects
+from mininova.compute import power_state
 from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.compute.decorators import reverts_task_state
@@ -139,11 +140,18 @@ class LiveMigrationMixin:
 
     def _rollback_live_migration(self, context, instance, migration, status: str) -> bool:
         """End the move with the server here; False when it had ended already."""
-        if not migration.rollback_live(status):
+        # NOTE: the source's power state goes into the same write, so the server is
+        # never seen ACTIVE with no task while its guest here is gone (a restart).
+        state = self._power_state(instance)
+        if not migration.rollback_live(status, state):
             LOG.info("Live migration %s of instance %s had ended already", migration.id,
                      instance.uuid)
             return False
         _settled(instance)
+        instance.power_state = state
+        instance.vm_state = (vm_states.ACTIVE if state == power_state.RUNNING
+                             else vm_states.STOPPED)
+        instance.obj_reset_changes(["power_state", "vm_state"])
         if migration.dest_compute:
             try:
                 self.compute_rpcapi.rollback_live_migration_at_destination(
@@ -151,7 +159,6 @@ class LiveMigrationMixin:
             except Exception:
                 LOG.exception("Could not ask %s to clean up instance %s",
                               migration.dest_compute, instance.uuid)
-        self._sync_instance_power_state(instance)
         return True
 
     @wrap_exception

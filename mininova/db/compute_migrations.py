@@ -163,16 +163,18 @@ def live_migration_switch(migration_id: int, migration_uuid: str, instance_uuid:
 
 
 def live_migration_rollback(migration_id: int, migration_uuid: str, instance_uuid: str,
-                            source: str, status: str = "error") -> bool:
-    """The server stays on its source (ACTIVE, no task), the migration ends in
-    ``status`` (error, or cancelled for an abort), the destination's claim goes and the
-    source's comes back to the instance. False when the move is over already."""
+                            source: str, status: str = "error",
+                            instance_values: dict | None = None) -> bool:
+    """The server stays on its source (ACTIVE, no task, unless ``instance_values`` says
+    what the source's hypervisor shows), the migration ends in ``status`` (error, or
+    cancelled for an abort), the destination's claim goes and the source's comes back
+    to the instance. False when the move is over already."""
     alloc = models.Allocation
     try:
         with db_api.session() as sess:
             _end_live_migration(sess, migration_id, instance_uuid, status,
                                 ["accepted", "preparing", "running"],
-                                {"vm_state": "active"})
+                                {"vm_state": "active", **(instance_values or {})})
             held = sess.scalar(sa.select(alloc.id).where(
                 alloc.consumer_uuid == migration_uuid))
             gone = sa.delete(alloc).where(alloc.consumer_uuid == instance_uuid)

@@ -12,6 +12,8 @@ import json
 from oslo_versionedobjects import fields
 
 from mininova import db
+from mininova.compute import power_state as power_states
+from mininova.compute import vm_states
 from mininova.objects import base
 from mininova.objects.instance import JsonField
 
@@ -49,7 +51,8 @@ def apply_flavor(instance, flavor: dict) -> None:
 class Migration(base.MininovaObject):
     # Version 1.0: Initial version
     # Version 1.1: finish_live and rollback_live (the two ends of a live migration)
-    VERSION = "1.1"
+    # Version 1.2: rollback_live takes the source's power_state
+    VERSION = "1.2"
 
     fields = {
         "id": fields.IntegerField(),
@@ -119,12 +122,18 @@ class Migration(base.MininovaObject):
         return won
 
     @base.remotable
-    def rollback_live(self, status: str = "error") -> bool:
-        """The live migration ends with the server on its source (ACTIVE, no task),
+    def rollback_live(self, status: str = "error", power_state: int | None = None) -> bool:
+        """The live migration ends with the server on its source (no task; ACTIVE, or
+        STOPPED when ``power_state``, the source's, says the guest is not running),
         this migration in ``status``, the claims as before the move. False when the
         move was over already (the destination took the server, or a rollback ran)."""
+        values = {}
+        if power_state is not None:
+            values = {"power_state": power_state, "vm_state": (
+                vm_states.ACTIVE if power_state == power_states.RUNNING
+                else vm_states.STOPPED)}
         won = db_migrations.live_migration_rollback(
-            self.id, self.uuid, self.instance_uuid, self.source_compute, status)
+            self.id, self.uuid, self.instance_uuid, self.source_compute, status, values)
         self._set_from_db(db_migrations.migration_get(self.id))
         return won
 

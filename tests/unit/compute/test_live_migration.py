@@ -193,9 +193,14 @@ def test_abort_reaches_the_driver(mgr, ctxt, driver):
 def test_a_restart_of_the_source_rolls_the_move_back(mgr, ctxt, driver, status):
     inst, migration = _moving(ctxt, driver, status=status)
     driver.guests.pop(inst.uuid)  # a test-driver compute loses its guests
+    seen = []
+    mgr.compute_rpcapi.rollback_live_migration_at_destination.side_effect = (
+        lambda *a, **k: seen.append(_reload(ctxt, inst, migration)[0]))
     mgr._init_instance(ctxt, inst)
     got, mig = _reload(ctxt, inst, migration)
     assert (got.host, got.vm_state, got.task_state) == (SOURCE, vm_states.STOPPED, None)
+    # the task ended with the stopped state in one write: never ACTIVE without a guest
+    assert [(s.vm_state, s.task_state) for s in seen] == [(vm_states.STOPPED, None)]
     assert mig.status == "error"
     assert _holder(ctxt, inst.uuid) == SOURCE and _holder(ctxt, mig.uuid) is None
     mgr.compute_rpcapi.rollback_live_migration_at_destination.assert_called_once()

@@ -23,7 +23,7 @@ EXPECTED = {
     "InstanceList": "1.6-7cb8b307e59591fabfd2c852d3e65ceb",
     "KeyPair": "1.0-3dfc26a47ef5869dbd5dd3874472080b",
     "KeyPairList": "1.0-15ecf022a68ddbb8c2a6739cfc9f8f5e",
-    "Migration": "1.1-71f2bc31e9c06ddb6bb1156303799fb7",
+    "Migration": "1.2-c553ede940da877ba69c661b2689605a",
     "MigrationList": "1.0-06c3a363525460d298211864421ac078",
     "RequestSpec": "1.0-6e6b9f802b552b84b520b262d394c585",
     "Service": "1.1-2c1f30eff6f5e9c8b08b9f5b27fdf4e4",
