@@ -6,16 +6,13 @@ from oslo_log import log as logging
 from mininova import conf
 from mininova import exception
 from mininova import manager
-from mininova import objects
 from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
-from mininova.compute import vm_states
+from mininova.conductor.tasks import build as build_task
 from mininova.conductor.tasks import evacuate as evacuate_task
 from mininova.conductor.tasks import live_migrate as live_migrate_task
 from mininova.conductor.tasks import migrate as migrate_task
-from mininova.db import allocations as db_allocations
 from mininova.db import traces as db_traces
-from mininova.network import api as network_api
 from mininova.objects import base as objects_base
 from mininova.scheduler import rpcapi as scheduler_rpcapi
 
@@ -113,36 +110,8 @@ class ConductorManager(manager.Manager):
         one that finds no host (or no address) goes to ERROR without stopping the
         others."""
         for inst in instances if instances is not None else [instance]:
-            self._schedule_and_build(context, inst, requested_networks)
-
-    def _schedule_and_build(self, context, instance, requested_networks) -> None:
-        """Ask the scheduler for a host (a call), allocate the addresses, then cast the
-        build to that host."""
-        event = "conductor_schedule_and_build_instances"
-        objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
-        try:
-            host = self.scheduler_rpcapi.select_destinations(context, instance)
-            image = objects.Image.get_by_id(context, instance.image_ref)
-            instance.network_info = network_api.allocate_for_instance(
-                context, instance, requested_networks)
-        except exception.InstanceNotFound:
-            LOG.info("Instance %s was deleted while scheduling", instance.uuid)
-            return
-        except (exception.MininovaException, messaging.MessagingTimeout) as exc:
-            self._set_error(context, instance, exc)
-            return
-        except Exception as exc:
-            # NOTE: anything else (a database error, a bug) still ends the build in
-            # ERROR, as Nova's conductor does: the API's cast is gone, nobody retries it.
-            LOG.exception("Scheduling instance %s failed", instance.uuid)
-            self._set_error(context, instance, exception.MininovaException(
-                f"Scheduling failed: {type(exc).__name__}: {exc}"))
-            return
-        objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
-        instance.host = host
-        instance.node = host
-        LOG.info("Building instance %s on %s", instance.uuid, host)
-        self.compute_rpcapi.build_and_run_instance(context, instance, image, host)
+            build_task.BuildTask(context, inst, requested_networks, self.compute_rpcapi,
+                                 self.scheduler_rpcapi, self.host).execute()
 
     # -- moves -----------------------------------------------------------------------
 
@@ -150,34 +119,5 @@ class ConductorManager(manager.Manager):
         """Start a resize (to ``flavor``) or a cold migration (``flavor`` None, to
         ``host`` if named) through conductor/tasks/migrate.py; a failure here leaves the
         server where it was, with a fault."""
-        event = migrate_task.EVENT
-        objects.InstanceActionEvent.event_start(context, instance.uuid, event, host=self.host)
-        task = migrate_task.MigrationTask(context, instance, flavor, host,
-                                          self.compute_rpcapi, self.scheduler_rpcapi)
-        try:
-            task.execute()
-        except (exception.MininovaException, messaging.MessagingException) as exc:
-            task.rollback(exc)
-            objects.InstanceActionEvent.event_finish(
-                context, instance.uuid, event, result="Error", traceback=str(exc),
-                details=getattr(exc, "message", str(exc)))
-            return
-        objects.InstanceActionEvent.event_finish(context, instance.uuid, event)
-
-    def _set_error(self, context, instance, exc: Exception) -> None:
-        if isinstance(exc, messaging.MessagingTimeout):
-            exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
-        LOG.warning("Instance %s could not be scheduled: %s", instance.uuid, exc)
-        objects.InstanceFault.from_exception(context, instance.uuid, exc, self.host).create()
-        # NOTE: a scheduler that answered too late, or an image gone after the claim:
-        # the build ends here, so does its claim.
-        db_allocations.release(instance.uuid)
-        instance.vm_state = vm_states.ERROR
-        instance.task_state = None
-        try:
-            instance.save()
-        except exception.InstanceNotFound:
-            LOG.info("Instance %s was deleted while scheduling", instance.uuid)
-        objects.InstanceActionEvent.event_finish(
-            context, instance.uuid, "conductor_schedule_and_build_instances",
-            result="Error", traceback=str(exc), details=exc.message)
+        migrate_task.MigrationTask(context, instance, flavor, host, self.compute_rpcapi,
+                                   self.scheduler_rpcapi, self.host).execute()

@@ -20,6 +20,7 @@ from mininova import conf
 from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
+from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
 from mininova.objects import migration as migration_obj
 from mininova.objects import service as service_obj
@@ -32,56 +33,44 @@ LOG = logging.getLogger(__name__)
 EVENT = "conductor_live_migrate_instance"
 
 
-class LiveMigrationTask:
+class LiveMigrationTask(base.TaskBase):
     """One live migration of ``instance``, to ``host`` or to the scheduler's choice."""
+
+    event = EVENT
+    what = "Live migration"
 
     def __init__(self, context, instance, host: str | None, block_migration: bool | None,
                  force: bool, compute_rpcapi, scheduler_rpcapi, conductor_host: str):
-        self.context = context
-        self.instance = instance
+        super().__init__(context, instance, compute_rpcapi, scheduler_rpcapi,
+                         conductor_host)
         self.requested_host = host
         self.block_migration = block_migration
         self.force = force and host is not None
-        self.compute_rpcapi = compute_rpcapi
-        self.scheduler_rpcapi = scheduler_rpcapi
-        self.conductor_host = conductor_host
         self.source = instance.host
         self.migration = None
+        self.migrate_data = None
 
-    def execute(self) -> None:
-        """Run the conductor's part; nothing is raised (a cast has no caller)."""
-        ctxt, instance = self.context, self.instance
-        objects.InstanceActionEvent.event_start(ctxt, instance.uuid, EVENT,
-                                                host=self.conductor_host)
-        try:
-            self.migration = self._create_migration()
-            self._check_host_is_up(self.source)
-            db_allocations.move_allocations(instance.uuid, self.migration.uuid)
-            dest = self._claim_destination()
-            self.migration.dest_compute = self.migration.dest_node = dest
-            self.migration.dest_host = dest
-            self.migration.save()
-            migrate_data = self.compute_rpcapi.check_can_live_migrate_destination(
-                ctxt, instance, dest, self.block_migration, self.migration)
-        except exception.InstanceNotFound:
-            LOG.info("Instance %s was deleted before its live migration started",
-                     instance.uuid)
-            self._end_migration()
-            return
-        except (exception.MininovaException, messaging.MessagingException) as exc:
-            self.rollback(exc)
-            return
-        except Exception as exc:
-            LOG.exception("Live migration of instance %s broke", instance.uuid)
-            self.rollback(exc)
-            return
-        objects.InstanceActionEvent.event_finish(ctxt, instance.uuid, EVENT)
+    def _execute(self) -> None:
+        self.migration = self._create_migration()
+        self._check_host_is_up(self.source)
+        db_allocations.move_allocations(self.instance.uuid, self.migration.uuid)
+        dest = self._claim_destination()
+        self.migration.dest_compute = self.migration.dest_node = dest
+        self.migration.dest_host = dest
+        self.migration.save()
+        self.migrate_data = self.compute_rpcapi.check_can_live_migrate_destination(
+            self.context, self.instance, dest, self.block_migration, self.migration)
+
+    def _hand_over(self) -> None:
         LOG.info("Live-migrating instance %s from %s to %s (migration %s)",
-                 instance.uuid, self.source, dest, self.migration.uuid)
-        try:
-            self.compute_rpcapi.live_migration(ctxt, instance, self.migration, migrate_data)
-        except (messaging.MessagingException, exception.ServiceUnavailable) as exc:
-            self.rollback(exc, event_done=True)
+                 self.instance.uuid, self.source, self.migration.dest_compute,
+                 self.migration.uuid)
+        self.compute_rpcapi.live_migration(self.context, self.instance, self.migration,
+                                           self.migrate_data)
+
+    def _deleted(self) -> None:
+        if self.migration is not None:
+            self.migration.rollback_live("error")
 
     def _create_migration(self):
         flavor = migration_obj.instance_flavor(self.instance)
@@ -135,33 +124,21 @@ class LiveMigrationTask:
                        "There is not enough capacity on the host for the instance.")
         return host
 
-    def _end_migration(self) -> None:
-        if self.migration is not None:
-            self.migration.rollback_live("error")
+    def _fault(self, exc: Exception) -> Exception:
+        if isinstance(exc, messaging.MessagingTimeout):
+            return exception.MigrationPreCheckError(
+                reason="a compute host of the move did not answer in time")
+        if isinstance(exc, messaging.RemoteError):
+            return exception.MigrationPreCheckError(reason=exc.value)
+        return exc
 
-    def rollback(self, exc: Exception, event_done: bool = False) -> None:
+    def rollback(self, exc: Exception) -> None:
         """The server stays ACTIVE on its source with a fault, the migration ends in
         error and the claims go back (Migration.rollback_live, one transaction)."""
-        ctxt, instance = self.context, self.instance
-        if isinstance(exc, messaging.MessagingTimeout):
-            exc = exception.MigrationPreCheckError(
-                reason="a compute host of the move did not answer in time")
-        elif isinstance(exc, messaging.RemoteError):
-            exc = exception.MigrationPreCheckError(reason=exc.value)
-        LOG.warning("Live migration of instance %s failed before it started: %s",
-                    instance.uuid, getattr(exc, "message", exc))
-        try:
-            if self.migration is not None:
-                self.migration.rollback_live("error")
-            else:
-                instance.task_state = None
-                instance.save(expected_task_state=["migrating"])
-            objects.InstanceFault.from_exception(ctxt, instance.uuid, exc,
-                                                 self.conductor_host).create()
-        except (exception.InstanceNotFound, exception.UnexpectedTaskStateError):
-            LOG.info("Instance %s changed while its live migration started",
-                     instance.uuid)
-        if not event_done:
-            objects.InstanceActionEvent.event_finish(
-                ctxt, instance.uuid, EVENT, result="Error", traceback=str(exc),
-                details=getattr(exc, "message", str(exc)))
+        if self.migration is not None:
+            self.migration.rollback_live("error")
+        else:
+            self.instance.task_state = None
+            self.instance.save(expected_task_state=["migrating"])
+        objects.InstanceFault.from_exception(self.context, self.instance.uuid, exc,
+                                             self.conductor_host).create()

@@ -7,7 +7,6 @@ destination (which claims the new flavor there for the instance), then cast
 (compute/resize.py). When this part fails, ``rollback`` leaves the server as it was: on
 its source host, its claim back, no task_state, the migration in ``error``.
 """
-import oslo_messaging as messaging
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
@@ -15,6 +14,7 @@ from mininova import conf
 from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
+from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
 from mininova.objects import migration as migration_obj
 
@@ -24,17 +24,18 @@ LOG = logging.getLogger(__name__)
 EVENT = "conductor_migrate_server"
 
 
-class MigrationTask:
+class MigrationTask(base.TaskBase):
     """One resize (``flavor`` given) or cold migration (``flavor`` None) of ``instance``."""
 
+    event = EVENT
+    what = "Move"
+
     def __init__(self, context, instance, flavor, host: str | None, compute_rpcapi,
-                 scheduler_rpcapi):
-        self.context = context
-        self.instance = instance
+                 scheduler_rpcapi, conductor_host: str):
+        super().__init__(context, instance, compute_rpcapi, scheduler_rpcapi,
+                         conductor_host)
         self.flavor = flavor
         self.requested_host = host
-        self.compute_rpcapi = compute_rpcapi
-        self.scheduler_rpcapi = scheduler_rpcapi
         self.migration = None
         self._claim_moved = False
 
@@ -63,8 +64,7 @@ class MigrationTask:
             return []
         return [self.instance.host]
 
-    def execute(self) -> str:
-        """Run the conductor's part; returns the destination host."""
+    def _execute(self) -> None:
         self.migration = self._create_migration()
         # NOTE: as Nova does with placement: the source's usage is now the migration's,
         # so the scheduler claims the new flavor for the instance beside it.
@@ -78,27 +78,29 @@ class MigrationTask:
         self.migration.dest_node = host
         self.migration.dest_host = host
         self.migration.save()
+
+    def _hand_over(self) -> None:
+        host = self.migration.dest_compute
         LOG.info("Moving instance %s from %s to %s (migration %s)", self.instance.uuid,
                  self.instance.host, host, self.migration.uuid)
         self.compute_rpcapi.prep_resize(self.context, self.instance, self.migration, host)
-        return host
+
+    def _deleted(self) -> None:
+        # NOTE: the delete ends the moves it sees; this one may have been recorded after.
+        if self.migration is not None:
+            db_allocations.release(self.migration.uuid)
+            self.migration.status = "error"
+            self.migration.save()
 
     def rollback(self, exc: Exception) -> None:
         """Undo this part: the claims back as they were, the migration in error, the
         instance's task cleared (its vm_state was never changed) with a fault."""
-        if isinstance(exc, messaging.MessagingTimeout):
-            exc = exception.NoValidHost(reason="The scheduler did not answer in time.")
-        LOG.warning("Move of instance %s failed before reaching a host: %s",
-                    self.instance.uuid, exc)
         if self._claim_moved:
             db_allocations.move_allocations(self.migration.uuid, self.instance.uuid)
         if self.migration is not None:
             self.migration.status = "error"
             self.migration.save()
         objects.InstanceFault.from_exception(self.context, self.instance.uuid, exc,
-                                             CONF.host).create()
+                                             self.conductor_host).create()
         self.instance.task_state = None
-        try:
-            self.instance.save()
-        except exception.InstanceNotFound:
-            LOG.info("Instance %s was deleted while being moved", self.instance.uuid)
+        self.instance.save()

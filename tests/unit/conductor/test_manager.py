@@ -3,9 +3,12 @@ its host; one without a host goes to ERROR without stopping the others."""
 import uuid
 from unittest import mock
 
+import oslo_messaging as messaging
+
 from mininova import exception
 from mininova import objects
 from mininova.conductor import manager as conductor_manager
+from mininova.db import allocations as db_allocations
 
 IMAGE = "3c2e9b8a-1d2f-4a5b-8c7d-6e5f4a3b2c1d"
 
@@ -98,3 +101,27 @@ def test_an_unexpected_failure_ends_the_build_in_error_not_scheduling(db, ctxt):
     assert "RuntimeError: database is locked" in fault.message
     built = mgr.compute_rpcapi.build_and_run_instance.call_args_list
     assert [c.args[1].uuid for c in built] == [second.uuid]
+
+
+def test_a_build_that_cannot_be_cast_ends_in_error_and_frees_its_claim(db, ctxt):
+    """The compute cannot be reached (the broker refused the cast): nobody retries it,
+    so the server must not stay BUILD/scheduling with a claim."""
+    first, second, mgr = _two_builds(ctxt)
+    objects.ComputeNode.report(ctxt, "h1", {
+        "hypervisor_hostname": "h1", "hypervisor_type": "QEMU", "hypervisor_version": 1,
+        "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
+
+    def claim(context, inst):
+        assert db_allocations.claim(inst.uuid, "h1", db_allocations.requested(inst),
+                                    db_allocations.Resources(64, 65536, 1000))
+        return "h1"
+
+    mgr.scheduler_rpcapi.select_destinations.side_effect = claim
+    mgr.compute_rpcapi.build_and_run_instance.side_effect = [
+        messaging.MessageDeliveryFailure("broker gone"), None]
+    mgr.schedule_and_build_instances(ctxt, instances=[first, second])
+    failed = objects.Instance.get_by_uuid(ctxt, first.uuid)
+    assert (failed.vm_state, failed.task_state) == ("error", None)
+    assert db_allocations.get_by_consumer(first.uuid) is None
+    assert db_allocations.get_by_consumer(second.uuid).host == "h1"
+    assert objects.Instance.get_by_uuid(ctxt, second.uuid).vm_state == "building"

@@ -93,10 +93,13 @@ def test_resize_may_stay_on_its_host_when_allowed(ctxt, setup, flags):
     assert spec.ignore_hosts == []
 
 
-def test_no_host_rolls_back(ctxt, setup):
+@pytest.mark.parametrize("failure, fault", [
+    (exception.NoValidHost(reason="full"), "No valid host"),
+    (RuntimeError("database is locked"), "RuntimeError: database is locked")])
+def test_no_host_rolls_back(ctxt, setup, failure, fault):
+    """No host, or anything unexpected: the server stays where it was, with a fault."""
     mgr, inst = setup
-    mgr.scheduler_rpcapi.select_destinations_for_move.side_effect = exception.NoValidHost(
-        reason="full")
+    mgr.scheduler_rpcapi.select_destinations_for_move.side_effect = failure
     mgr.migrate_server(ctxt, instance=inst, flavor=objects.Flavor.get_by_flavor_id(ctxt, "2"))
 
     after = objects.Instance.get_by_uuid(ctxt, inst.uuid)
@@ -106,7 +109,7 @@ def test_no_host_rolls_back(ctxt, setup):
     migration = objects.Migration.get_by_instance_and_status(ctxt, inst.uuid, "error")
     assert _holder(migration.uuid) is None
     faults = objects.InstanceFault.get_latest_for_instances(ctxt, [inst.uuid])
-    assert "No valid host" in faults[inst.uuid].message
+    assert fault in faults[inst.uuid].message
     action = objects.InstanceAction.get_by_request_id(ctxt, inst.uuid, ctxt.request_id)
     (event,) = objects.InstanceActionEventList.get_by_action(ctxt, action.id)
     assert (event.event, event.result) == ("conductor_migrate_server", "Error")
