@@ -55,3 +55,24 @@ def at_least(req: falcon.Request, version: str) -> bool:
 def below(req: falcon.Request, version: str) -> bool:
     """True when the request asked for a version older than ``version``."""
     return not at_least(req, version)
+
+
+class Versioned:
+    """What changes with the microversion, as one table: ``(min_version, value)`` pairs
+    in ascending order; a request gets the last value whose min_version it reaches.
+    Schemas chosen per microversion are written this way, so that the choice and its
+    description in the OpenAPI document (api/openapi.py) come from the same pairs."""
+
+    def __init__(self, *choices: tuple[str, object]):
+        self.choices = choices
+
+    def __call__(self, req: falcon.Request) -> object:
+        return self.pick(lambda version: at_least(req, version))
+
+    def pick(self, reaches) -> object:
+        """The value for a version that ``reaches(min_version)`` tells about."""
+        chosen = self.choices[0][1]
+        for min_version, value in self.choices:
+            if reaches(min_version):
+                chosen = value
+        return chosen

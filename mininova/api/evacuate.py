@@ -20,14 +20,9 @@ from mininova.objects import service as service_obj
 CONF = conf.CONF
 
 
-def schema(req: falcon.Request) -> dict:
-    if api_version.at_least(req, "2.68"):
-        return schemas.evacuate_v268
-    if api_version.at_least(req, "2.29"):
-        return schemas.evacuate_v229
-    if api_version.at_least(req, "2.14"):
-        return schemas.evacuate_v214
-    return schemas.evacuate
+schema = api_version.Versioned(("2.1", schemas.evacuate), ("2.14", schemas.evacuate_v214),
+                                ("2.29", schemas.evacuate_v229),
+                                ("2.68", schemas.evacuate_v268))
 
 
 def _password(req: falcon.Request, body: dict) -> str | None:

@@ -14,15 +14,9 @@ from mininova import exception
 from mininova.api import api_version
 from mininova.api.schemas import live_migrate as schemas
 
-
-def schema(req: falcon.Request) -> dict:
-    if api_version.at_least(req, "2.68"):
-        return schemas.migrate_live_v268
-    if api_version.at_least(req, "2.30"):
-        return schemas.migrate_live_v230
-    if api_version.at_least(req, "2.25"):
-        return schemas.migrate_live_v225
-    return schemas.migrate_live
+schema = api_version.Versioned(
+    ("2.1", schemas.migrate_live), ("2.25", schemas.migrate_live_v225),
+    ("2.30", schemas.migrate_live_v230), ("2.68", schemas.migrate_live_v268))
 
 
 def _block_migration(req: falcon.Request, body: dict) -> bool | None:

@@ -187,12 +187,15 @@ def _hook_schema(hook: object) -> dict | None:
     if getattr(hook, "body_schema", None) is not None:
         return _schema(hook.body_schema)
     if getattr(hook, "versioned_body_schemas", None):
-        choices = hook.versioned_body_schemas
-        return _schema(lambda at_least: next(
-            (_schema(s) for v, s in reversed(choices) if at_least(v)), choices[0][1]))
+        return _versioned(hook.versioned_body_schemas)
     if getattr(hook, "select_body_schema", None) is not None:
         return _selected(hook.select_body_schema)
     return None
+
+
+def _versioned(versioned: api_version.Versioned) -> dict:
+    """A schema chosen by microversion: one alternative per range of versions."""
+    return _schema(lambda at_least: _schema(versioned.pick(at_least)))
 
 
 def _selected(select: Callable) -> dict:
@@ -241,7 +244,9 @@ def _action_schemas(resource: object) -> list[dict]:
     schemas = []
     for name, entry in actions.items():
         schema = entry[0] if isinstance(entry, tuple | list) and entry else entry
-        if callable(schema):
+        if isinstance(schema, api_version.Versioned):
+            schema = _versioned(schema)
+        elif callable(schema):
             # NOTE: a function of the request choosing the schema (by microversion).
             schema = _selected(schema)
         schemas.append({"title": name, "type": "object", "properties": {name: schema},

@@ -14,8 +14,8 @@ revert_schema = schemas.revert_resize
 resize_schema = schemas.resize
 
 
-def migrate_schema(req: falcon.Request) -> dict:
-    return schemas.migrate_v256 if api_version.at_least(req, "2.56") else schemas.migrate_v21
+migrate_schema = api_version.Versioned(("2.1", schemas.migrate_v21),
+                                        ("2.56", schemas.migrate_v256))
 
 
 def resize(compute_api, req: falcon.Request, instance, body: dict) -> None:

@@ -306,5 +306,4 @@ class ServerAction:
         self.compute_api.unlock(ctxt, instance)
 
 
-def _lock_schema(req: falcon.Request) -> dict:
-    return schemas.lock_v273 if api_version.at_least(req, "2.73") else schemas.lock_v21
+_lock_schema = api_version.Versioned(("2.1", schemas.lock_v21), ("2.73", schemas.lock_v273))

@@ -115,17 +115,10 @@ def schema_for(select):
 def versioned_schema(*choices: tuple[str, dict]):
     """``choices`` are ``(min_version, schema)`` pairs in ascending order; the last one
     whose min_version the request's microversion reaches applies."""
-
-    def select(req, params) -> dict:
-        chosen = choices[0][1]
-        for min_version, body_schema in choices:
-            if api_version.at_least(req, min_version):
-                chosen = body_schema
-        return chosen
-
-    hook = schema_for(select)
+    select = api_version.Versioned(*choices)
+    hook = schema_for(lambda req, params: select(req))
     # NOTE: api/openapi.py describes the request body from these.
-    hook.versioned_body_schemas = choices
+    hook.versioned_body_schemas = select
     return hook
 
 

@@ -33,12 +33,12 @@ def network() -> dict:
 
 def subnet() -> dict:
     net = model.ip_network(CONF)
-    pool = list(model.allocatable(CONF))
+    pool = model.allocatable(CONF)
     return {
         "id": model.subnet_id(CONF), "name": f"{CONF.network.network_name}-subnet",
         "network_id": model.network_id(CONF), "tenant_id": "", "project_id": "",
         "ip_version": 4, "cidr": str(net), "gateway_ip": model.gateway(CONF),
-        "allocation_pools": [{"start": str(pool[0]), "end": str(pool[-1])}] if pool else [],
+        "allocation_pools": [{"start": pool[0], "end": pool[-1]}] if pool else [],
         "dns_nameservers": list(CONF.network.dns_servers), "host_routes": [],
         "enable_dhcp": True, "ipv6_ra_mode": None, "ipv6_address_mode": None,
         "subnetpool_id": None, "segment_id": None, "service_types": [],
