@@ -8,7 +8,7 @@ the lowest few (fifty boots at once would otherwise settle one address per round
 import itertools
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from oslo_log import log as logging
@@ -58,13 +58,12 @@ def _used(network_id: str) -> set[str]:
 
 
 def allocate(network_id: str, instance_uuid: str, project_id: str,
-             candidates: Iterable[str], address: str | None = None) -> dict:
+             candidates: Sequence[str], address: str | None = None) -> dict:
     """Allocate ``address``, or else the first of ``candidates`` nobody holds, to a new
     port of ``instance_uuid``; the new row as a dict.
 
     Raises FixedIpAlreadyInUse (``address`` held) or NoMoreFixedIps (none free).
     """
-    candidates = list(candidates)
     lost = False
     for _attempt in range(_MAX_RETRIES):
         if address is None:

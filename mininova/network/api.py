@@ -91,7 +91,7 @@ def allocate_for_instance(context, instance, requested_networks: list[dict] | No
     to a concurrent boot), the ones already made are released before it raises.
     """
     requests = auto_request() if requested_networks is None else requested_networks
-    candidates = [str(addr) for addr in model.allocatable(CONF)]
+    candidates = model.allocatable(CONF)
     try:
         for request in requests:
             row = db_fixed_ips.allocate(request["network_id"], instance.uuid,

@@ -5,6 +5,7 @@ and the guest metadata.
 The network id is a uuid5 of the network name, so every service agrees on it without
 storing or exchanging it.
 """
+import functools
 import ipaddress
 import uuid
 
@@ -37,11 +38,17 @@ def gateway(conf: cfg.ConfigOpts) -> str:
     return str(next(ip_network(conf).hosts()))
 
 
-def allocatable(conf: cfg.ConfigOpts):
+def allocatable(conf: cfg.ConfigOpts) -> tuple[str, ...]:
     """The addresses guests may get, lowest first: the hosts of the cidr but the
-    gateway."""
-    gw = ipaddress.IPv4Address(gateway(conf))
-    return (addr for addr in ip_network(conf).hosts() if addr != gw)
+    gateway (worked out once per configuration: every boot asks)."""
+    return _allocatable(conf.network.cidr, gateway(conf))
+
+
+@functools.lru_cache(maxsize=4)
+def _allocatable(cidr: str, gw: str) -> tuple[str, ...]:
+    gateway_address = ipaddress.IPv4Address(gw)
+    return tuple(str(addr) for addr in ipaddress.IPv4Network(cidr, strict=False).hosts()
+                 if addr != gateway_address)
 
 
 def contains(conf: cfg.ConfigOpts, address: str) -> bool:
