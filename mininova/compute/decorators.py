@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from mininova import exception
 from mininova import objects
+from mininova.compute import task_states
 from mininova.objects import base as objects_base
 
 LOG = logging.getLogger(__name__)
@@ -34,21 +35,29 @@ def wrap_exception(fn):
 def reverts_task_state(fn):
     """On failure, clear the task_state so the instance does not stay stuck.
 
-    Not when someone else changed the task meanwhile (e.g. a delete arrived during a
-    build): their task is theirs to finish.
+    The write is the method's own pending changes (a final save that failed is tried
+    once more) as a compare-and-swap on the task states this request had: not when
+    someone else changed the task meanwhile (e.g. a delete arrived during a build),
+    nor when the task is already over. A conductor call whose reply was lost (a broker
+    restart) may have written the final save; a later request may then have finished
+    too (a stop), and this request's stale state must not overwrite it.
     """
 
     @functools.wraps(fn)
     def wrapped(self, context, **kwargs):
+        instance = kwargs["instance"]
+        own = task_states.carried_on_from(instance.task_state)
         try:
             return fn(self, context, **kwargs)
         except (exception.UnexpectedTaskStateError, exception.InstanceNotFound):
             raise
         except Exception:
-            instance = kwargs["instance"]
             try:
                 instance.task_state = None
-                instance.save()
+                instance.save(expected_task_state=own)
+            except exception.UnexpectedTaskStateError:
+                LOG.info("Instance %s: its task is over or another request's; nothing "
+                         "to revert", instance.uuid)
             except exception.InstanceNotFound:
                 pass
             except Exception:

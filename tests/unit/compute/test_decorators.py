@@ -1,6 +1,7 @@
 """The four ComputeManager decorators, on a real database through real objects."""
 from unittest import mock
 
+import oslo_messaging as messaging
 import pytest
 
 from mininova import exception
@@ -202,3 +203,58 @@ def test_one_call_destroys_and_records_the_whole_event(ctxt, instance):
         objects.Instance.get_by_uuid(ctxt, instance.uuid)
     _, events = _events(ctxt, instance.uuid)
     assert [(e.event, e.result) for e in events] == [("compute_terminate_instance", "Success")]
+
+
+class _LostReplyManager(_Manager):
+    """A stop whose final save reaches the database but whose answer never comes back
+    (the broker restarted under the conductor's reply), or whose save never arrives."""
+
+    def __init__(self, landed: bool, meanwhile=None):
+        self.landed, self.meanwhile = landed, meanwhile
+
+    @decorators.wrap_exception
+    @decorators.reverts_task_state
+    @decorators.wrap_instance_event(prefix="compute")
+    @decorators.wrap_instance_fault
+    def stop_instance(self, context, instance):
+        instance.task_state = None
+        instance.vm_state = vm_states.STOPPED
+        if self.landed:
+            writer = objects.Instance.get_by_uuid(context, instance.uuid)
+            writer.task_state, writer.vm_state = None, vm_states.STOPPED
+            writer.save(expected_task_state=[task_states.POWERING_OFF])
+            if self.meanwhile:
+                self.meanwhile(writer)
+        raise messaging.MessagingTimeout("no reply")
+
+
+def test_a_lost_reply_never_overwrites_a_later_request(ctxt, instance):
+    """The stop's save landed, then a start ran to its end: the stop's failure must
+    not write its stale state (STOPPED) over the start's ACTIVE."""
+    def started(writer):
+        writer.task_state = task_states.POWERING_ON
+        writer.save(expected_task_state=[None])
+        writer.vm_state, writer.task_state = vm_states.ACTIVE, None
+        writer.save(expected_task_state=[task_states.POWERING_ON])
+
+    with pytest.raises(messaging.MessagingTimeout):
+        _LostReplyManager(landed=True, meanwhile=started).stop_instance(
+            ctxt, instance=instance)
+    stored = objects.Instance.get_by_uuid(ctxt, instance.uuid)
+    assert (stored.vm_state, stored.task_state) == (vm_states.ACTIVE, None)
+
+
+def test_a_final_save_that_never_arrived_is_written_by_the_revert(ctxt, instance):
+    with pytest.raises(messaging.MessagingTimeout):
+        _LostReplyManager(landed=False).stop_instance(ctxt, instance=instance)
+    stored = objects.Instance.get_by_uuid(ctxt, instance.uuid)
+    assert (stored.vm_state, stored.task_state) == (vm_states.STOPPED, None)
+
+
+def test_a_build_revert_covers_the_states_the_compute_moved_it_to(ctxt, instance):
+    assert task_states.carried_on_from(task_states.SCHEDULING) == [
+        task_states.SCHEDULING, task_states.SPAWNING]
+    assert task_states.carried_on_from(task_states.RESIZE_MIGRATED) == [
+        task_states.RESIZE_MIGRATED, task_states.RESIZE_FINISH]
+    assert task_states.carried_on_from(task_states.POWERING_OFF) == [
+        task_states.POWERING_OFF]
