@@ -636,17 +636,39 @@ def mininova(request, tmp_path_factory, rabbit_vhost, database_url):
 
 
 @pytest.fixture
-def api(mininova) -> ApiClient:
-    """An admin client of the running API."""
-    return ApiClient(mininova.api_url)
+def system(mininova) -> Mininova:
+    """The cloud that ``api`` and ``servers`` talk to: the session's. A module with a
+    cloud of its own (``private_cloud``) overrides this fixture with it."""
+    return mininova
 
 
 @pytest.fixture
-def servers(api, mininova):
+def api(system) -> ApiClient:
+    """An admin client of the running API."""
+    return ApiClient(system.api_url)
+
+
+@pytest.fixture
+def servers(api, system):
     """Boot servers in a test; every server it boots is deleted afterwards."""
-    tracker = ServerTracker(api, mininova.image_id)
+    tracker = ServerTracker(api, system.image_id)
     yield tracker
     tracker.cleanup()
+
+
+def wait_until(predicate, what: str, services: ServiceSet | None = None,
+               deadline: float = 60.0, interval: float = 0.1):
+    """Poll ``predicate`` until it returns something true, and return that; past
+    ``deadline`` seconds fail naming ``what`` (with the services' log tails if given)."""
+    end = time.monotonic() + deadline
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            tails = f"\n{services.log_tails()}" if services is not None else ""
+            pytest.fail(f"timed out after {deadline}s waiting for {what}{tails}")
+        time.sleep(interval)
 
 
 @pytest.fixture

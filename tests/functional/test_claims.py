@@ -3,15 +3,14 @@ each, two schedulers and two conductors racing; exactly the capacity is built, t
 end in ERROR with Nova's "No valid host" fault, os-hypervisors shows what is claimed, and
 a delete frees its room for the next boot."""
 import contextlib
-import time
 
 import pytest
 
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import ServerTracker
-from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import _find_script
 from tests.functional.conftest import private_cloud
+from tests.functional.conftest import wait_until
 
 HOSTS = ("claim1", "claim2")
 RESERVED_MB = 2048  # of the test driver's 3072 MB: 1024 MB, two m1.tiny, per host
@@ -42,7 +41,7 @@ def claims(tmp_path_factory):
                                            str(base / "mininova.conf"), "--config-file",
                                            str(second)])
         api = ApiClient(system.api_url)
-        _wait_until(lambda: _up_binaries(api, "controller2") >= {"scheduler", "conductor"},
+        wait_until(lambda: _up_binaries(api, "controller2") >= {"scheduler", "conductor"},
                     "the second scheduler and conductor to report up", services)
         yield cloud
 
@@ -54,23 +53,11 @@ def _up_binaries(api: ApiClient, host: str) -> set[str]:
             if svc["host"] == host and svc["state"] == "up"}
 
 
-def _wait_until(predicate, what: str, services: ServiceSet | None = None,
-                deadline: float = 60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    tails = services.log_tails() if services is not None else ""
-    pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
 def _settled(api: ApiClient, server_id: str) -> dict:
     def status():
         server = api.show_server(server_id)
         return server if server["status"] in ("ACTIVE", "ERROR") else None
-    return _wait_until(status, f"server {server_id} to be ACTIVE or ERROR")
+    return wait_until(status, f"server {server_id} to be ACTIVE or ERROR")
 
 
 def _usage(api: ApiClient) -> dict[str, dict]:
@@ -114,7 +101,7 @@ def test_concurrent_boots_build_exactly_the_capacity(claims, race):
         resp = api.delete(f"/v2.1/servers/{gone['id']}")
         assert resp.status_code == 204, resp.text
         api.wait_for_deleted(gone["id"])
-        _wait_until(lambda: _usage(api)[freed_host]["memory_mb_used"] == TINY_MB,
+        wait_until(lambda: _usage(api)[freed_host]["memory_mb_used"] == TINY_MB,
                     f"{freed_host}'s usage to drop after the delete", services)
         again = _settled(api, tracker.boot("claim-again"))
         assert again["status"] == "ACTIVE", again
@@ -125,6 +112,6 @@ def test_concurrent_boots_build_exactly_the_capacity(claims, race):
         assert "No valid host" in full["fault"]["message"], full
 
     # Every delete (ERROR ones included) leaves nothing claimed.
-    _wait_until(lambda: all(h["memory_mb_used"] == 0 and h["running_vms"] == 0
+    wait_until(lambda: all(h["memory_mb_used"] == 0 and h["running_vms"] == 0
                             for h in _usage(api).values()),
                 "every claim to be released after the deletes", services)

@@ -9,7 +9,6 @@ computes) so that killing and pausing its processes never disturbs the session's
 """
 import os
 import signal
-import time
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +20,7 @@ from tests.functional.conftest import ServerTracker
 from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
+from tests.functional.conftest import wait_until
 
 HOSTS = ("evac1", "evac2", "evac3")
 TINY_MB = 512
@@ -45,22 +45,12 @@ def cloud(evac):
         _force_down(api, host, False)
         if _compute(services, host).popen.poll() is not None:
             _restart(services, system, host)
-    _wait_until(lambda: all(_state(api, h) == "up" for h in HOSTS), "every compute up",
+    wait_until(lambda: all(_state(api, h) == "up" for h in HOSTS), "every compute up",
                 services)
     tracker.cleanup()
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _wait_until(predicate, what: str, services: ServiceSet, deadline: float = 60.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n{services.log_tails()}")
-
 
 def _compute(services: ServiceSet, host: str):
     return [p for p in services.processes if p.name == f"mininova-compute-{host}"][-1]
@@ -79,7 +69,7 @@ def _restart(services: ServiceSet, system, host: str, extra_conf: str = ""):
     log = system.log_dir / f"mininova-compute-{host}.log"
     offset = log.stat().st_size if log.exists() else 0
     proc = start_compute(services, system.base_dir, host, extra_conf=extra_conf)
-    _wait_until(lambda: f"started on host {host}" in log.read_bytes()[offset:].decode(
+    wait_until(lambda: f"started on host {host}" in log.read_bytes()[offset:].decode(
         errors="replace"), f"compute {host} to start", services)
     return proc
 
@@ -128,7 +118,7 @@ def _settle(api: ApiClient, sid: str, services: ServiceSet, deadline: float = 60
     def settled():
         server = api.show_server(sid)
         return server if server["OS-EXT-STS:task_state"] is None else None
-    return _wait_until(settled, f"server {sid} to settle", services, deadline)
+    return wait_until(settled, f"server {sid} to settle", services, deadline)
 
 
 def _evacuate_action(api: ApiClient, sid: str, rid: str, services: ServiceSet) -> dict:
@@ -142,7 +132,7 @@ def _evacuate_action(api: ApiClient, sid: str, rid: str, services: ServiceSet) -
         if len(events) == 2 and all(e["finish_time"] for e in events):
             return action
         return None
-    return _wait_until(finished, f"the evacuate action {rid} to finish", services)
+    return wait_until(finished, f"the evacuate action {rid} to finish", services)
 
 
 def _lose_host(api: ApiClient, services: ServiceSet, host: str) -> None:
@@ -209,7 +199,7 @@ def test_evacuate_from_a_forced_down_host_and_its_return(cloud):
     owner = Path(system.base_dir / "state" / "instances" / sid / "host")
     assert owner.read_text() == dest
     _force_down(api, source, False)
-    _wait_until(lambda: _state(api, source) == "up", f"{source} up", services)
+    wait_until(lambda: _state(api, source) == "up", f"{source} up", services)
 
     server = api.show_server(sid)
     assert (server["status"], server["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", dest), server
@@ -240,7 +230,7 @@ def test_evacuated_servers_end_stopped_from_2_95(cloud):
     api.wait_for_status(stopped, "SHUTOFF")
 
     _kill(services, source)
-    _wait_until(lambda: _state(api, source) == "down", f"{source}'s heartbeat to expire",
+    wait_until(lambda: _state(api, source) == "down", f"{source}'s heartbeat to expire",
                 services, deadline=DOWN_TIME * 3)
     for sid in (active, stopped):
         resp = _evacuate(api, sid, version="2.95")
@@ -324,7 +314,7 @@ def test_destination_killed_during_the_evacuation(cloud):
         resp = _evacuate(api, sid, {"host": dest})
         assert resp.status_code == 200, resp.text
         rid = resp.headers["X-Openstack-Request-Id"]
-        _wait_until(lambda: _usage(api)[dest][0] == before[dest][0] + TINY_MB,
+        wait_until(lambda: _usage(api)[dest][0] == before[dest][0] + TINY_MB,
                     "the destination's claim", services)
     finally:
         os.killpg(proc.popen.pid, signal.SIGKILL)

@@ -13,10 +13,11 @@ import time
 import pytest
 
 from tests.functional.conftest import ApiClient
-from tests.functional.conftest import ServerTracker
+from tests.functional.conftest import Mininova
 from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
+from tests.functional.conftest import wait_until
 
 HOSTS = ("lm1", "lm2")
 HOLD = 5
@@ -34,26 +35,8 @@ def cloud(tmp_path_factory):
 
 
 @pytest.fixture
-def api(cloud) -> ApiClient:
-    return ApiClient(cloud[0].api_url)
-
-
-@pytest.fixture
-def servers(api, cloud):
-    tracker = ServerTracker(api, cloud[0].image_id)
-    yield tracker
-    tracker.cleanup()
-
-
-def _wait(predicate, what: str, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {deadline}s waiting for {what}")
-        time.sleep(0.1)
+def system(cloud) -> Mininova:
+    return cloud[0]
 
 
 def _other(host: str) -> str:
@@ -87,7 +70,7 @@ def _settled(api: ApiClient, sid: str, deadline: float = DEADLINE) -> dict:
     def done():
         server = api.show_server(sid)
         return server if server["OS-EXT-STS:task_state"] is None else None
-    return _wait(done, f"server {sid} to settle", deadline)
+    return wait_until(done, f"server {sid} to settle", deadline=deadline)
 
 
 def _running(api: ApiClient, sid: str) -> dict:
@@ -97,7 +80,7 @@ def _running(api: ApiClient, sid: str) -> dict:
         assert resp.status_code == 200, resp.text
         migs = [m for m in resp.json()["migrations"] if m["status"] == "running"]
         return migs[0] if migs else None
-    return _wait(running, "the live migration to run")
+    return wait_until(running, "the live migration to run")
 
 
 def _events(api: ApiClient, sid: str, request_id: str, wanted: set[str]) -> dict:
@@ -107,7 +90,7 @@ def _events(api: ApiClient, sid: str, request_id: str, wanted: set[str]) -> dict
         events = {e["event"]: e for e in resp.json()["instanceAction"]["events"]}
         done = all(events.get(name, {}).get("result") for name in wanted)
         return events if done else None
-    return _wait(finished, f"events {sorted(wanted)} of {request_id}")
+    return wait_until(finished, f"events {sorted(wanted)} of {request_id}")
 
 
 def _compute(services: ServiceSet, host: str):
@@ -178,7 +161,7 @@ def test_bad_input_gets_novas_answers(api, servers, cloud):
     resp = _live(api, sid, _other(source), **{"block_migration": True})
     server = _settled(api, sid)
     assert (server["status"], server["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", source)
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "error", "the migration error")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "error", "the migration error")
     events = _events(api, sid, resp.headers["X-Openstack-Request-Id"],
                      {"conductor_live_migrate_instance"})
     assert events["conductor_live_migrate_instance"]["result"] == "Error"
@@ -259,7 +242,7 @@ def test_source_killed_half_way_keeps_the_server_on_the_source(api, servers, clo
         log = handle.read()
     assert "resolved after a restart" in log
     assert " ERROR " not in log and "Traceback" not in log, log
-    _wait(lambda: "its live migration was rolled back" in _compute(
+    wait_until(lambda: "its live migration was rolled back" in _compute(
         services, dest).log_path.read_text(), "the destination to remove its guest")
 
 
@@ -283,7 +266,7 @@ def test_destination_killed_half_way_keeps_the_server_running_on_the_source(
     assert _migrations(api, sid)[0]["status"] == "error"
     assert _used_mb(api) == before
     start_compute(services, system.base_dir, dest, extra_conf=HOST_CONF)
-    _wait(lambda: any(svc["host"] == dest and svc["state"] == "up" for svc in
+    wait_until(lambda: any(svc["host"] == dest and svc["state"] == "up" for svc in
                       api.get("/v2.1/os-services").json()["services"]), f"{dest} up")
     # NOTE: whatever of the failed move still reaches the restarted destination (its
     # hand-over, the rollback) ends quietly there: the next move to it works.

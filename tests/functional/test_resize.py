@@ -9,22 +9,21 @@ killing and pausing its computes never disturbs the session's system.
 import contextlib
 import os
 import signal
-import time
 
 import pytest
 
 from tests.functional.conftest import ApiClient
-from tests.functional.conftest import ServerTracker
+from tests.functional.conftest import Mininova
 from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import private_cloud
 from tests.functional.conftest import start_compute
+from tests.functional.conftest import wait_until
 
 HOSTS = ("rz1", "rz2")
 MEMBER = "resizer:resize-project"
 # flavorid: (name, ram MB, vcpus, disk GB); the cloud's m1.tiny is 512/1/1.
 NEW_FLAVORS = {"r2": ("r1.medium", 1024, 2, 2), "r0": ("r1.nodisk", 512, 1, 0)}
 MICRO = {"OpenStack-API-Version": "compute 2.80"}
-DEADLINE = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -39,26 +38,8 @@ def cloud(tmp_path_factory):
 
 
 @pytest.fixture
-def api(cloud) -> ApiClient:
-    return ApiClient(cloud[0].api_url)
-
-
-@pytest.fixture
-def servers(api, cloud):
-    tracker = ServerTracker(api, cloud[0].image_id)
-    yield tracker
-    tracker.cleanup()
-
-
-def _wait(predicate, what: str, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {deadline}s waiting for {what}")
-        time.sleep(0.1)
+def system(cloud) -> Mininova:
+    return cloud[0]
 
 
 def _host(api: ApiClient, sid: str) -> str:
@@ -97,7 +78,7 @@ def _events(api: ApiClient, sid: str, request_id: str, wanted: set[str]) -> dict
         events = {e["event"]: e for e in resp.json()["instanceAction"]["events"]}
         done = all(events.get(name, {}).get("result") for name in wanted)
         return events if done else None
-    return _wait(finished, f"events {sorted(wanted)} of {request_id}")
+    return wait_until(finished, f"events {sorted(wanted)} of {request_id}")
 
 
 def _resize(api, sid: str, flavor: str) -> dict:
@@ -131,7 +112,7 @@ def test_resize_and_confirm(api, servers):
     _action(api, sid, {"confirmResize": None}, status=204)
     server = api.wait_for_status(sid, "ACTIVE")
     assert server["OS-EXT-SRV-ATTR:host"] == dest and server["OS-EXT-STS:power_state"] == 1
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
     after = _used_mb(api)
     assert after[source] == before[source] - 512 and after[dest] == before[dest] + 1024
     # NOTE: /servers/{id}/migrations shows live migrations in progress only (Nova).
@@ -150,7 +131,7 @@ def test_resize_and_revert(api, servers):
     server = api.wait_for_status(sid, "ACTIVE")
     assert server["OS-EXT-SRV-ATTR:host"] == source
     assert server["flavor"]["id"] == "1" and server["OS-EXT-STS:power_state"] == 1
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "reverted", "reverted")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "reverted", "reverted")
     assert _used_mb(api) == before
 
 
@@ -184,7 +165,7 @@ def test_cold_migrate_is_admin_only_and_takes_a_host_from_2_56(api, servers, clo
     assert mig["old_instance_type_id"] == mig["new_instance_type_id"]
     _action(member, sid, {"confirmResize": None}, status=204)
     api.wait_for_status(sid, "ACTIVE")
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
     _action(api, sid, {"migrate": None})
     assert api.wait_for_status(sid, "VERIFY_RESIZE")["OS-EXT-SRV-ATTR:host"] == source
     listed = api.get("/v2.1/os-migrations?migration_type=migration", headers=MICRO).json()
@@ -240,14 +221,14 @@ def test_destination_killed_half_way_finishes_after_its_restart(api, servers, cl
         killed = _compute(services, dest)
         killed.popen.send_signal(signal.SIGKILL)
         killed.popen.wait(timeout=10)
-    _wait(lambda: api.show_server(sid)["OS-EXT-STS:task_state"] == "resize_migrated",
+    wait_until(lambda: api.show_server(sid)["OS-EXT-STS:task_state"] == "resize_migrated",
           "the source to hand the guest over")
     start_compute(services, system.base_dir, dest)
     server = api.wait_for_status(sid, "VERIFY_RESIZE", deadline=60)
     assert server["OS-EXT-SRV-ATTR:host"] == dest and server["OS-EXT-STS:power_state"] == 1
     _action(api, sid, {"confirmResize": None}, status=204)
     assert api.wait_for_status(sid, "ACTIVE")["OS-EXT-SRV-ATTR:host"] == dest
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
     after = _used_mb(api)
     assert after[source] == before[source] - 512 and after[dest] == before[dest] + 1024
     log = _compute(services, dest).log_path.read_text()
@@ -272,10 +253,10 @@ def test_source_killed_half_way_leaves_one_server_on_one_host(api, servers, clou
     assert api.show_server(sid)["OS-EXT-STS:task_state"] == "resize_prep"
     offset = killed.log_path.stat().st_size  # the same file: read the restart's part
     restarted = start_compute(services, system.base_dir, source)
-    server = _wait(lambda: (lambda s: s if s["OS-EXT-STS:task_state"] is None else None)(
+    server = wait_until(lambda: (lambda s: s if s["OS-EXT-STS:task_state"] is None else None)(
         api.show_server(sid)), "the move to be resolved", deadline=60)
     assert server["status"] in ("ACTIVE", "SHUTOFF", "VERIFY_RESIZE"), server
-    _wait(lambda: _migrations(api, sid)[0]["status"] in ("error", "finished"),
+    wait_until(lambda: _migrations(api, sid)[0]["status"] in ("error", "finished"),
           "the migration to end")
     if server["status"] == "VERIFY_RESIZE":
         assert server["OS-EXT-SRV-ATTR:host"] == dest and server["flavor"]["id"] == "r2"
@@ -312,7 +293,7 @@ def test_resize_confirm_window_confirms_automatically(api, servers, cloud):
     system, services = cloud
     third = start_compute(services, system.base_dir, "rz3",
                           extra_conf="resize_confirm_window = 2\n")
-    _wait(lambda: any(s["host"] == "rz3" and s["state"] == "up" for s in
+    wait_until(lambda: any(s["host"] == "rz3" and s["state"] == "up" for s in
                       api.get("/v2.1/os-services").json()["services"]),
           "rz3 to report up")
     sid = servers.create("auto")["id"]
@@ -321,7 +302,7 @@ def test_resize_confirm_window_confirms_automatically(api, servers, cloud):
     api.wait_for_status(sid, "VERIFY_RESIZE")
     server = api.wait_for_status(sid, "ACTIVE", deadline=20)
     assert server["OS-EXT-SRV-ATTR:host"] == "rz3"
-    _wait(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
+    wait_until(lambda: _migrations(api, sid)[0]["status"] == "confirmed", "confirmed")
     actions = api.get(f"/v2.1/servers/{sid}/os-instance-actions").json()["instanceActions"]
     assert "confirmResize" in {a["action"] for a in actions}
     api.delete(f"/v2.1/servers/{sid}")
