@@ -54,6 +54,7 @@ class LibvirtHost:
     netns: str
     address: str
     base: Path
+    log_path: Path
     libvirtd: subprocess.Popen | None = None
 
     @property
@@ -75,7 +76,7 @@ class LibvirtHost:
         return [name for name in names if name.startswith("instance-")]
 
     def log_tail(self, lines: int = 40) -> str:
-        path = self.base / "libvirtd.log"
+        path = self.log_path
         text = path.read_text(errors="replace") if path.exists() else ""
         return f"----- libvirtd of {self.name} -----\n" + "\n".join(
             text.splitlines()[-lines:])
@@ -84,8 +85,10 @@ class LibvirtHost:
 class TwoHosts:
     """Make and remove the two hosts; ``hosts`` once ``start`` returned."""
 
-    def __init__(self, base: Path, state_path: Path, names: tuple[str, str]) -> None:
+    def __init__(self, base: Path, state_path: Path, names: tuple[str, str],
+                 log_dir: Path) -> None:
         self.base = base
+        self.log_dir = log_dir
         self.state_path = state_path
         tag = uuid.uuid4().hex[:6]
         used = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True,
@@ -95,7 +98,8 @@ class TwoHosts:
         self.bridge = f"mnmig{tag}"
         self.gateway = f"10.252.{subnet}.1"
         self.hosts = [LibvirtHost(name, f"mininova-{name}-{tag}", f"10.252.{subnet}.{11 + i}",
-                                  base / name) for i, name in enumerate(names)]
+                                  base / name, log_dir / f"libvirtd-{name}.log")
+                      for i, name in enumerate(names)]
 
     def start(self) -> None:
         _ip("link", "add", self.bridge, "type", "bridge")
@@ -131,7 +135,7 @@ listen_addr = "{host.address}"
 auth_tcp = "none"
 auth_unix_rw = "none"
 host_uuid = "{uuid.uuid4()}"
-log_outputs = "3:file:{host.base / 'libvirtd.log'}"
+log_outputs = "3:file:{host.log_path}"
 """)
         (etc / "qemu.conf").write_text(_QEMU_CONF)
         # NOTE: libvirtd resolves its host name at each migration; without an entry it
@@ -147,7 +151,7 @@ log_outputs = "3:file:{host.base / 'libvirtd.log'}"
                   f"mount --bind {etc} /etc/libvirt; mount --bind {hosts} /etc/hosts; "
                   f"mount --bind {host.base / 'networks'} {networks}; "
                   "exec libvirtd --listen -p /run/libvirt/libvirtd.pid")
-        with open(host.base / "libvirtd.out", "ab") as out:
+        with open(host.log_path, "ab") as out:
             host.libvirtd = subprocess.Popen(
                 ["nsenter", f"--net=/run/netns/{host.netns}", "unshare", "--mount", "--uts",
                  "--propagation", "private", "sh", "-c", script],
@@ -161,7 +165,6 @@ log_outputs = "3:file:{host.base / 'libvirtd.log'}"
             if host.libvirtd.poll() is not None:
                 raise RuntimeError(f"libvirtd of {host.name} exited "
                                    f"(rc={host.libvirtd.returncode}): "
-                                   f"{(host.base / 'libvirtd.out').read_text()}\n"
                                    f"{host.log_tail()}")
             try:
                 # NOTE: through TCP, as the other host's libvirtd will reach it.

@@ -60,6 +60,9 @@ DEFAULT_KERNEL_CMDLINE = "console=ttyS0"
 # Image property naming another image -> file name of its copy in the instance directory.
 _KERNEL_FILES = (("kernel_id", "kernel"), ("ramdisk_id", "ramdisk"))
 
+# Seconds between two progress lines of a QEMU live migration in the source's log.
+PROGRESS_INTERVAL = 5.0
+
 # The config drive's cdrom: IDE, which the default "pc" machine type QEMU gets here has
 # (and every guest kernel drives); Nova's choice for i440fx too.
 CONFIG_DRIVE_DEV, CONFIG_DRIVE_BUS = "hdd", "ide"
@@ -625,13 +628,17 @@ class LibvirtDriver(driver.ComputeDriver):
         domain = self._host.get_domain(instance.uuid)
         timeout = conf.live_migration_completion_timeout * max(1.0, instance.memory_mb / 1024)
         started = time.monotonic()
+        next_report = [started + PROGRESS_INTERVAL]
 
         def progress() -> None:
+            if time.monotonic() < next_report[0]:
+                return
+            next_report[0] += PROGRESS_INTERVAL
             with contextlib.suppress(libvirt.libvirtError):
                 stats = domain.jobStats()
-                LOG.debug("Live migration of %s: %ss, %s of %s bytes left", instance.name,
-                          round(time.monotonic() - started), stats.get("data_remaining"),
-                          stats.get("data_total"), instance_uuid=instance.uuid)
+                LOG.info("Live migration of %s: %ds, %s of %s bytes left", instance.name,
+                         time.monotonic() - started, stats.get("data_remaining"),
+                         stats.get("data_total"), instance_uuid=instance.uuid)
 
         LOG.info("Live-migrating domain %s to %s (%s)", instance.name, dest, uri,
                  instance_uuid=instance.uuid)
