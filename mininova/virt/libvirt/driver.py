@@ -642,14 +642,28 @@ class LibvirtDriver(driver.ComputeDriver):
 
         LOG.info("Live-migrating domain %s to %s (%s)", instance.name, dest, uri,
                  instance_uuid=instance.uuid)
-        with libvirt_host.translate_errors(instance.uuid):
-            self._live_migrations.monitor(
-                instance.uuid, lambda: domain.migrateToURI3(uri, params, flags),
-                {"abort": domain.abortJob, "complete": domain.suspend},
-                timeout=timeout if conf.live_migration_completion_timeout else 0,
-                timeout_action=("complete" if conf.live_migration_timeout_action
-                                == "force_complete" else "abort"),
-                progress=progress)
+        paused = []
+
+        def force_complete() -> None:
+            domain.suspend()
+            paused.append(True)
+
+        try:
+            with libvirt_host.translate_errors(instance.uuid):
+                self._live_migrations.monitor(
+                    instance.uuid, lambda: domain.migrateToURI3(uri, params, flags),
+                    {"abort": domain.abortJob, "complete": force_complete},
+                    timeout=timeout if conf.live_migration_completion_timeout else 0,
+                    timeout_action=("complete" if conf.live_migration_timeout_action
+                                    == "force_complete" else "abort"),
+                    progress=progress)
+        except Exception:
+            # NOTE: the move failed after force-complete paused the guest: it stays here,
+            # running again.
+            if paused:
+                with contextlib.suppress(libvirt.libvirtError):
+                    domain.resume()
+            raise
         LOG.info("Domain %s live-migrated to %s in %.1fs", instance.name, dest,
                  time.monotonic() - started, instance_uuid=instance.uuid)
 

@@ -190,3 +190,26 @@ def test_the_watch_aborts_completes_and_times_out():
     taken, error = _watched(jobs, timeout=0.2)
     assert taken == ["abort"] and isinstance(error, exception.LiveMigrationAborted)
     assert not jobs.signal("u1", "abort")  # nothing left running
+
+
+def test_a_failed_forced_move_resumes_the_guest_on_its_source(drv, instance):
+    domain = mock.Mock()
+    started = threading.Event()
+
+    def migrate(*args):
+        started.set()
+        time.sleep(0.5)
+        raise libvirt.libvirtError("migration failed")
+    domain.migrateToURI3.side_effect = migrate
+
+    def force():
+        assert started.wait(10)
+        assert drv.live_migration_force_complete(instance)
+
+    forcer = threading.Thread(target=force)
+    forcer.start()
+    with mock.patch.object(drv._host, "get_domain", return_value=domain):
+        with pytest.raises(exception.HypervisorError, match="migration failed"):
+            drv._live_migrate_guest(instance, "dst", {"is_shared_instance_path": True})
+    forcer.join(10)
+    assert domain.suspend.called and domain.resume.called
