@@ -33,6 +33,7 @@
 #   mininova.noacpi=1          do not handle the ACPI power button (a guest that ignores a
 #                              clean shutdown request: the host must destroy it)
 #   mininova.poweroff_after=N  power off from inside after N seconds
+#   mininova.tick=1            print "MININOVA-GUEST-TICK <n>" (n = 0, 1, ...) every second
 # On a power-button press it prints "MININOVA-GUEST-ACPI-POWERBUTTON" and runs
 # `poweroff -f`. Rebuilding with the same inputs gives the same files, byte for byte
 # (idempotent; a file whose content did not change is not rewritten).
@@ -295,9 +296,11 @@ for _ in 1 2; do
 done
 noacpi=0
 poweroff_after=""
+tick=0
 for arg in \$(cat /proc/cmdline); do
     case "\$arg" in
         mininova.noacpi=1) noacpi=1 ;;
+        mininova.tick=1) tick=1 ;;
         mininova.poweroff_after=*) poweroff_after="\${arg#mininova.poweroff_after=}" ;;
     esac
 done
@@ -334,6 +337,10 @@ if [ -n "\$poweroff_after" ]; then
       poweroff -f ) &
 fi
 echo "$MARKER" > /dev/ttyS0
+if [ "\$tick" = 1 ]; then
+    # A counter on the console, once a second: a live migration must not break it.
+    ( i=0; while true; do echo "MININOVA-GUEST-TICK \$i" > /dev/ttyS0; i=\$((i + 1)); sleep 1; done ) &
+fi
 /sbin/mininova-firstboot < /dev/null > /dev/null 2>&1 &
 while true; do
     setsid cttyhack sh -i < /dev/ttyS0 > /dev/ttyS0 2>&1

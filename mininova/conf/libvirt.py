@@ -18,6 +18,26 @@ libvirt_opts = [
                       "force-complete can be exercised; force-complete ends the wait "
                       "at once, abort cancels the move. 0 (the default): the move is "
                       "immediate. Ignored on a real hypervisor."),
+    cfg.StrOpt("live_migration_scheme", default="tcp",
+               help="Transport of the libvirt URI a source's libvirtd reaches the "
+                    "destination's by (qemu+SCHEME://ADDRESS/system) for a live "
+                    "migration of a QEMU/KVM guest: tcp (listen_tcp), tls or ssh."),
+    cfg.StrOpt("live_migration_inbound_addr",
+               help="Address (or host name) other hosts' libvirtd and QEMU reach this "
+                    "host at for live migrations to it: the destination URI's host and "
+                    "the QEMU migration stream's target (tcp://ADDRESS). Default: this "
+                    "host's [DEFAULT] host name, and the stream goes where the "
+                    "destination's libvirtd says (its own host name)."),
+    cfg.IntOpt("live_migration_completion_timeout", default=800, min=0,
+               help="Seconds per GiB of guest RAM a live migration of a QEMU/KVM guest "
+                    "may take before live_migration_timeout_action is taken (at least "
+                    "this many seconds for a smaller guest); 0: no limit."),
+    cfg.StrOpt("live_migration_timeout_action", default="abort",
+               choices=["abort", "force_complete"],
+               help="What a live migration that exceeds its completion timeout does: "
+                    "abort (the guest keeps running on its source) or force_complete "
+                    "(the guest is paused so that its last memory pages go, then it "
+                    "runs on the destination)."),
 ]
 
 

@@ -3,9 +3,9 @@
 ``qemu_mininova`` (session scope) makes sure libvirtd (and virtlogd) run, builds the tiny
 guest with ``tools/build-guest-image.sh`` (cached under ``~/.cache/mininova`` by kernel
 version), picks ``virt_type`` with ``tools/detect-virt-type.sh``, registers the guest's
-kernel, ramdisk, three boot images (normal, ignoring ACPI, powering itself off) and the
-whole-disk image ``tiny-disk`` (qcow2), and starts the real console scripts: conductor,
-scheduler, one compute (``qemu1``) and the API.
+kernel, ramdisk, four boot images (normal, ignoring ACPI, powering itself off, counting
+on its console every second) and the whole-disk image ``tiny-disk`` (qcow2), and starts
+the real console scripts: conductor, scheduler, one compute (``qemu1``) and the API.
 
 The suite skips, naming what is missing, only where libvirtd or QEMU cannot run at all
 (not root, binaries absent, libvirtd not starting, no Debian kernel); without the tools
@@ -222,7 +222,7 @@ def virt_type(guest_image) -> str:
 class QemuMininova:
     """What tests may know about the running system."""
     api_url: str
-    images: dict  # "tiny", "tiny-noacpi", "tiny-selfoff", ["tiny-disk"] -> image id
+    images: dict  # "tiny", "tiny-noacpi", "tiny-selfoff", "tiny-tick", ["tiny-disk"] -> id
     state_path: Path
     log_dir: Path
     services: ServiceSet
@@ -294,7 +294,8 @@ def _register_images(services: ServiceSet, manage: list, conf: Path, guest: Path
     if "disk_image_id" in ids:
         images["tiny-disk"] = ids["disk_image_id"]
     variants = {"tiny-noacpi": "mininova.noacpi=1",
-                "tiny-selfoff": f"mininova.poweroff_after={POWEROFF_AFTER}"}
+                "tiny-selfoff": f"mininova.poweroff_after={POWEROFF_AFTER}",
+                "tiny-tick": "mininova.tick=1"}
     for name, extra in variants.items():
         out = services.run(manage + [
             "image", "create", name, "--disk-format", "raw", "--container-format", "bare",

@@ -60,6 +60,9 @@ DEFAULT_KERNEL_CMDLINE = "console=ttyS0"
 # Image property naming another image -> file name of its copy in the instance directory.
 _KERNEL_FILES = (("kernel_id", "kernel"), ("ramdisk_id", "ramdisk"))
 
+# Seconds between two progress lines of a QEMU live migration in the source's log.
+PROGRESS_INTERVAL = 5.0
+
 # The config drive's cdrom: IDE, which the default "pc" machine type QEMU gets here has
 # (and every guest kernel drives); Nova's choice for i440fx too.
 CONFIG_DRIVE_DEV, CONFIG_DRIVE_BUS = "hdd", "ide"
@@ -567,13 +570,12 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def check_can_live_migrate_destination(self, context: Any, instance: Any,
                                            block_migration: bool | None) -> dict:
-        if not self._host.is_test_driver():
-            raise exception.MigrationPreCheckError(
-                reason="live migration of QEMU/KVM guests is not implemented in "
-                       "mininova; only the libvirt test driver (test:///default) moves "
-                       "guests between hosts")
-        return {"block_migration": block_migration,
+        data = {"block_migration": block_migration,
                 "probe": live_migration.make_probe(self._instances_path())}
+        if not self._host.is_test_driver():
+            # NOTE: Nova's name: where the source's libvirtd and QEMU reach this host.
+            data["target_connect_addr"] = self._conf.libvirt.live_migration_inbound_addr
+        return data
 
     def cleanup_live_migration_destination_check(self, context: Any,
                                                  dest_check_data: dict) -> None:
@@ -586,8 +588,13 @@ class LibvirtDriver(driver.ComputeDriver):
             if not domain.isActive():
                 raise exception.MigrationPreCheckError(
                     reason=f"the guest of instance {instance.uuid} is not running")
-        return live_migration.decide(self._instances_path(), self._conf.host,
+        data = live_migration.decide(self._instances_path(), self._conf.host,
                                      dest_check_data)
+        if data["block_migration"] and not self._host.is_test_driver():
+            raise exception.MigrationPreCheckError(
+                reason="block migration of QEMU/KVM guests is not implemented in "
+                       "mininova: their instances directory must be shared storage")
+        return data
 
     def pre_live_migration(self, context: Any, instance: Any, migrate_data: dict) -> None:
         """Define the guest here, not started (the source runs it until the switch)."""
@@ -596,11 +603,69 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def live_migration(self, context: Any, instance: Any, dest: str,
                        migrate_data: dict) -> None:
-        duration = (self._conf.libvirt.test_live_migration_duration
-                    if self._host.is_test_driver() else 0)
-        self._live_migrations.run(instance.uuid, duration)
+        if self._host.is_test_driver():
+            self._live_migrations.run(instance.uuid,
+                                      self._conf.libvirt.test_live_migration_duration)
+        else:
+            self._live_migrate_guest(instance, dest, migrate_data)
         LOG.info("Domain %s ready to run on %s", instance.name, dest,
                  instance_uuid=instance.uuid)
+
+    def _live_migrate_guest(self, instance: Any, dest: str, migrate_data: dict) -> None:
+        """libvirt's live migration of the running guest, Nova's way: peer to peer (this
+        libvirtd talks to the destination's), the definition persisted there and
+        removed here; watched for abort, force-complete and the completion timeout."""
+        conf = self._conf.libvirt
+        addr = migrate_data.get("target_connect_addr")
+        uri = f"qemu+{conf.live_migration_scheme}://{addr or dest}/system"
+        params = {libvirt.VIR_MIGRATE_PARAM_URI: f"tcp://{addr}"} if addr else {}
+        flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER
+                 | libvirt.VIR_MIGRATE_PERSIST_DEST | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)
+        if migrate_data.get("is_shared_instance_path"):
+            # NOTE: libvirt trusts only the network filesystems it knows to be shared;
+            # the probe proved this path is (the same directory on both hosts).
+            flags |= libvirt.VIR_MIGRATE_UNSAFE
+        domain = self._host.get_domain(instance.uuid)
+        timeout = conf.live_migration_completion_timeout * max(1.0, instance.memory_mb / 1024)
+        started = time.monotonic()
+        next_report = [started + PROGRESS_INTERVAL]
+
+        def progress() -> None:
+            if time.monotonic() < next_report[0]:
+                return
+            next_report[0] += PROGRESS_INTERVAL
+            with contextlib.suppress(libvirt.libvirtError):
+                stats = domain.jobStats()
+                LOG.info("Live migration of %s: %ds, %s of %s bytes left", instance.name,
+                         time.monotonic() - started, stats.get("data_remaining"),
+                         stats.get("data_total"), instance_uuid=instance.uuid)
+
+        LOG.info("Live-migrating domain %s to %s (%s)", instance.name, dest, uri,
+                 instance_uuid=instance.uuid)
+        paused = []
+
+        def force_complete() -> None:
+            domain.suspend()
+            paused.append(True)
+
+        try:
+            with libvirt_host.translate_errors(instance.uuid):
+                self._live_migrations.monitor(
+                    instance.uuid, lambda: domain.migrateToURI3(uri, params, flags),
+                    {"abort": domain.abortJob, "complete": force_complete},
+                    timeout=timeout if conf.live_migration_completion_timeout else 0,
+                    timeout_action=("complete" if conf.live_migration_timeout_action
+                                    == "force_complete" else "abort"),
+                    progress=progress)
+        except Exception:
+            # NOTE: the move failed after force-complete paused the guest: it stays here,
+            # running again.
+            if paused:
+                with contextlib.suppress(libvirt.libvirtError):
+                    domain.resume()
+            raise
+        LOG.info("Domain %s live-migrated to %s in %.1fs", instance.name, dest,
+                 time.monotonic() - started, instance_uuid=instance.uuid)
 
     def live_migration_abort(self, instance: Any) -> bool:
         return self._live_migrations.signal(instance.uuid, "abort")
@@ -613,6 +678,12 @@ class LibvirtDriver(driver.ComputeDriver):
         mark its directory as this host's, as ``recreate`` does, so that the source
         leaves the files alone when it removes its copy."""
         self.power_on(context, instance)
+        if not self._host.is_test_driver():
+            # NOTE: a guest paused to force the move's end runs again here.
+            domain = self._host.get_domain(instance.uuid)
+            with libvirt_host.translate_errors(instance.uuid):
+                if domain.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+                    domain.resume()
         os.makedirs(self._instance_dir(instance), exist_ok=True)
         with open(self._owner_path(instance), "w") as owner:
             owner.write(self._conf.host)

@@ -7,8 +7,13 @@ copies local disks) is refused, and without it a shared path is required. On the
 hypervisor (``test:///default``) a "move" is the guest's definition going from one
 compute process to the other: the source's part waits for ``[libvirt]
 test_live_migration_duration`` seconds (0 by default), or less when forced to complete,
-and an abort cancels it. Real QEMU guests are not live-migrated by mininova (yet): the
-destination's check refuses them (MigrationPreCheckError), and the server stays put.
+and an abort cancels it.
+
+On QEMU the move is libvirt's peer-to-peer live migration of the running guest
+(``Jobs.monitor``): ``migrateToURI3`` runs in a thread while the caller's thread
+watches it, turning an abort into ``abortJob`` and a force-complete (or the completion
+timeout, with ``[libvirt] live_migration_timeout_action = force_complete``) into pausing
+the guest, which lets the last pages go; libvirt resumes it on the destination.
 """
 from __future__ import annotations
 
@@ -16,8 +21,14 @@ import dataclasses
 import os
 import tempfile
 import threading
+import time
+from collections.abc import Callable
+
+from oslo_log import log as logging
 
 from mininova import exception
+
+LOG = logging.getLogger(__name__)
 
 PROBE_PREFIX = "live-migration-probe-"
 
@@ -95,3 +106,58 @@ class Jobs:
             job.outcome = job.outcome or outcome
         job.wake.set()
         return True
+
+    def monitor(self, instance_uuid: str, migrate: Callable[[], None],
+                actions: dict[str, Callable[[], None]], timeout: float = 0,
+                timeout_action: str = "abort", progress: Callable[[], None] | None = None,
+                poll: float = 0.5) -> None:
+        """Run ``migrate`` in a thread until it returns; meanwhile an abort or
+        force-complete signalled here (or ``timeout`` seconds passing, for
+        ``timeout_action``) calls ``actions[outcome]`` once, and ``progress`` is called
+        every ``poll`` seconds. Raise LiveMigrationAborted when aborted, else what
+        ``migrate`` raised."""
+        job = _Job()
+        with self._lock:
+            self._jobs[instance_uuid] = job
+        failure: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                migrate()
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the caller
+                failure.append(exc)
+
+        thread = threading.Thread(target=target, name=f"live-migration-{instance_uuid}",
+                                  daemon=True)
+        deadline = time.monotonic() + timeout if timeout > 0 else None
+        acted: str | None = None
+        thread.start()
+        try:
+            while thread.is_alive():
+                job.wake.wait(poll)
+                job.wake.clear()
+                if not thread.is_alive():
+                    break
+                with self._lock:
+                    outcome = job.outcome
+                if outcome is None and deadline is not None and time.monotonic() > deadline:
+                    LOG.warning("Live migration of instance %s not done within %ds: %s",
+                                instance_uuid, timeout, timeout_action)
+                    outcome = job.outcome = timeout_action
+                if outcome is not None and acted is None:
+                    acted = outcome
+                    try:
+                        actions[outcome]()
+                    except Exception as exc:  # noqa: BLE001 - the move goes on
+                        LOG.warning("Live migration of instance %s: %s failed: %s",
+                                    instance_uuid, outcome, exc)
+                elif progress is not None:
+                    progress()
+        finally:
+            with self._lock:
+                self._jobs.pop(instance_uuid, None)
+        if failure:
+            if acted == "abort":
+                raise exception.LiveMigrationAborted(
+                    instance_uuid=instance_uuid) from failure[0]
+            raise failure[0]

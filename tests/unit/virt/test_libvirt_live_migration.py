@@ -1,7 +1,7 @@
 """Live migration in the libvirt driver (virt/libvirt/migration.py): the shared-storage
 probe and Nova's block-migration rules, the pause point of the test hypervisor (abort,
-force-complete), each step on libvirt's in-process test hypervisor, and the refusal of
-real QEMU guests."""
+force-complete), each step on libvirt's in-process test hypervisor, and the QEMU move's
+libvirt call and its watch (tests/functional_qemu/test_moves_qemu.py moves real guests)."""
 import random
 import threading
 import time
@@ -9,6 +9,7 @@ import types
 import uuid
 from unittest import mock
 
+import libvirt
 import pytest
 
 from mininova import exception
@@ -109,7 +110,106 @@ def test_a_guest_that_is_not_running_cannot_leave(drv, instance):
         drv.check_can_live_migrate_source(None, instance, {"block_migration": None})
 
 
-def test_real_qemu_guests_are_refused_not_pretended(drv, instance):
+def test_a_qemu_destination_names_its_address_and_block_migration_is_refused(
+        drv, instance, flags):
+    flags(live_migration_inbound_addr="10.0.0.7", group="libvirt")
+    drv.spawn(None, instance, None)
     with mock.patch.object(drv._host, "is_test_driver", return_value=False):
-        with pytest.raises(exception.MigrationPreCheckError, match="not implemented"):
-            drv.check_can_live_migrate_destination(None, instance, None)
+        check = drv.check_can_live_migrate_destination(None, instance, None)
+        assert check["target_connect_addr"] == "10.0.0.7"
+        data = drv.check_can_live_migrate_source(None, instance, check)
+        assert data["is_shared_instance_path"] and not data["block_migration"]
+        drv.cleanup_live_migration_destination_check(None, check)
+        unshared = drv.check_can_live_migrate_destination(None, instance, None)
+        drv.cleanup_live_migration_destination_check(None, unshared)
+        with pytest.raises(exception.MigrationPreCheckError, match="block migration"):
+            drv.check_can_live_migrate_source(None, instance,
+                                              dict(unshared, block_migration=True,
+                                                   probe="elsewhere"))
+
+
+def test_the_qemu_move_is_novas_peer_to_peer_migration(drv, instance):
+    domain = mock.Mock()
+    with mock.patch.object(drv._host, "get_domain", return_value=domain):
+        drv._live_migrate_guest(instance, "dst", {"target_connect_addr": "10.0.0.7",
+                                                  "is_shared_instance_path": True})
+    uri, params, flags = domain.migrateToURI3.call_args.args
+    assert (uri, params) == ("qemu+tcp://10.0.0.7/system",
+                             {libvirt.VIR_MIGRATE_PARAM_URI: "tcp://10.0.0.7"})
+    for flag in (libvirt.VIR_MIGRATE_LIVE, libvirt.VIR_MIGRATE_PEER2PEER,
+                 libvirt.VIR_MIGRATE_PERSIST_DEST, libvirt.VIR_MIGRATE_UNDEFINE_SOURCE,
+                 libvirt.VIR_MIGRATE_UNSAFE):
+        assert flags & flag
+    with mock.patch.object(drv._host, "get_domain", return_value=domain):
+        drv._live_migrate_guest(instance, "dst", {"is_shared_instance_path": False})
+    uri, params, flags = domain.migrateToURI3.call_args.args
+    assert (uri, params) == ("qemu+tcp://dst/system", {})
+    assert not flags & libvirt.VIR_MIGRATE_UNSAFE
+
+
+def _watched(jobs, outcome=None, timeout=0.0, timeout_action="abort"):
+    """A 'migration' that lasts until an action ends it, watched by ``jobs.monitor``;
+    (actions taken, error raised)."""
+    done, taken, result = threading.Event(), [], {}
+
+    def migrate():
+        assert done.wait(20), "no action ended the move"
+        if taken == ["abort"]:
+            raise RuntimeError("operation aborted: migration job: canceled by client")
+
+    def act(name):
+        taken.append(name)
+        done.set()
+
+    def run():
+        try:
+            jobs.monitor("u1", migrate, {"abort": lambda: act("abort"),
+                                         "complete": lambda: act("complete")},
+                         timeout=timeout, timeout_action=timeout_action, poll=0.05)
+        except Exception as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    end = time.monotonic() + 10
+    while outcome and not jobs.signal("u1", outcome):
+        assert time.monotonic() < end, "the watch never started"
+        time.sleep(0.01)
+    thread.join(timeout=20)
+    return taken, result.get("error")
+
+
+def test_the_watch_aborts_completes_and_times_out():
+    jobs = migration.Jobs()
+    taken, error = _watched(jobs, "abort")
+    assert taken == ["abort"] and isinstance(error, exception.LiveMigrationAborted)
+    taken, error = _watched(jobs, "complete")
+    assert taken == ["complete"] and error is None
+    taken, error = _watched(jobs, timeout=0.2, timeout_action="complete")
+    assert taken == ["complete"] and error is None
+    taken, error = _watched(jobs, timeout=0.2)
+    assert taken == ["abort"] and isinstance(error, exception.LiveMigrationAborted)
+    assert not jobs.signal("u1", "abort")  # nothing left running
+
+
+def test_a_failed_forced_move_resumes_the_guest_on_its_source(drv, instance):
+    domain = mock.Mock()
+    started = threading.Event()
+
+    def migrate(*args):
+        started.set()
+        time.sleep(0.5)
+        raise libvirt.libvirtError("migration failed")
+    domain.migrateToURI3.side_effect = migrate
+
+    def force():
+        assert started.wait(10)
+        assert drv.live_migration_force_complete(instance)
+
+    forcer = threading.Thread(target=force)
+    forcer.start()
+    with mock.patch.object(drv._host, "get_domain", return_value=domain):
+        with pytest.raises(exception.HypervisorError, match="migration failed"):
+            drv._live_migrate_guest(instance, "dst", {"is_shared_instance_path": True})
+    forcer.join(10)
+    assert domain.suspend.called and domain.resume.called
