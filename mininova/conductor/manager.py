@@ -4,14 +4,17 @@ import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from mininova import conf
+from mininova import context as mn_context
 from mininova import exception
 from mininova import manager
+from mininova import objects
 from mininova import tracing
 from mininova.compute import rpcapi as compute_rpcapi
 from mininova.conductor.tasks import build as build_task
 from mininova.conductor.tasks import evacuate as evacuate_task
 from mininova.conductor.tasks import live_migrate as live_migrate_task
 from mininova.conductor.tasks import migrate as migrate_task
+from mininova.db import actions as db_actions
 from mininova.db import traces as db_traces
 from mininova.objects import base as objects_base
 from mininova.scheduler import rpcapi as scheduler_rpcapi
@@ -27,6 +30,30 @@ class ConductorManager(manager.Manager):
         super().__init__(host)
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
         self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
+
+    def init_host(self) -> None:
+        """Resolve the flows this conductor was running when it stopped: their casts
+        were taken off the queue, so nobody else will (conductor/tasks/base.py)."""
+        flows = {task.event: task for task in (
+            build_task.BuildTask, migrate_task.MigrationTask,
+            live_migrate_task.LiveMigrationTask, evacuate_task.EvacuateTask)}
+        for event, uuid, request_id, user_id, project_id in db_actions.unfinished_events(
+                self.host, list(flows)):
+            ctxt = mn_context.RequestContext(is_admin=True, request_id=request_id,
+                                             user_id=user_id, project_id=project_id)
+            try:
+                instance = objects.Instance.get_by_uuid(ctxt, uuid)
+            except exception.InstanceNotFound:
+                objects.InstanceActionEvent.event_finish(
+                    ctxt, uuid, event, result="Error",
+                    details="The server was deleted while the conductor was stopped.")
+                continue
+            try:
+                flows[event].resolve_interrupted(ctxt, instance, self.compute_rpcapi,
+                                                 self.scheduler_rpcapi, self.host)
+            except Exception:
+                LOG.exception("Could not resolve the interrupted %s of instance %s",
+                              event, uuid)
 
     def ping(self, context) -> None:
         """Answer compute hosts that wait for a conductor at start-up."""

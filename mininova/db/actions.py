@@ -142,3 +142,17 @@ def instance_fault_get_latest(instance_uuids: list[str]) -> dict[str, models.Ins
         rows = sess.scalars(sa.select(fault).where(fault.instance_uuid.in_(instance_uuids))
                             .order_by(fault.id))
         return {row.instance_uuid: row for row in rows}
+
+
+def unfinished_events(host: str, events: list[str]) -> list[tuple]:
+    """The events named ``events`` that ``host`` started and never finished (its
+    service died in them), oldest first: (event, instance_uuid, request_id, user_id,
+    project_id)."""
+    act, ev = models.InstanceAction, models.InstanceActionEvent
+    with db_api.session() as sess:
+        return [tuple(row) for row in sess.execute(
+            sa.select(ev.event, act.instance_uuid, act.request_id, act.user_id,
+                      act.project_id)
+            .join(act, ev.action_id == act.id)
+            .where(ev.host == host, ev.event.in_(events), ev.finish_time.is_(None))
+            .order_by(ev.id))]

@@ -8,6 +8,13 @@ claims, records), then ``_hand_over`` casts to the compute. Whatever fails, whet
 expected error (no valid host, a compute that does not answer) or a bug, ends in the
 flow's ``rollback``, which leaves the server whole with a fault and no task_state, and
 the event records the error. A server deleted meanwhile ends the flow quietly.
+
+A conductor that dies inside a flow takes its cast with it (oslo.messaging acknowledges a
+message when it is delivered, not when it is done). Its event stays unfinished, with the
+conductor's host, so the conductor resolves it when it starts again
+(``resolve_interrupted``, from ConductorManager.init_host): as a failure of the flow,
+since what the request asked for beyond the records (a build's requested networks) went
+with the message.
 """
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -26,6 +33,8 @@ class TaskBase:
     event = ""
     #: how the logs name the flow ("Live migration", "Evacuation", ...)
     what = ""
+    #: the task_state the server has while the flow runs here
+    task_state = ""
 
     def __init__(self, context, instance, compute_rpcapi, scheduler_rpcapi,
                  conductor_host: str):
@@ -61,6 +70,31 @@ class TaskBase:
             self._hand_over()
         except (messaging.MessagingException, exception.ServiceUnavailable) as exc:
             self._fail(exc, event_done=True)
+
+    @classmethod
+    def resolve_interrupted(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                            conductor_host: str) -> None:
+        """This conductor stopped while it ran the flow for ``instance``: undo it as a
+        failure would, from what the database holds."""
+        task = cls._from_records(context, instance, compute_rpcapi, scheduler_rpcapi,
+                                 conductor_host)
+        exc = exception.MininovaException(
+            f"{cls.what} was interrupted: conductor {conductor_host} stopped while "
+            "running it. Try again.")
+        if instance.task_state != cls.task_state:
+            # NOTE: another request took the server over (a delete, a state reset).
+            LOG.info("Instance %s moved on from its interrupted %s", instance.uuid,
+                     cls.what.lower())
+            objects.InstanceActionEvent.event_finish(
+                context, instance.uuid, cls.event, result="Error", details=exc.message)
+            return
+        task._fail(exc)
+
+    @classmethod
+    def _from_records(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                      conductor_host: str) -> "TaskBase":
+        """The task as ``rollback`` needs it, rebuilt from the database."""
+        raise NotImplementedError
 
     def _execute(self) -> None:
         raise NotImplementedError

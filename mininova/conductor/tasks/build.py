@@ -12,6 +12,7 @@ claim, if any, is freed.
 from oslo_log import log as logging
 
 from mininova import objects
+from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
@@ -27,6 +28,7 @@ class BuildTask(base.TaskBase):
 
     event = EVENT
     what = "Scheduling"
+    task_state = task_states.SCHEDULING
 
     def __init__(self, context, instance, requested_networks: list[dict] | None,
                  compute_rpcapi, scheduler_rpcapi, conductor_host: str):
@@ -35,6 +37,12 @@ class BuildTask(base.TaskBase):
         self.requested_networks = requested_networks
         self.host: str | None = None
         self.image = None
+
+    @classmethod
+    def _from_records(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                      conductor_host: str) -> "BuildTask":
+        return cls(context, instance, None, compute_rpcapi, scheduler_rpcapi,
+                   conductor_host)
 
     def _execute(self) -> None:
         ctxt, instance = self.context, self.instance
@@ -53,8 +61,10 @@ class BuildTask(base.TaskBase):
         objects.InstanceFault.from_exception(self.context, self.instance.uuid, exc,
                                              self.conductor_host).create()
         # NOTE: a scheduler that answered too late, an image gone after the claim, or a
-        # compute that could not be reached: the build ends here, so does its claim.
+        # compute that could not be reached: the build ends here, so do its claim and
+        # any address a conductor that stopped half-way had allocated.
         db_allocations.release(self.instance.uuid)
+        network_api.deallocate_for_instance(self.context, self.instance)
         self.instance.vm_state = vm_states.ERROR
         self.instance.task_state = None
         self.instance.save()

@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from mininova import exception
 from mininova import objects
+from mininova.compute import task_states
 from mininova.compute import vm_states
 from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
@@ -34,6 +35,7 @@ class EvacuateTask(base.TaskBase):
 
     event = EVENT
     what = "Evacuation"
+    task_state = task_states.REBUILDING
 
     def __init__(self, context, instance, host: str | None, target_state: str | None,
                  compute_rpcapi, scheduler_rpcapi, conductor_host: str):
@@ -44,6 +46,14 @@ class EvacuateTask(base.TaskBase):
         self.source = instance.host
         self.destination: str | None = None
         self.image = None
+
+    @classmethod
+    def _from_records(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                      conductor_host: str) -> "EvacuateTask":
+        # NOTE: no destination: the claim stays with the server, on whichever host the
+        # scheduler may already have made its own; ERROR there, a hard reboot repairs.
+        return cls(context, instance, None, None, compute_rpcapi, scheduler_rpcapi,
+                   conductor_host)
 
     def _execute(self) -> None:
         # NOTE: a server deleted meanwhile leaves no claim: the claim and the delete

@@ -20,6 +20,7 @@ from mininova import conf
 from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
+from mininova.compute import task_states
 from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
 from mininova.objects import migration as migration_obj
@@ -38,6 +39,7 @@ class LiveMigrationTask(base.TaskBase):
 
     event = EVENT
     what = "Live migration"
+    task_state = task_states.MIGRATING
 
     def __init__(self, context, instance, host: str | None, block_migration: bool | None,
                  force: bool, compute_rpcapi, scheduler_rpcapi, conductor_host: str):
@@ -49,6 +51,16 @@ class LiveMigrationTask(base.TaskBase):
         self.source = instance.host
         self.migration = None
         self.migrate_data = None
+
+    @classmethod
+    def _from_records(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                      conductor_host: str) -> "LiveMigrationTask":
+        task = cls(context, instance, None, None, False, compute_rpcapi,
+                   scheduler_rpcapi, conductor_host)
+        moves = [m for m in objects.MigrationList.get_in_progress_by_instance(
+            context, instance.uuid) if m.migration_type == "live-migration"]
+        task.migration = moves[-1] if moves else None
+        return task
 
     def _execute(self) -> None:
         self.migration = self._create_migration()

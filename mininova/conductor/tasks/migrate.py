@@ -14,6 +14,7 @@ from mininova import conf
 from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
+from mininova.compute import task_states
 from mininova.conductor.tasks import base
 from mininova.db import allocations as db_allocations
 from mininova.objects import migration as migration_obj
@@ -29,6 +30,7 @@ class MigrationTask(base.TaskBase):
 
     event = EVENT
     what = "Move"
+    task_state = task_states.RESIZE_PREP
 
     def __init__(self, context, instance, flavor, host: str | None, compute_rpcapi,
                  scheduler_rpcapi, conductor_host: str):
@@ -38,6 +40,17 @@ class MigrationTask(base.TaskBase):
         self.requested_host = host
         self.migration = None
         self._claim_moved = False
+
+    @classmethod
+    def _from_records(cls, context, instance, compute_rpcapi, scheduler_rpcapi,
+                      conductor_host: str) -> "MigrationTask":
+        task = cls(context, instance, None, None, compute_rpcapi, scheduler_rpcapi,
+                   conductor_host)
+        task.migration = next((m for m in objects.MigrationList.get_in_progress_by_instance(
+            context, instance.uuid) if m.status == "pre-migrating"), None)
+        task._claim_moved = task.migration is not None and (
+            db_allocations.get_by_consumer(task.migration.uuid) is not None)
+        return task
 
     def _create_migration(self):
         old = migration_obj.instance_flavor(self.instance)

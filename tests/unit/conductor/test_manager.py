@@ -4,6 +4,7 @@ import uuid
 from unittest import mock
 
 import oslo_messaging as messaging
+import pytest
 
 from mininova import exception
 from mininova import objects
@@ -125,3 +126,55 @@ def test_a_build_that_cannot_be_cast_ends_in_error_and_frees_its_claim(db, ctxt)
     assert db_allocations.get_by_consumer(first.uuid) is None
     assert db_allocations.get_by_consumer(second.uuid).host == "h1"
     assert objects.Instance.get_by_uuid(ctxt, second.uuid).vm_state == "building"
+
+
+class _Killed(BaseException):
+    """What the conductor's death looks like from inside a flow: nothing runs after."""
+
+
+def _conductor(host: str):
+    with mock.patch.object(conductor_manager.compute_rpcapi, "ComputeAPI"), \
+            mock.patch.object(conductor_manager.scheduler_rpcapi, "SchedulerAPI"):
+        return conductor_manager.ConductorManager(host, transport=None)
+
+
+def test_a_build_its_conductor_died_in_ends_when_the_conductor_starts_again(db, ctxt):
+    """Each of two conductors died after the scheduler's claim: the casts went with
+    them. Started again, each ends its own build (ERROR, a fault that says why, the
+    claim freed, the event closed) and leaves the other's alone."""
+    first, second, _ = _two_builds(ctxt)
+    objects.ComputeNode.report(ctxt, "h1", {
+        "hypervisor_hostname": "h1", "hypervisor_type": "QEMU", "hypervisor_version": 1,
+        "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
+
+    def claim_then_die(context, inst):
+        assert db_allocations.claim(inst.uuid, "h1", db_allocations.requested(inst),
+                                    db_allocations.Resources(64, 65536, 1000))
+        raise _Killed()
+
+    for host, inst in (("conductor1", first), ("conductor2", second)):
+        dying = _conductor(host)
+        dying.scheduler_rpcapi.select_destinations.side_effect = claim_then_die
+        with pytest.raises(_Killed):
+            dying.schedule_and_build_instances(ctxt, instances=[inst])
+        assert objects.Instance.get_by_uuid(ctxt, inst.uuid).task_state == "scheduling"
+
+    restarted = _conductor("conductor1")
+    restarted.init_host()
+    failed = objects.Instance.get_by_uuid(ctxt, first.uuid)
+    assert (failed.vm_state, failed.task_state) == ("error", None)
+    assert db_allocations.get_by_consumer(first.uuid) is None
+    fault = objects.InstanceFault.get_latest_for_instances(ctxt, [first.uuid])[first.uuid]
+    assert "conductor conductor1 stopped" in fault.message
+    action = objects.InstanceAction.get_by_request_id(ctxt, first.uuid, ctxt.request_id)
+    (event,) = objects.InstanceActionEventList.get_by_action(ctxt, action.id)
+    assert (event.event, event.result) == ("conductor_schedule_and_build_instances",
+                                          "Error")
+    restarted.compute_rpcapi.build_and_run_instance.assert_not_called()
+    other = objects.Instance.get_by_uuid(ctxt, second.uuid)
+    assert (other.task_state, db_allocations.get_by_consumer(second.uuid).host) == (
+        "scheduling", "h1")
+
+    _conductor("conductor2").init_host()
+    assert objects.Instance.get_by_uuid(ctxt, second.uuid).vm_state == "error"
+    assert db_allocations.get_by_consumer(second.uuid) is None

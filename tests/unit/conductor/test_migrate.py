@@ -130,3 +130,28 @@ def test_a_failed_cast_rolls_back_the_scheduler_claim(ctxt, setup):
     mgr.migrate_server(ctxt, instance=inst, flavor=objects.Flavor.get_by_flavor_id(ctxt, "2"))
     assert _holder(inst.uuid) == "src"
     assert objects.Instance.get_by_uuid(ctxt, inst.uuid).task_state is None
+
+
+def test_a_resize_its_conductor_died_in_is_undone_when_it_starts_again(ctxt, setup):
+    """The conductor died while the scheduler was choosing (the source's claim already
+    handed to the migration): started again, it gives the claim back, ends the
+    migration in error and clears the task, as a failure would have."""
+    mgr, inst = setup
+
+    class Killed(BaseException):
+        pass
+
+    mgr.scheduler_rpcapi.select_destinations_for_move.side_effect = Killed()
+    with pytest.raises(Killed):
+        mgr.migrate_server(ctxt, instance=inst,
+                           flavor=objects.Flavor.get_by_flavor_id(ctxt, "2"))
+    (migration,) = objects.MigrationList.get_in_progress_by_instance(ctxt, inst.uuid)
+    assert _holder(migration.uuid) == "src" and _holder(inst.uuid) is None
+
+    with mock.patch.object(conductor_manager.compute_rpcapi, "ComputeAPI"), \
+            mock.patch.object(conductor_manager.scheduler_rpcapi, "SchedulerAPI"):
+        conductor_manager.ConductorManager("conductor1", transport=None).init_host()
+    after = objects.Instance.get_by_uuid(ctxt, inst.uuid)
+    assert (after.vm_state, after.task_state, after.host) == ("active", None, "src")
+    assert _holder(inst.uuid) == "src" and _holder(migration.uuid) is None
+    assert objects.Migration.get_by_id(ctxt, migration.id).status == "error"
