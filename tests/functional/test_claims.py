@@ -42,7 +42,7 @@ def claims(tmp_path_factory):
                                            str(second)])
         api = ApiClient(system.api_url)
         wait_until(lambda: _up_binaries(api, "controller2") >= {"scheduler", "conductor"},
-                    "the second scheduler and conductor to report up", services)
+                   "the second scheduler and conductor to report up", services)
         yield cloud
 
 
@@ -102,7 +102,7 @@ def test_concurrent_boots_build_exactly_the_capacity(claims, race):
         assert resp.status_code == 204, resp.text
         api.wait_for_deleted(gone["id"])
         wait_until(lambda: _usage(api)[freed_host]["memory_mb_used"] == TINY_MB,
-                    f"{freed_host}'s usage to drop after the delete", services)
+                   f"{freed_host}'s usage to drop after the delete", services)
         again = _settled(api, tracker.boot("claim-again"))
         assert again["status"] == "ACTIVE", again
         assert again["OS-EXT-SRV-ATTR:host"] == freed_host, again
@@ -114,4 +114,4 @@ def test_concurrent_boots_build_exactly_the_capacity(claims, race):
     # Every delete (ERROR ones included) leaves nothing claimed.
     wait_until(lambda: all(h["memory_mb_used"] == 0 and h["running_vms"] == 0
                             for h in _usage(api).values()),
-                "every claim to be released after the deletes", services)
+               "every claim to be released after the deletes", services)

@@ -46,7 +46,7 @@ def cloud(evac):
         if _compute(services, host).popen.poll() is not None:
             _restart(services, system, host)
     wait_until(lambda: all(_state(api, h) == "up" for h in HOSTS), "every compute up",
-                services)
+               services)
     tracker.cleanup()
 
 
@@ -231,7 +231,7 @@ def test_evacuated_servers_end_stopped_from_2_95(cloud):
 
     _kill(services, source)
     wait_until(lambda: _state(api, source) == "down", f"{source}'s heartbeat to expire",
-                services, deadline=DOWN_TIME * 3)
+               services, deadline=DOWN_TIME * 3)
     for sid in (active, stopped):
         resp = _evacuate(api, sid, version="2.95")
         assert resp.status_code == 200, resp.text
@@ -315,7 +315,7 @@ def test_destination_killed_during_the_evacuation(cloud):
         assert resp.status_code == 200, resp.text
         rid = resp.headers["X-Openstack-Request-Id"]
         wait_until(lambda: _usage(api)[dest][0] == before[dest][0] + TINY_MB,
-                    "the destination's claim", services)
+                   "the destination's claim", services)
     finally:
         os.killpg(proc.popen.pid, signal.SIGKILL)
         proc.popen.wait(timeout=10)

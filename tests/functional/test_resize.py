@@ -222,7 +222,7 @@ def test_destination_killed_half_way_finishes_after_its_restart(api, servers, cl
         killed.popen.send_signal(signal.SIGKILL)
         killed.popen.wait(timeout=10)
     wait_until(lambda: api.show_server(sid)["OS-EXT-STS:task_state"] == "resize_migrated",
-          "the source to hand the guest over")
+               "the source to hand the guest over")
     start_compute(services, system.base_dir, dest)
     server = api.wait_for_status(sid, "VERIFY_RESIZE", deadline=60)
     assert server["OS-EXT-SRV-ATTR:host"] == dest and server["OS-EXT-STS:power_state"] == 1
@@ -257,7 +257,7 @@ def test_source_killed_half_way_leaves_one_server_on_one_host(api, servers, clou
         api.show_server(sid)), "the move to be resolved", deadline=60)
     assert server["status"] in ("ACTIVE", "SHUTOFF", "VERIFY_RESIZE"), server
     wait_until(lambda: _migrations(api, sid)[0]["status"] in ("error", "finished"),
-          "the migration to end")
+               "the migration to end")
     if server["status"] == "VERIFY_RESIZE":
         assert server["OS-EXT-SRV-ATTR:host"] == dest and server["flavor"]["id"] == "r2"
         _action(api, sid, {"confirmResize": None}, status=204)
@@ -295,7 +295,7 @@ def test_resize_confirm_window_confirms_automatically(api, servers, cloud):
                           extra_conf="resize_confirm_window = 2\n")
     wait_until(lambda: any(s["host"] == "rz3" and s["state"] == "up" for s in
                       api.get("/v2.1/os-services").json()["services"]),
-          "rz3 to report up")
+               "rz3 to report up")
     sid = servers.create("auto")["id"]
     _action(api, sid, {"migrate": {"host": "rz3"}},
             headers={"OpenStack-API-Version": "compute 2.56"})
