@@ -229,3 +229,46 @@ def test_cold_migration_boots_the_guest_on_the_other_host(two_hosts, guests, api
     assert name not in source.domains()
     resize_dir = two_hosts.state_path / "instances" / f"{sid}_resize"
     _wait(lambda: not resize_dir.exists(), "the source's kept disk to go", 60)
+
+
+def _memory_kib(host, name: str) -> int:
+    match = re.search(r"Max memory:\s+(\d+) KiB", host.virsh("dominfo", name))
+    assert match, f"no memory in dominfo of {name} on {host.name}"
+    return int(match.group(1))
+
+
+def test_resize_boots_the_new_flavor_on_the_other_host_and_revert_brings_it_back(
+        two_hosts, guests, api):
+    """A resize to more memory: the guest boots on the other host with the new flavor;
+    a revert starts it again on its source with the old one and removes the new copy."""
+    resp = api.post("/v2.1/flavors", {"flavor": {
+        "name": "m1.wider", "id": "moves-wider", "ram": 320, "vcpus": 1, "disk": 1}})
+    assert resp.status_code == 200, resp.text
+    try:
+        server = guests.boot("resized", deadline=DEADLINE)
+        sid, name = server["id"], server["OS-EXT-SRV-ATTR:instance_name"]
+        source = _this(two_hosts, _host_of(server))
+        dest = _other(two_hosts, source.name)
+        guests.wait_console(sid, MARKER, deadline=DEADLINE)
+        assert _memory_kib(source, name) == 256 * 1024
+
+        resp = api.post(f"/v2.1/servers/{sid}/action",
+                        {"resize": {"flavorRef": "moves-wider"}}, headers=MICRO)
+        assert resp.status_code == 202, resp.text
+        server = api.wait_for_status(sid, "VERIFY_RESIZE", deadline=DEADLINE)
+        assert (_host_of(server), server["flavor"]["ram"]) == (dest.name, 320), server
+        assert _memory_kib(dest, name) == 320 * 1024
+        assert name not in source.domains()
+        guests.wait_console(sid, MARKER, count=2, deadline=DEADLINE)
+
+        resp = api.post(f"/v2.1/servers/{sid}/action", {"revertResize": None},
+                        headers=MICRO)
+        assert resp.status_code == 202, resp.text
+        server = api.wait_for_status(sid, "ACTIVE", deadline=DEADLINE)
+        assert (_host_of(server), server["flavor"]["ram"],
+                server["OS-EXT-STS:task_state"]) == (source.name, 256, None), server
+        assert _memory_kib(source, name) == 256 * 1024
+        assert source.virsh("domstate", name).strip() == "running"
+        _wait(lambda: name not in dest.domains(), "the destination's copy to go", 60)
+    finally:
+        api.delete("/v2.1/flavors/moves-wider")
