@@ -5,11 +5,11 @@
 #
 # Installs the missing Debian packages, makes sure RabbitMQ runs, installs the
 # repository into a venv (/opt/mininova/venv), writes /etc/mininova/mininova.conf,
-# sets up the database (SQLite, PostgreSQL or MariaDB), syncs it, creates the m1.*
-# flavors, builds and registers the tiny guest image, starts mininova-api, -conductor,
-# -scheduler and one mininova-compute per host (systemd units when PID 1 is systemd,
-# else background processes), waits until every service reports "up" and prints what
-# to try next with the total time. Running it again is safe: what exists is kept and
+# sets up the database (SQLite, PostgreSQL or MariaDB), syncs it, builds and registers
+# the tiny guest image, starts mininova-api, -conductor, -scheduler and one
+# mininova-compute per host (systemd units when PID 1 is systemd, else background
+# processes), waits until every service reports "up", creates the m1.* flavors through
+# the API and prints what to try next with the total time. Running it again is safe: what exists is kept and
 # only services that do not run are started. With MININOVA_AUTH_STRATEGY=keystone it
 # also installs, bootstraps and starts Keystone (lib/keystone), registers mininova in
 # its catalog and prints a clouds.yaml.
@@ -69,8 +69,8 @@ else
 fi
 say "  full log: $LOG_FILE"
 
-STEP_TOTAL=10
-if keystone_enabled; then STEP_TOTAL=12; fi
+STEP_TOTAL=11
+if keystone_enabled; then STEP_TOTAL=13; fi
 run_step "Install missing Debian packages" install_packages
 run_step "Start RabbitMQ" start_rabbitmq
 run_step "Check libvirt" start_libvirt
@@ -82,10 +82,11 @@ fi
 run_step "Set up the $MININOVA_DATABASE database" setup_database
 run_step "Write $MININOVA_CONF" configure_mininova
 run_step "Sync the database" sync_database
-run_step "Create flavors and the tiny guest image" create_flavors_and_image
+run_step "Build and register the tiny guest image" register_guest_image
 run_step "Start the services" start_mininova
 # NOTE: with Keystone, the health checks and the summary need a real token.
 if keystone_enabled; then use_keystone_admin_token; fi
 run_step "Wait until every service is up" wait_for_mininova
+run_step "Create the m1.* flavors" create_flavors
 print_summary
 if keystone_enabled; then print_keystone_summary; fi

@@ -11,9 +11,7 @@ from mininova import context as mn_context
 from mininova import exception
 from mininova import objects
 from mininova.cmd import common
-from mininova.cmd import trace_waterfall
 from mininova.db import allocations as db_allocations
-from mininova.db import migration
 from mininova.image import store as image_store
 
 
@@ -30,12 +28,17 @@ def _print_table(headers: list[str], rows: list[list]) -> None:
     print(line)
 
 
+# NOTE: alembic and the trace tables are imported by the commands that use them only:
+# every mininova-manage call pays its imports (stack.sh makes about ten; each import costs
+# seconds on an emulated machine).
 def db_sync(args) -> None:
+    from mininova.db import migration
     migration.db_sync()
     print(f"Database is at revision {migration.db_version()}")
 
 
 def db_version(args) -> None:
+    from mininova.db import migration
     print(migration.db_version() or "empty (run 'mininova-manage db sync')")
 
 
@@ -111,6 +114,11 @@ def placement_heal_allocations(args) -> None:
         sys.exit(4)
 
 
+def _trace(args) -> None:
+    from mininova.cmd import trace_waterfall
+    trace_waterfall.trace(args)
+
+
 def _add_parsers(subparsers) -> None:
     db = subparsers.add_parser("db", help="database schema").add_subparsers(dest="action")
     db.required = True
@@ -148,7 +156,7 @@ def _add_parsers(subparsers) -> None:
 
     tracer = subparsers.add_parser("trace", help="print a request's trace as a waterfall")
     tracer.add_argument("request_id", metavar="REQUEST_ID", help="req-<uuid>")
-    tracer.set_defaults(func=trace_waterfall.trace)
+    tracer.set_defaults(func=_trace)
 
     service = subparsers.add_parser("service", help="services").add_subparsers(dest="action")
     service.required = True

@@ -240,8 +240,19 @@ def _stack(vm: guest_mod.Guest, vhost: str) -> Cloud:
                     "devstack-lite/stack.sh", timeout=STACK_TIMEOUT, check=False)
     record_measure(f"stack.sh under systemd (offline pip, test driver, 2 computes): "
                    f"{time.monotonic() - start:.0f}s")
+    steps = _step_times(result.stdout)
+    if steps:
+        record_measure(f"  its steps: {steps}")
     assert result.returncode == 0, f"stack.sh failed:\n{result.stdout[-4000:]}"
     return Cloud(guest=vm, stack_output=result.stdout)
+
+
+def _step_times(output: str) -> str:
+    """stack.sh's steps and their seconds ("[  3s] 4/10 Title" then "ok (12s)")."""
+    titles = re.findall(r"^\[ *\d+s\] \d+/\d+ (.+)$", output, re.M)
+    times = re.findall(r"^ +ok \((\d+)s\)$", output, re.M)
+    return ", ".join(f"{t.split(' into ')[0].split(' on ')[0]} {s}s"
+                     for t, s in zip(titles, times, strict=False))
 
 
 def _keep_diagnostics(request, vm: guest_mod.Guest) -> None:
