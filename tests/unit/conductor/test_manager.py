@@ -104,17 +104,27 @@ def test_an_unexpected_failure_ends_the_build_in_error_not_scheduling(db, ctxt):
     assert [c.args[1].uuid for c in built] == [second.uuid]
 
 
-def test_a_build_that_cannot_be_cast_ends_in_error_and_frees_its_claim(db, ctxt):
-    """The compute cannot be reached (the broker refused the cast): nobody retries it,
-    so the server must not stay BUILD/scheduling with a claim."""
-    first, second, mgr = _two_builds(ctxt)
+def _report_h1(ctxt) -> None:
+    """A compute node h1 with room for the builds."""
     objects.ComputeNode.report(ctxt, "h1", {
         "hypervisor_hostname": "h1", "hypervisor_type": "QEMU", "hypervisor_version": 1,
         "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
 
+
+def _claim_h1(inst) -> None:
+    """The scheduler's claim on h1, as the real one makes it."""
+    assert db_allocations.claim(inst.uuid, "h1", db_allocations.requested(inst),
+                                db_allocations.Resources(64, 65536, 1000))
+
+
+def test_a_build_that_cannot_be_cast_ends_in_error_and_frees_its_claim(db, ctxt):
+    """The compute cannot be reached (the broker refused the cast): nobody retries it,
+    so the server must not stay BUILD/scheduling with a claim."""
+    first, second, mgr = _two_builds(ctxt)
+    _report_h1(ctxt)
+
     def claim(context, inst):
-        assert db_allocations.claim(inst.uuid, "h1", db_allocations.requested(inst),
-                                    db_allocations.Resources(64, 65536, 1000))
+        _claim_h1(inst)
         return "h1"
 
     mgr.scheduler_rpcapi.select_destinations.side_effect = claim
@@ -143,13 +153,10 @@ def test_a_build_its_conductor_died_in_ends_when_the_conductor_starts_again(db, 
     them. Started again, each ends its own build (ERROR, a fault that says why, the
     claim freed, the event closed) and leaves the other's alone."""
     first, second, _ = _two_builds(ctxt)
-    objects.ComputeNode.report(ctxt, "h1", {
-        "hypervisor_hostname": "h1", "hypervisor_type": "QEMU", "hypervisor_version": 1,
-        "vcpus": 4, "memory_mb": 4096, "local_gb": 40})
+    _report_h1(ctxt)
 
     def claim_then_die(context, inst):
-        assert db_allocations.claim(inst.uuid, "h1", db_allocations.requested(inst),
-                                    db_allocations.Resources(64, 65536, 1000))
+        _claim_h1(inst)
         raise _Killed()
 
     for host, inst in (("conductor1", first), ("conductor2", second)):
