@@ -203,12 +203,15 @@ class _Traced:
         attr = getattr(self._obj, name)
         if name.startswith("_") or name in self._skip or not callable(attr):
             return attr
+        span_name = f"{self._prefix}.{name}"
 
         @functools.wraps(attr)
         def traced(*args, **kwargs):
-            with span(f"{self._prefix}.{name}"):
+            with span(span_name):
                 return attr(*args, **kwargs)
 
+        # NOTE: kept on the proxy, so the wrapper is made once per method, not per call.
+        setattr(self, name, traced)
         return traced
 
 
@@ -245,14 +248,18 @@ class _TracedEndpoint:
                       request_id=ctxt.request_id, kind="rpc.server"):
                 return attr(ctxt, **kwargs)
 
+        setattr(self, name, traced)
         return traced
 
 
-def db_listen(engine) -> None:
-    """A span for each database write (reads are many and cheap; writes tell the story)."""
+def db_listen(engine) -> Any:
+    """A view of ``engine`` (same pool) that makes a span of each database write (reads
+    are many and cheap; writes tell the story), or None when tracing is off."""
     if not enabled():
-        return
+        return None
     import sqlalchemy as sa
+
+    engine = engine.execution_options()
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
@@ -271,6 +278,7 @@ def db_listen(engine) -> None:
 
     sa.event.listen(engine, "after_cursor_execute", _end)
     sa.event.listen(engine, "handle_error", lambda ctx: _end(ctx.connection))
+    return engine
 
 
 def _table_of(statement: str, verb: str) -> str:
@@ -337,4 +345,5 @@ class _TracedLibvirt(_Traced):
                            frozenset({"name", "UUIDString", "XMLDesc", "info", "state",
                                       "isActive", "ID"}))
 
+        setattr(self, name, domain_call)
         return domain_call

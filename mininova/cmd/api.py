@@ -42,13 +42,19 @@ def _flush_traces(server, worker) -> None:
     tracing.shutdown()
 
 
+def _freeze_app(worker) -> None:
+    """A worker's app, built after fork, is frozen too (gunicorn's post_worker_init
+    hook): full garbage collections then walk only what requests made."""
+    gc.freeze()
+
+
 class _Application(gunicorn_app.GunicornApplication):
     """gunicorn with mininova's defaults, gunicorn.conf.py, then mininova.conf's [api]."""
 
     def __init__(self, conf: cfg.ConfigOpts):
         defaults = {"worker_class": "gthread", "accesslog": "-", "keepalive": 75,
                     "access_log_format": ACCESS_LOG_FORMAT, "proc_name": "mininova-api",
-                    "worker_exit": _flush_traces}
+                    "worker_exit": _flush_traces, "post_worker_init": _freeze_app}
         # NOTE: the app is built in each worker after fork, so each has its own RPC
         # connection.
         super().__init__(gunicorn_settings(conf), lambda: wsgi.create_app(conf),

@@ -25,20 +25,29 @@ class _Engine:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessionmaker: orm.sessionmaker | None = None
+        self._traced: orm.sessionmaker | None = None
 
     def sessionmaker(self) -> orm.sessionmaker:
-        with self._lock:
-            if self._sessionmaker is None:
-                engine = create_engine(CONF.database.connection)
-                tracing.db_listen(engine)
-                self._sessionmaker = orm.sessionmaker(bind=engine, expire_on_commit=False)
-            return self._sessionmaker
+        if self._sessionmaker is None:
+            with self._lock:
+                if self._sessionmaker is None:
+                    engine = create_engine(CONF.database.connection)
+                    traced = tracing.db_listen(engine)
+                    if traced is not None:
+                        self._traced = orm.sessionmaker(bind=traced, expire_on_commit=False)
+                    self._sessionmaker = orm.sessionmaker(bind=engine, expire_on_commit=False)
+        # NOTE: only a traced request's transactions go through the engine that makes
+        # spans of writes: statement events slow down every statement of an engine
+        # that has them, polls and periodic tasks included.
+        if self._traced is not None and tracing.recording():
+            return self._traced
+        return self._sessionmaker
 
     def reset(self) -> None:
         with self._lock:
             if self._sessionmaker is not None:
                 self._sessionmaker.kw["bind"].dispose()
-            self._sessionmaker = None
+            self._sessionmaker = self._traced = None
 
 
 _ENGINE = _Engine()
