@@ -6,8 +6,11 @@ unfinished and carry its host): no server keeps its task_state, and the request'
 says what happened. A mininova of its own (own RabbitMQ vhost, own database), so that
 killing its conductor never disturbs the session's system.
 """
+import configparser
 import os
+import shutil
 import signal
+import subprocess
 
 import pytest
 
@@ -45,6 +48,19 @@ def _events(api: ApiClient, sid: str) -> list[str]:
     return [event["event"] for event in detail["events"]]
 
 
+def _queued_for_scheduler(system: Mininova) -> int:
+    """Messages in the scheduler's queues of this cloud's vhost (ready or delivered to
+    the paused scheduler and not yet acknowledged)."""
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read(system.base_dir / "mininova.conf")
+    vhost = conf["DEFAULT"]["transport_url"].rsplit("/", 1)[1]
+    out = subprocess.run([shutil.which("rabbitmqctl"), "-q", "list_queues", "-p", vhost,
+                          "name", "messages"], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    return sum(int(words[1]) for words in map(str.split, out.splitlines())
+               if len(words) == 2 and words[0].startswith("scheduler") and words[1].isdigit())
+
+
 def test_a_build_whose_conductor_was_killed_ends_once_it_is_back(api, servers, cloud):
     _, services = cloud
     scheduler = _process(services, "mininova-scheduler")
@@ -56,6 +72,10 @@ def test_a_build_whose_conductor_was_killed_ends_once_it_is_back(api, servers, c
         # waits for the paused scheduler's answer.
         wait_until(lambda: "conductor_schedule_and_build_instances" in _events(api, sid),
                    "the conductor to start scheduling", services)
+        # NOTE: the event is written before the call to the scheduler is sent: killed in
+        # between, the conductor would take the call with it.
+        wait_until(lambda: _queued_for_scheduler(cloud[0]),
+                   "the conductor's call to wait in the scheduler's queue", services)
         conductor.popen.send_signal(signal.SIGKILL)
         conductor.popen.wait(timeout=10)
     finally:
