@@ -58,6 +58,15 @@ def get_transport(conf: cfg.ConfigOpts) -> messaging.Transport:
     return transport
 
 
+def broker_address(conf: cfg.ConfigOpts) -> str:
+    """Where the transport goes, without credentials (``rabbit://host:port/vhost``), for
+    logs: a service waiting for its broker says which one."""
+    url = messaging.TransportURL.parse(conf, conf.transport_url)
+    hosts = ",".join(f"{h.hostname}:{h.port}" if h.port else str(h.hostname)
+                     for h in url.hosts)
+    return f"{url.transport}://{hosts}/{url.virtual_host or ''}"
+
+
 def keep_queued_messages(conf: cfg.ConfigOpts) -> None:
     """Make durable queues the default, unless the config sets amqp_durable_queues.
 

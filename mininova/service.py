@@ -46,6 +46,10 @@ class Service:
         self.manager.init_host()
         self._service_ref = objects.Service.register(ctxt, self.host, self.binary, self.topic)
         self._server = rpc.get_server(self.transport, self.topic, self.host, [self.manager])
+        # NOTE: start() waits for the broker, retrying for ever (each try logged by
+        # oslo.messaging, without the address): say which broker first.
+        LOG.info("%s on %s: listening on topic %s at %s", self.binary, self.host,
+                 self.topic, rpc.broker_address(CONF))
         self._server.start()
         # NOTE: the conductor (a database holder) also reports the cloud's state.
         metrics.serve((metrics.CloudCollector(),) if self.topic == "conductor" else ())

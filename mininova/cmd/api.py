@@ -63,6 +63,7 @@ class _Application(gunicorn_app.GunicornApplication):
 
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
+    common.require_database()
     metrics.serve_workers()
     # NOTE: the workers are forked from this process, which has imported the whole API:
     # they share its pages copy-on-write. Frozen, its objects are left out of the

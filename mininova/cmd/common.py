@@ -30,3 +30,14 @@ def prepare_service(argv: list[str], cli_opts: list | None = None) -> cfg.Config
     logging.setup(CONF, "mininova")
     objects.register_all()
     return CONF
+
+
+def require_database() -> None:
+    """End a service that holds the database with one line saying why it cannot use it
+    (exit status 1: systemd's Restart=on-failure retries until it can), rather than with
+    a traceback from its first query."""
+    from mininova.db import api as db_api
+
+    problem = db_api.schema_problem()
+    if problem:
+        sys.exit(f"{sys.argv[0].rsplit('/', 1)[-1]}: cannot start: {problem}")

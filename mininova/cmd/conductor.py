@@ -12,6 +12,7 @@ from mininova.objects import service as service_obj
 
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
+    common.require_database()
     tracing.setup(service_obj.CONDUCTOR, conf.host, db_traces.add_spans)
     transport = rpc.get_transport(conf)
     mgr = manager.ConductorManager(conf.host, transport)

@@ -12,6 +12,7 @@ from mininova.scheduler import manager
 
 def main() -> None:
     conf = common.prepare_service(sys.argv[1:])
+    common.require_database()
     tracing.setup(service_obj.SCHEDULER, conf.host, db_traces.add_spans)
     transport = rpc.get_transport(conf)
     mgr = manager.SchedulerManager(conf.host)

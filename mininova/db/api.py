@@ -6,6 +6,7 @@ operation.
 """
 import contextlib
 import datetime
+import os
 import threading
 from collections.abc import Iterator
 
@@ -71,6 +72,37 @@ def create_engine(url: str) -> sa.Engine:
         return engine
     return sa.create_engine(url, echo=CONF.database.connection_debug, pool_pre_ping=True,
                             pool_size=CONF.database.max_pool_size)
+
+
+_VERSIONS = os.path.join(os.path.dirname(__file__), "migrations", "versions")
+
+
+def schema_problem() -> str | None:
+    """Why this database cannot serve this mininova yet (unreachable, not migrated, or
+    migrated by an older mininova), or None.
+
+    Reads Alembic's version table with a throwaway engine (the API checks in gunicorn's
+    master, before the fork) and compares it with the newest migration script's number
+    (they are numbered in order), without importing Alembic into every service.
+    """
+    head = max(name[:4] for name in os.listdir(_VERSIONS) if name[:4].isdigit())
+    engine = create_engine(CONF.database.connection)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                current = None
+            else:
+                current = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    except sa.exc.SQLAlchemyError as exc:
+        return (f"the database at {engine.url.render_as_string(hide_password=True)} "
+                f"does not answer: {str(exc).splitlines()[0]}")
+    finally:
+        engine.dispose()
+    if current is None or current < head:
+        return (f"the database at {engine.url.render_as_string(hide_password=True)} is "
+                f"at revision {current or 'none (empty)'} and this mininova needs {head}: "
+                f"run mininova-manage db sync")
+    return None
 
 
 def dispose_engine() -> None:
