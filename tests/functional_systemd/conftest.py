@@ -1,17 +1,23 @@
-"""Fixtures of the systemd suite: a QEMU guest with systemd as PID 1 running stack.sh.
+"""Fixtures of the systemd suite: a machine with systemd as PID 1 running stack.sh.
 
+The machine is a container by default (``MININOVA_SYSTEMD_MACHINE=container``: the
+cached root image booted by systemd-nspawn, container.py) or, with
+``MININOVA_SYSTEMD_MACHINE=qemu``, the same root as a QEMU guest (TCG here, guest.py).
 ``cloud`` (session scope) builds or reuses the cached root image and wheelhouse
-(tools/build-systemd-guest.sh), boots the guest, runs ``devstack-lite/stack.sh`` in it
+(tools/build-systemd-guest.sh), boots the machine, runs ``devstack-lite/stack.sh`` in it
 with pip offline (``PIP_NO_INDEX``/``PIP_FIND_LINKS``, honoured by pip itself) on the
-libvirt test driver, SQLite and the host's RabbitMQ (a vhost of its own, through QEMU's
-10.0.2.2), and hands the tests a ``Cloud``.
-The measured times (image build, guest boot, stack.sh) are printed in the terminal
-summary (``Measure``); on failure the guest's console and mininova journal are too.
+libvirt test driver, SQLite and the host's RabbitMQ (a vhost of its own), and hands the
+tests a ``Cloud``. The broker is ``broker`` in the machine's /etc/hosts: 127.0.0.1 in the
+container, which shares the host's network; QEMU's 10.0.2.2 (the host's loopback) in
+the guest. To stack.sh it is a broker on another machine, so it neither installs nor
+starts a RabbitMQ of its own, and a check can take it away by that name.
+The measured times (image build, boot, stack.sh) are printed in the terminal summary
+(``Measure``); on failure the machine's console and mininova journal are too.
 
-The suite skips only where the guest cannot be built or booted at all: not root
-(debootstrap), or qemu-system-x86_64, debootstrap or mkfs.ext4 missing.
+The suite skips only where the machine cannot be built or booted at all: not root
+(debootstrap), or the tools it needs missing.
 
-To work on the suite without paying the boot and stack.sh every run, set
+To work on the QEMU guest without paying the boot and stack.sh every run, set
 ``MININOVA_SYSTEMD_KEEP=DIR``: the first run boots the guest in DIR, runs stack.sh and
 leaves QEMU (and its RabbitMQ vhost) running; later runs attach to it (``-k`` one test;
 the tests change the cloud, so order still matters). Stop it with ``kill $(python3 -c
@@ -32,6 +38,7 @@ import pytest
 
 from mininova.cmd import common
 from tests.functional.conftest import private_rabbit_vhost
+from tests.functional_systemd import container as container_mod
 from tests.functional_systemd import guest as guest_mod
 
 BOOT_TIMEOUT = 300
@@ -40,17 +47,18 @@ COMPUTE_HOSTS = ("compute1", "compute2")
 UNITS = ("mininova-conductor.service", "mininova-scheduler.service",
          *(f"mininova-compute@{h}.service" for h in COMPUTE_HOSTS), "mininova-api.service")
 TOKEN = "X-Auth-Token: admin:admin"
-API = "http://127.0.0.1:8774/v2.1"
+MACHINE = os.environ.get("MININOVA_SYSTEMD_MACHINE", "container")
 # NOTE: oslo.messaging at DEBUG logs each RPC call a handler makes, with the request id:
 # the proof that a request is in flight in the compute (the drain test).
 LOG_LEVELS = ",".join("oslo_messaging=DEBUG" if lvl.startswith("oslo_messaging=") else lvl
                       for lvl in common.LOG_LEVELS)
-# NOTE: the host's broker, reached through QEMU's user-mode networking (10.0.2.2 is the
-# host's loopback), in a vhost of this run: a RabbitMQ inside the emulated guest takes
-# over 3 minutes to start on every boot.
+# NOTE: the host's broker, in a vhost of this run: a RabbitMQ inside the emulated guest
+# takes over 3 minutes to start on every boot.
+BROKER = "broker"
 LOCAL_CONF = f"""\
-RABBIT_HOST=10.0.2.2
+RABBIT_HOST={BROKER}
 RABBIT_VHOST={{vhost}}
+API_PORT={{api_port}}
 MININOVA_COMPUTE_HOSTS="{' '.join(COMPUTE_HOSTS)}"
 API_WORKERS=1
 MININOVA_PIP_OPTS="--no-build-isolation"
@@ -75,14 +83,20 @@ def record_measure(line: str) -> None:
 class Cloud:
     """The guest running mininova under systemd, and what stack.sh printed."""
 
-    guest: guest_mod.Guest
+    guest: guest_mod.Guest | container_mod.Container
     stack_output: str
+    api_port: int = 8774
     servers: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> id
+
+    @property
+    def api_url(self) -> str:
+        """The Compute API's URL inside the machine."""
+        return f"http://127.0.0.1:{self.api_port}/v2.1"
 
     def api(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         """One Compute API call with curl inside the guest: (HTTP status, JSON body)."""
         words = ["curl", "-s", "-m", "30", "-w", "\\n%{http_code}", "-X", method,
-                 "-H", TOKEN, f"{API}{path}"]
+                 "-H", TOKEN, f"{self.api_url}{path}"]
         if body is not None:
             words += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
         # NOTE: curl's own failures (a restarting API refuses connections) come back as
@@ -97,7 +111,7 @@ class Cloud:
         """POST a server action that must be accepted (202); its request id."""
         words = ["curl", "-s", "-m", "30", "-o", "/dev/null", "-D", "-", "-w", "%{http_code}",
                  "-H", TOKEN, "-H", "Content-Type: application/json", "-d",
-                 json.dumps(action), f"{API}/servers/{sid}/action"]
+                 json.dumps(action), f"{self.api_url}/servers/{sid}/action"]
         out = self.guest.out(guest_mod.quote(*words), timeout=60)
         assert out.endswith("202"), out
         return re.search(r"(?im)^x-openstack-request-id: *(req-[0-9a-f-]+)", out).group(1)
@@ -145,11 +159,18 @@ class Cloud:
     def guest_time(self) -> int:
         return int(self.guest.out("date +%s"))
 
+    def booted_at(self) -> int:
+        """When the machine's systemd started (epoch seconds): its last boot."""
+        return int(self.guest.out(
+            'date -d "$(systemctl show -p UserspaceTimestamp --value)" +%s'))
+
 
 def _missing_prerequisite() -> str | None:
     if os.geteuid() != 0:
-        return "not root: debootstrap and the guest's image need root"
-    for tool in ("qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4", "ssh"):
+        return "not root: debootstrap and the machine's image need root"
+    tools = {"qemu": ("qemu-system-x86_64", "qemu-img", "ssh"),
+             "container": ("systemd-nspawn", "nsenter", "mount")}[MACHINE]
+    for tool in ("debootstrap", "mkfs.ext4", *tools):
         if shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
             return f"{tool} is not installed (see .ci/run's package list)"
     return None
@@ -162,7 +183,7 @@ def cloud(request, tmp_path_factory):
         pytest.skip(reason)
     os.environ["PATH"] += ":/usr/sbin:/sbin"
     keep = os.environ.get("MININOVA_SYSTEMD_KEEP")
-    if keep:
+    if keep and MACHINE == "qemu":
         yield from _kept_cloud(request, Path(keep))
         return
     with private_rabbit_vhost() as vhost:
@@ -210,15 +231,21 @@ def _kept_cloud(request, keep: Path):
         _keep_diagnostics(request, vm)
 
 
-def _boot(workdir: Path, detach: bool) -> guest_mod.Guest:
-    """The guest booted (image and wheelhouse built first when not cached)."""
+def _boot(workdir: Path, detach: bool) -> guest_mod.Guest | container_mod.Container:
+    """The machine booted (image and wheelhouse built first when not cached)."""
     start = time.monotonic()
     image_dir = guest_mod.build("image")
     wheels = guest_mod.build("wheels")
     record_measure(f"image + wheelhouse ready (cached or built): "
                    f"{time.monotonic() - start:.0f}s ({image_dir.name}, {wheels.name})")
-    data = guest_mod.make_data_disk(workdir, wheels)
-    vm = guest_mod.Guest(image_dir=image_dir, workdir=workdir, data_disk=data)
+    if MACHINE == "qemu":
+        vm = guest_mod.Guest(image_dir=image_dir, workdir=workdir,
+                             data_disk=guest_mod.make_data_disk(workdir, wheels))
+        what = "QEMU guest (TCG unless KVM works)"
+    else:
+        vm = container_mod.Container(image_dir=image_dir, workdir=workdir,
+                                     data_dir=container_mod.make_data_dir(workdir, wheels))
+        what = "container (systemd-nspawn)"
     start = time.monotonic()
     vm.start(detach=detach)
     try:
@@ -226,14 +253,18 @@ def _boot(workdir: Path, detach: bool) -> guest_mod.Guest:
     except BaseException:
         vm.stop()
         raise
-    record_measure(f"guest boot to `systemctl is-system-running` (TCG unless KVM "
-                   f"works): {time.monotonic() - start:.0f}s")
+    record_measure(f"{what} boot to `systemctl is-system-running`: "
+                   f"{time.monotonic() - start:.0f}s")
     return vm
 
 
-def _stack(vm: guest_mod.Guest, vhost: str) -> Cloud:
-    """stack.sh run in the guest (pip offline, the host's broker in ``vhost``)."""
-    local_conf = LOCAL_CONF.replace("{vhost}", vhost)
+def _stack(vm: guest_mod.Guest | container_mod.Container, vhost: str) -> Cloud:
+    """stack.sh run in the machine (pip offline, the host's broker in ``vhost``)."""
+    # NOTE: the container shares the host's network: its API takes a free port.
+    api_port = 8774 if MACHINE == "qemu" else guest_mod.free_port()
+    local_conf = LOCAL_CONF.replace("{vhost}", vhost).replace("{api_port}", str(api_port))
+    broker_ip = "10.0.2.2" if MACHINE == "qemu" else "127.0.0.1"
+    vm.run(f"grep -q ' {BROKER}$' /etc/hosts || echo '{broker_ip} {BROKER}' >>/etc/hosts")
     vm.run(f"cat > /srv/mininova/devstack-lite/local.conf <<'EOF'\n{local_conf}EOF")
     start = time.monotonic()
     result = vm.run("cd /srv/mininova && PIP_NO_INDEX=1 PIP_FIND_LINKS=/srv/wheels "
@@ -244,7 +275,7 @@ def _stack(vm: guest_mod.Guest, vhost: str) -> Cloud:
     if steps:
         record_measure(f"  its steps: {steps}")
     assert result.returncode == 0, f"stack.sh failed:\n{result.stdout[-4000:]}"
-    return Cloud(guest=vm, stack_output=result.stdout)
+    return Cloud(guest=vm, stack_output=result.stdout, api_port=api_port)
 
 
 def _step_times(output: str) -> str:

@@ -45,13 +45,13 @@ def build(kind: str) -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _repo_files() -> list[str]:
+def repo_files() -> list[str]:
     """The repository's files as git knows them (tracked and new, not ignored)."""
     out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                          cwd=REPO, check=True, capture_output=True)
@@ -62,7 +62,7 @@ def _repo_files() -> list[str]:
 def make_data_disk(workdir: Path, wheels: Path) -> Path:
     """An ext4 image holding ``mininova/`` (this checkout) and ``wheels/``."""
     tree = workdir / "data"
-    for name in _repo_files():
+    for name in repo_files():
         target = tree / "mininova" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
@@ -126,7 +126,7 @@ class Guest:
         if not overlay.exists():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
                             str(self.image_dir / "root.img"), str(overlay)], check=True)
-        self.ssh_port = _free_port()
+        self.ssh_port = free_port()
         accel = os.environ.get("MININOVA_SYSTEMD_GUEST_ACCEL", "tcg")
         cmd = [
             "qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-cpu", "max",

@@ -1,7 +1,8 @@
-"""etc/systemd/ and stack.sh's systemd path under a real systemd (PID 1 in a QEMU guest).
+"""etc/systemd/ and stack.sh's systemd path under a real systemd (PID 1 of a container,
+or of a QEMU guest: conftest.py).
 
-The tests share one guest and run in file order: each leaves the cloud working for the
-next (a server created first is stopped, started, drained, rebooted with the guest).
+The tests share one machine and run in file order: each leaves the cloud working for the
+next (a server created first is stopped, started, drained, rebooted with the machine).
 
 The computes run libvirt's test hypervisor, which lives inside each compute process: a
 compute that restarts (kill -9, systemctl stop/restart, a reboot) comes back without the
@@ -13,6 +14,7 @@ import re
 
 import pytest
 
+from tests.functional_systemd.conftest import BROKER
 from tests.functional_systemd.conftest import COMPUTE_HOSTS
 from tests.functional_systemd.conftest import UNITS
 from tests.functional_systemd.conftest import record_measure
@@ -193,10 +195,71 @@ def test_missing_config_fails_clearly_and_recovers_by_restart_policy(cloud):
     _lost_guests_start_again(cloud, running)
 
 
+def _journal(cloud, unit: str, since: int) -> str:
+    return cloud.guest.out(f"journalctl --no-pager -o cat -u {unit} --since @{since}")
+
+
+def test_a_broker_not_up_yet_is_named_and_waited_for(cloud):
+    """A service started while its broker does not answer says so and keeps trying; it
+    comes up by itself once the broker answers, with no restart (no crash loop)."""
+    unit = "mininova-scheduler.service"
+    hosts = cloud.guest.out(f"grep ' {BROKER}$' /etc/hosts")
+    since = cloud.guest_time()
+    # NOTE: nothing listens on 127.0.0.2: the broker's name now leads nowhere.
+    cloud.guest.run(f"sed -i 's/^.* {BROKER}$/127.0.0.2 {BROKER}/' /etc/hosts && "
+                    f"systemctl restart {unit}")
+    try:
+        wait_for("the scheduler to say its broker does not answer", lambda: re.search(
+            r"Connection failed: .*Connection refused \(retrying in",
+            _journal(cloud, unit, since)), 60)
+        journal = _journal(cloud, unit, since)
+        assert re.search(rf"listening on topic scheduler at rabbit://{BROKER}:\d+/", journal), (
+            journal)
+        assert "started on host" not in journal, journal
+        assert _active(cloud, unit)
+    finally:
+        cloud.guest.run(f"sed -i 's/^.* {BROKER}$/{hosts}/' /etc/hosts")
+    wait_for("the scheduler to start once its broker answers", lambda: "started on host"
+             in _journal(cloud, unit, since), RESTART_TIMEOUT)
+    # NOTE: systemctl restart set the count to 0: it stayed there, no automatic restart.
+    assert cloud.guest.out(f"systemctl show -p NRestarts --value {unit}") == "0"
+    cloud.services_up_since(cloud.guest_time())
+
+
+def test_a_database_not_migrated_fails_clearly_until_it_is(cloud):
+    """A service whose database is not migrated ends with one journal line saying so;
+    systemd's restart policy retries it and it comes up once ``db sync`` ran."""
+    unit = "mininova-scheduler.service"
+    conf = "/etc/mininova/mininova.conf"
+    empty = "sqlite:////var/lib/mininova/not-migrated.sqlite"
+    since = cloud.guest_time()
+    cloud.guest.run(f"cp {conf} /root/mininova.conf.held && sed -i "
+                    f"'/^\\[database\\]/,/^\\[/ s|^connection = .*|connection = {empty}|' "
+                    f"{conf} && grep -qF {empty} {conf} && systemctl restart --no-block {unit}")
+    try:
+        wait_for("a second try of the scheduler on its empty database", lambda: int(
+            cloud.guest.out(f"systemctl show -p NRestarts --value {unit}") or 0) >= 2 and
+            _journal(cloud, unit, since).count("run mininova-manage db sync") >= 2,
+            RESTART_TIMEOUT)
+        journal = _journal(cloud, unit, since)
+        assert ("mininova-scheduler: cannot start: the database at sqlite:////var/lib/"
+                "mininova/not-migrated.sqlite is at revision none (empty)") in journal, journal
+        assert "Traceback" not in journal, journal
+        cloud.guest.run(f"/opt/mininova/venv/bin/mininova-manage --config-file {conf} "
+                        "db sync")
+        wait_for("the scheduler to come up by itself on the migrated database",
+                 lambda: "started on host" in _journal(cloud, unit, since), RESTART_TIMEOUT)
+    finally:
+        cloud.guest.run(f"mv /root/mininova.conf.held {conf} && "
+                        f"rm -f /var/lib/mininova/not-migrated.sqlite*")
+    cloud.guest.run(f"systemctl restart {unit}")
+    cloud.services_up_since(cloud.guest_time())
+
+
 def test_journal_shows_request_ids(cloud):
     since = cloud.guest_time()
     out = cloud.guest.out("curl -s -D - -o /dev/null -H 'X-Auth-Token: admin:admin' "
-                          "http://127.0.0.1:8774/v2.1/servers")
+                          f"{cloud.api_url}/servers")
     rid = re.search(r"(?i)x-openstack-request-id: (req-[0-9a-f-]+)", out).group(1)
     wait_for("the request id in mininova-api's journal", lambda: cloud.guest.ok(
         f"journalctl --no-pager -u mininova-api --since @{since} | grep -q {rid}"), 30)
@@ -207,13 +270,14 @@ def test_reboot_brings_everything_back(cloud):
     cloud.wait_for_status(cloud.servers["vm2"], "SHUTOFF")
     running = _running(cloud)
     assert running == [cloud.servers["vm1"]], running
+    before = cloud.booted_at()
     cloud.guest.reboot(timeout=300)
-    since = cloud.guest_time() - 600
+    booted = cloud.booted_at()
+    assert booted > before, (before, booted)
     for unit in ("mininova.target", *UNITS):
         wait_for(f"{unit} after the reboot", lambda unit=unit: _active(cloud, unit),
                  RESTART_TIMEOUT)
-    boot = int(float(cloud.guest.out("cut -d' ' -f1 /proc/uptime")))
-    cloud.services_up_since(since + 600 - boot)
+    cloud.services_up_since(booted)
     # NOTE: the stopped vm2 stays stopped; vm1's guest did not survive the reboot.
     _no_task_states(cloud)
     cloud.wait_for_status(cloud.servers["vm2"], "SHUTOFF")
