@@ -83,7 +83,7 @@ def record_measure(line: str) -> None:
 class Cloud:
     """The guest running mininova under systemd, and what stack.sh printed."""
 
-    guest: guest_mod.Guest | container_mod.Container
+    guest: guest_mod.Machine
     stack_output: str
     api_port: int = 8774
     servers: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> id
@@ -231,7 +231,7 @@ def _kept_cloud(request, keep: Path):
         _keep_diagnostics(request, vm)
 
 
-def _boot(workdir: Path, detach: bool) -> guest_mod.Guest | container_mod.Container:
+def _boot(workdir: Path, detach: bool) -> guest_mod.Machine:
     """The machine booted (image and wheelhouse built first when not cached)."""
     start = time.monotonic()
     image_dir = guest_mod.build("image")
@@ -249,7 +249,7 @@ def _boot(workdir: Path, detach: bool) -> guest_mod.Guest | container_mod.Contai
     start = time.monotonic()
     vm.start(detach=detach)
     try:
-        vm.wait_ssh(BOOT_TIMEOUT)
+        vm.wait_booted(BOOT_TIMEOUT)
     except BaseException:
         vm.stop()
         raise
@@ -258,7 +258,7 @@ def _boot(workdir: Path, detach: bool) -> guest_mod.Guest | container_mod.Contai
     return vm
 
 
-def _stack(vm: guest_mod.Guest | container_mod.Container, vhost: str) -> Cloud:
+def _stack(vm: guest_mod.Machine, vhost: str) -> Cloud:
     """stack.sh run in the machine (pip offline, the host's broker in ``vhost``)."""
     # NOTE: the container shares the host's network: its API takes a free port.
     api_port = 8774 if MACHINE == "qemu" else guest_mod.free_port()

@@ -38,8 +38,11 @@ def make_data_dir(workdir: Path, wheels: Path) -> Path:
 
 
 @dataclasses.dataclass
-class Container:
+class Container(guest_mod.Machine):
     """One container booted from the guest's root image: its nspawn process and console."""
+
+    kind = "container"
+    boot_poll = 0.5
 
     image_dir: Path
     workdir: Path
@@ -121,36 +124,12 @@ class Container:
                 ancestor = parents.get(ancestor, 0)
         return 0
 
-    def run(self, command: str, timeout: float = 120, check: bool = True, mux: bool = True
-            ) -> subprocess.CompletedProcess:
-        """Run a shell command in the container; stdout and stderr come back as text."""
-        del mux  # the QEMU guest's SSH multiplexing; nothing to share here
-        if not self.alive():
-            raise AssertionError(f"the container is not running; console: "
-                                 f"{self.console_tail()}")
-        result = subprocess.run(
+    def _exec(self, command: str, timeout: float, mux: bool) -> subprocess.CompletedProcess:
+        # NOTE: mux (the QEMU guest's SSH multiplexing) means nothing here.
+        return subprocess.run(
             ["nsenter", "--target", str(self.leader), "--all", "--root", "--wd",
              *ENV, "/bin/bash", "-c", command],
             capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        if check and result.returncode != 0:
-            raise AssertionError(f"container command failed ({result.returncode}): "
-                                 f"{command}\nstdout: {result.stdout[-3000:]}\nstderr: "
-                                 f"{result.stderr[-3000:]}")
-        return result
-
-    def out(self, command: str, timeout: float = 120) -> str:
-        return self.run(command, timeout=timeout).stdout.strip()
-
-    def ok(self, command: str, timeout: float = 60) -> bool:
-        return self.run(command, timeout=timeout, check=False).returncode == 0
-
-    def wait_ssh(self, timeout: float) -> None:
-        """Wait until systemd finished booting (running or degraded)."""
-        def booted() -> bool:
-            state = self.run("systemctl is-system-running", timeout=30, check=False)
-            return state.stdout.strip() in ("running", "degraded")
-        guest_mod.wait_for("the container to boot (systemctl is-system-running)", booted,
-                           timeout, interval=0.5)
 
     def reboot(self, timeout: float) -> None:
         """``systemctl reboot``: its systemd ends, nspawn exits asking for a reboot, and
@@ -160,7 +139,7 @@ class Container:
         assert status == REBOOT_STATUS, (status, self.console_tail())
         started = time.monotonic()
         self.start()
-        self.wait_ssh(max(1.0, timeout - (time.monotonic() - started)))
+        self.wait_booted(max(1.0, timeout - (time.monotonic() - started)))
 
     def stop(self) -> None:
         """Power the container off (then SIGTERM, SIGKILL), and unmount its root."""
@@ -172,10 +151,3 @@ class Container:
                 self.process.kill()
                 self.process.wait()
         self._unmount()
-
-    def console_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.console_log.read_text(errors="replace")
-        except OSError:
-            return "(no console log)"
-        return "\n".join(text.splitlines()[-lines:])

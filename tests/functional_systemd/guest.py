@@ -79,9 +79,56 @@ def make_data_disk(workdir: Path, wheels: Path) -> Path:
     return image
 
 
+class Machine:
+    """What the checks drive: a shell in a machine whose PID 1 is systemd (this QEMU
+    guest, or container.Container). Subclasses run the commands (``_exec``)."""
+
+    kind = "machine"
+    boot_poll = 2.0
+    console_log: Path
+
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def _exec(self, command: str, timeout: float, mux: bool) -> subprocess.CompletedProcess:
+        raise NotImplementedError
+
+    def run(self, command: str, timeout: float = 120, check: bool = True, mux: bool = True
+            ) -> subprocess.CompletedProcess:
+        """Run a shell command in the machine; stdout and stderr come back as text."""
+        if not self.alive():
+            raise AssertionError(f"the {self.kind} is not running; console: "
+                                 f"{self.console_tail()}")
+        result = self._exec(command, timeout, mux)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{self.kind} command failed ({result.returncode}): "
+                                 f"{command}\nstdout: {result.stdout[-3000:]}\nstderr: "
+                                 f"{result.stderr[-3000:]}")
+        return result
+
+    def out(self, command: str, timeout: float = 120) -> str:
+        """Stdout of a command that must succeed, stripped."""
+        return self.run(command, timeout=timeout).stdout.strip()
+
+    def ok(self, command: str, timeout: float = 60) -> bool:
+        """True when a command exits 0."""
+        return self.run(command, timeout=timeout, check=False).returncode == 0
+
+    def wait_booted(self, timeout: float) -> None:
+        """Wait until the machine answers and systemd finished booting (running or
+        degraded)."""
+        def booted() -> bool:
+            state = self.run("systemctl is-system-running", timeout=30, check=False)
+            return state.stdout.strip() in ("running", "degraded")
+        wait_for(f"the {self.kind} to boot (systemctl is-system-running)", booted, timeout,
+                 interval=self.boot_poll)
+
+
 @dataclasses.dataclass
-class Guest:
+class Guest(Machine):
     """One running guest: its QEMU process, SSH port and serial console log."""
+
+    kind = "guest"
 
     image_dir: Path
     workdir: Path
@@ -162,34 +209,9 @@ class Guest:
         subprocess.run([*cmd[:-2], "-O", "exit", cmd[-2]], capture_output=True, timeout=15,
                        check=False)
 
-    def run(self, command: str, timeout: float = 120, check: bool = True, mux: bool = True
-            ) -> subprocess.CompletedProcess:
-        """Run a shell command in the guest; stdout and stderr come back as text."""
-        if not self.alive():
-            raise AssertionError(f"the guest is not running; console: {self.console_tail()}")
-        result = subprocess.run(self._ssh_cmd(command, mux), capture_output=True, text=True,
-                                timeout=timeout)
-        if check and result.returncode != 0:
-            raise AssertionError(f"guest command failed ({result.returncode}): {command}\n"
-                                 f"stdout: {result.stdout[-3000:]}\nstderr: "
-                                 f"{result.stderr[-3000:]}")
-        return result
-
-    def out(self, command: str, timeout: float = 120) -> str:
-        """Stdout of a guest command that must succeed, stripped."""
-        return self.run(command, timeout=timeout).stdout.strip()
-
-    def ok(self, command: str, timeout: float = 60) -> bool:
-        """True when a guest command exits 0."""
-        return self.run(command, timeout=timeout, check=False).returncode == 0
-
-    def wait_ssh(self, timeout: float) -> None:
-        """Wait until sshd answers and systemd finished booting (running or degraded)."""
-        def booted() -> bool:
-            state = self.run("systemctl is-system-running", timeout=30, check=False)
-            return state.stdout.strip() in ("running", "degraded")
-        wait_for("the guest to boot (ssh + systemctl is-system-running)", booted, timeout,
-                 interval=2)
+    def _exec(self, command: str, timeout: float, mux: bool) -> subprocess.CompletedProcess:
+        return subprocess.run(self._ssh_cmd(command, mux), capture_output=True, text=True,
+                              timeout=timeout)
 
     def reboot(self, timeout: float) -> None:
         """``systemctl reboot`` and wait for the new boot (another boot id)."""
@@ -222,13 +244,6 @@ class Guest:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-    def console_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.console_log.read_text(errors="replace")
-        except OSError:
-            return "(no console log)"
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def quote(*args: str) -> str:
