@@ -253,31 +253,49 @@ class _TracedEndpoint:
 
 
 def db_listen(engine) -> Any:
-    """A view of ``engine`` (same pool) that makes a span of each database write (reads
-    are many and cheap; writes tell the story), or None when tracing is off."""
+    """A view of ``engine`` (same pool) that makes a span of each database write, or None
+    when tracing is off.
+
+    A write is a transaction that changed something (reads are many and cheap; writes
+    tell the story): its span runs from its first INSERT, UPDATE or DELETE to its commit
+    (the commit's cost included), is named by the tables written (``db.write instances,
+    instance_actions``) and lists its statements in ``db.statements``. One span a
+    transaction rather than a statement: spans are what tracing costs.
+    """
     if not enabled():
         return None
     import sqlalchemy as sa
 
     engine = engine.execution_options()
+    key = "mininova.write"
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
         verb = statement.lstrip().split(" ", 1)[0].upper()
         if verb not in ("INSERT", "UPDATE", "DELETE") or not _recording(None, False):
             return
-        table = _table_of(statement, verb)
-        started = _STATE["tracer"].start_span(f"db.{verb.lower()} {table}",
-                                              attributes={"db.statement": statement[:200]})
-        conn.info.setdefault("mininova.spans", []).append(started)
+        write = conn.info.get(key)
+        if write is None:
+            write = conn.info[key] = (_STATE["tracer"].start_span("db.write"), [])
+        write[1].append(f"{verb} {_table_of(statement, verb)}")
 
-    def _end(conn, *args, **kwargs):
-        spans = conn.info.get("mininova.spans")
-        if spans:
-            spans.pop().end()
+    def _end(conn, failed: bool = False) -> None:
+        write = conn.info.pop(key, None)
+        if write is None:
+            return
+        span, statements = write
+        tables = dict.fromkeys(entry.split(" ", 1)[1] for entry in statements)
+        span.update_name(f"db.write {', '.join(tables)}")
+        span.set_attribute("db.statements", "; ".join(statements))
+        if failed:
+            from opentelemetry.trace import Status
+            from opentelemetry.trace import StatusCode
 
-    sa.event.listen(engine, "after_cursor_execute", _end)
-    sa.event.listen(engine, "handle_error", lambda ctx: _end(ctx.connection))
+            span.set_status(Status(StatusCode.ERROR, "rolled back"))
+        span.end()
+
+    sa.event.listen(engine, "commit", _end)
+    sa.event.listen(engine, "rollback", lambda conn: _end(conn, failed=True))
     return engine
 
 

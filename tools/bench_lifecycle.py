@@ -45,7 +45,7 @@ SQLAlchemy UPDATE+commit of one row of a scratch table in the system's own datab
 
 The model (MODEL below) is what each path does on the critical path, read from
 compute/api.py, conductor/manager.py and compute/manager.py + decorators.py (a DB write
-is one transaction; `mininova-manage trace` shows each statement in it as a db.* span):
+is one transaction; `mininova-manage trace` shows it as one db.write span):
 
   POST->ACTIVE     ~ 3 RPC calls + 2 casts + 1 libvirt define+create + 8 DB writes
       API: insert instance, record action (2 writes), cast the conductor. Conductor:

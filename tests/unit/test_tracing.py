@@ -170,3 +170,28 @@ def test_the_store_prunes_by_age_then_size(db):
         left = sess.scalars(sa.select(models.TraceSpan.name)
                             .order_by(models.TraceSpan.start_ns)).all()
     assert left == ["s2", "s3", "s4"]
+
+
+def test_a_write_is_one_span_from_its_first_statement_to_its_commit(spans, db):
+    db_api.dispose_engine()
+    with db_api.session() as sess:
+        sess.execute(sa.select(models.Flavor.id)).all()
+    root = tracing.start_root("POST /x")
+    with db_api.session() as sess:
+        sess.execute(sa.select(models.Flavor.id)).all()
+        sess.execute(sa.insert(models.Flavor.__table__).values(
+            flavorid="f1", name="f1", memory_mb=1, vcpus=1, root_gb=1))
+        sess.execute(sa.update(models.Flavor.__table__).values(vcpus=2)
+                     .where(models.Flavor.flavorid == "f1"))
+    with pytest.raises(sa.exc.IntegrityError), db_api.session() as sess:
+        sess.execute(sa.insert(models.Flavor.__table__).values(
+            flavorid="f1", name="f1", memory_mb=1, vcpus=1, root_gb=1))
+    tracing.end_root(root, "POST /x")
+    rows = spans()
+    writes = [r for r in rows if r["name"].startswith("db.")]
+    assert [w["name"] for w in writes] == ["db.write flavors", "db.write flavors"]
+    attributes = [json.loads(w["attributes"]) for w in writes]
+    assert attributes[0]["db.statements"] == "INSERT flavors; UPDATE flavors"
+    assert (writes[0]["status"], writes[1]["status"]) == ("unset", "error")
+    root_id = next(r["span_id"] for r in rows if r["name"] == "POST /x")
+    assert {w["parent_id"] for w in writes} == {root_id}
