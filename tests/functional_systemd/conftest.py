@@ -244,7 +244,7 @@ def _boot(workdir: Path, detach: bool) -> guest_mod.Machine:
         what = "QEMU guest (TCG unless KVM works)"
     else:
         vm = container_mod.Container(image_dir=image_dir, workdir=workdir,
-                                     data_dir=container_mod.make_data_dir(workdir, wheels))
+                                     data_dir=guest_mod.make_data_dir(workdir, wheels))
         what = "container (systemd-nspawn)"
     start = time.monotonic()
     vm.start(detach=detach)

@@ -11,7 +11,6 @@ own) and has its own PID, mount, UTS and IPC namespaces.
 """
 import dataclasses
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -24,17 +23,6 @@ MASKED = ("ssh.service", "qemu-user-net.service")
 ENV = ["env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
        "HOME=/root", "LANG=C.UTF-8", "TERM=dumb"]
 REBOOT_STATUS = 133  # nspawn's exit status when the container asked for a reboot
-
-
-def make_data_dir(workdir: Path, wheels: Path) -> Path:
-    """``mininova/`` (this checkout) and ``wheels/``, for /srv."""
-    tree = workdir / "data"
-    for name in guest_mod.repo_files():
-        target = tree / "mininova" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(guest_mod.REPO / name, target)
-    shutil.copytree(wheels, tree / "wheels")
-    return tree
 
 
 @dataclasses.dataclass

@@ -59,19 +59,25 @@ def repo_files() -> list[str]:
             if name and (REPO / name).is_file()]
 
 
-def make_data_disk(workdir: Path, wheels: Path) -> Path:
-    """An ext4 image holding ``mininova/`` (this checkout) and ``wheels/``."""
+def make_data_dir(workdir: Path, wheels: Path) -> Path:
+    """``mininova/`` (this checkout) and ``wheels/`` in a directory, for /srv."""
     tree = workdir / "data"
     for name in repo_files():
         target = tree / "mininova" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
+    shutil.copytree(wheels, tree / "wheels")
+    return tree
+
+
+def make_data_disk(workdir: Path, wheels: Path) -> Path:
+    """An ext4 image holding what make_data_dir gathers."""
+    tree = make_data_dir(workdir, wheels)
     # NOTE: byte-compiled here by Debian's python3, the guest's own (3.11): an emulated
     # Python compiling mininova on every service's first start costs minutes. The .pyc
     # files stay valid there (mkfs.ext4 -d keeps the sources' mtimes).
     subprocess.run(["/usr/bin/python3", "-m", "compileall", "-q", "-j", "0",
                     str(tree / "mininova" / "mininova")], check=True)
-    shutil.copytree(wheels, tree / "wheels")
     image = workdir / "data.img"
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "MININOVA", "-d", str(tree), str(image),
                     "1G"], check=True)
