@@ -60,12 +60,6 @@ rpc_response_timeout = 60
 update_resources_interval = 60
 ram_allocation_ratio = 16.0
 disk_allocation_ratio = 16.0
-
-[oslo_messaging_notifications]
-driver = noop
-
-[notifications]
-notification_format = unversioned
 """
 
 
@@ -175,7 +169,7 @@ def main(argv=None) -> int:
             service_set, base, db_url=f"sqlite:///{base / 'mininova.sqlite'}",
             compute_hosts=HOSTS,
             transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}",
-            extra_conf=PRODUCTION_CONF + args.conf.replace("\\n", "\n"))
+            extra_conf=PRODUCTION_CONF + args.conf.replace("\\n", "\n"), notifications=False)
         config_file = str(base / "mininova.conf")
         # NOTE: a fixed settling time, not synchronisation: start-up work (first
         # periodic runs, the API workers' first requests) is not idling.

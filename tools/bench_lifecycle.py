@@ -670,6 +670,9 @@ def parse_args(argv=None):
     parser.add_argument("--start-cloud", action="store_true",
                         help="start a private cloud of two test-driver computes and "
                              "benchmark it (--endpoint and --config-file are its own)")
+    parser.add_argument("--notifications", action="store_true",
+                        help="with --start-cloud: send notifications in both formats, as "
+                             "the functional tests do (default: none, as deployed)")
     args = parser.parse_args(argv)
     for name in ("count", "concurrency", "floor_samples", "detail_samples"):
         if getattr(args, name) < 1:
@@ -678,7 +681,7 @@ def parse_args(argv=None):
 
 
 @contextlib.contextmanager
-def private_cloud(count: int):
+def private_cloud(count: int, notifications: bool):
     """Start a cloud of its own (own RabbitMQ vhost and SQLite file, two test-driver
     computes) with tests/functional's start_mininova; yield (API URL, config file)."""
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
@@ -704,8 +707,10 @@ def private_cloud(count: int):
                            f"{functional.RABBIT_PORT}/{vhost}"),
             extra_conf=(f"\n[DEFAULT]\nram_allocation_ratio = {ratio}\n"
                         f"cpu_allocation_ratio = {ratio}\n"
-                        f"disk_allocation_ratio = {ratio}\n"))
+                        f"disk_allocation_ratio = {ratio}\n"),
+            notifications=notifications)
         print(f"Private cloud at {cloud.api_url}: computes {', '.join(cloud.compute_hosts)}, "
+              f"notifications {'on' if notifications else 'off'}, "
               f"logs in {base / 'logs'} (removed at the end)")
         yield cloud.api_url, str(base / "mininova.conf")
 
@@ -717,7 +722,8 @@ def main(argv=None) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     with contextlib.ExitStack() as stack:
         if args.start_cloud and not args.floors_only:
-            args.endpoint, args.config_file = stack.enter_context(private_cloud(args.count))
+            args.endpoint, args.config_file = stack.enter_context(
+                private_cloud(args.count, args.notifications))
         return _run(args)
 
 

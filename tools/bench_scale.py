@@ -213,7 +213,8 @@ def scale_cloud(hosts: int, args):
                             f"ram_allocation_ratio = {args.ratio}\n"
                             f"cpu_allocation_ratio = {args.ratio}\n"
                             f"disk_allocation_ratio = {args.ratio}\n"
-                            f"[network]\ncidr = {cidr(args.count)}\n")) as (cloud, _):
+                            f"[network]\ncidr = {cidr(args.count)}\n"),
+                notifications=False) as (cloud, _):
             yield cloud, str(base / "mininova.conf")
 
 
@@ -253,7 +254,7 @@ def report(hosts: int, figures: dict, decisions: list[float], cpu: dict, count: 
         mark = "" if figures[name] <= goal else "  (not met)"
         print(f"{label:<36}{figures[name]:>9.1f} ms{goal:>9.0f} ms{mark}")
     if decisions:
-        p50, p95, worst = lifecycle.stats([d / 1e3 for d in decisions])  # in ms
+        p50, _p90, p95, worst = lifecycle.stats([d / 1e3 for d in decisions])  # in ms
         print(f"{'scheduler decision p50 / p95':<36}{p50:>6.2f}/{p95:.2f} ms"
               f"   ({len(decisions)} decisions over {hosts} hosts, max {worst:.1f} ms)")
     print(f"claims while all were up: {figures['claims']}")

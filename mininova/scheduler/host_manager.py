@@ -1,6 +1,9 @@
 """HostState: what the scheduler knows of each compute host, built from the
 compute_nodes rows, the services rows, and the allocations claimed on each host."""
+import contextlib
 import dataclasses
+import threading
+from collections.abc import Iterator
 
 from mininova import availability_zones
 from mininova import conf
@@ -75,3 +78,54 @@ def get_host_states(context) -> list[HostState]:
             used_disk_gb=used.get("disk_gb", 0), num_instances=used.get("instances", 0),
             zone=availability_zones.zone_of(node.host, zones)))
     return states
+
+
+class ClaimsInFlight:
+    """The claims this scheduler has decided on and not yet committed, per host.
+
+    Concurrent decisions read the same usage from the database, so without this a burst
+    of builds would all weigh the same host best and queue on its claim lock one after
+    the other. Weighed as if made already (Nova's HostState.consume_from_request), they
+    spread over the hosts instead. Weighing only: the filters and the claim itself read
+    the database, so a count here can reorder hosts but never refuses one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_host: dict[str, tuple[db_allocations.Resources, int]] = {}
+
+    def weighed(self, hosts: list[HostState]) -> list[HostState]:
+        """Copies of ``hosts`` that count this scheduler's claims in flight as used."""
+        with self._lock:
+            pending = dict(self._by_host)
+        result = []
+        for host in hosts:
+            if host.host not in pending:
+                result.append(host)
+                continue
+            amount, count = pending[host.host]
+            result.append(dataclasses.replace(
+                host, used_vcpus=host.used_vcpus + amount.vcpus,
+                used_memory_mb=host.used_memory_mb + amount.memory_mb,
+                used_disk_gb=host.used_disk_gb + amount.disk_gb,
+                num_instances=host.num_instances + count))
+        return result
+
+    @contextlib.contextmanager
+    def claiming(self, host: str, wanted: db_allocations.Resources) -> Iterator[None]:
+        """Count ``wanted`` on ``host`` while its claim runs (committed or not after)."""
+        self._add(host, wanted, 1)
+        try:
+            yield
+        finally:
+            self._add(host, db_allocations.Resources(*(-v for v in wanted)), -1)
+
+    def _add(self, host: str, amount: db_allocations.Resources, count: int) -> None:
+        with self._lock:
+            held, held_count = self._by_host.get(host, (db_allocations.Resources(0, 0, 0), 0))
+            held_count += count
+            if held_count:
+                self._by_host[host] = (db_allocations.Resources(
+                    *(a + b for a, b in zip(held, amount, strict=True))), held_count)
+            else:
+                self._by_host.pop(host, None)

@@ -23,6 +23,7 @@ class SchedulerManager(manager.Manager):
     def __init__(self, host: str):
         super().__init__(host)
         self.filters = filters_mod.load_filters(CONF.filter_scheduler.enabled_filters)
+        self.in_flight = host_manager.ClaimsInFlight()
 
     @messaging.expected_exceptions(exception.NoValidHost, exception.InstanceNotFound)
     def select_destinations(self, context, instance=None,
@@ -51,14 +52,16 @@ class SchedulerManager(manager.Manager):
         candidates = self._filter(hosts, wanted_by, rejected)
         wanted = db_allocations.requested(wanted_by)
         multiplier = CONF.filter_scheduler.ram_weight_multiplier
-        ranked = weights.sort_hosts(candidates, multiplier)
+        ranked = weights.sort_hosts(self.in_flight.weighed(candidates), multiplier)
         uuid = instance.uuid if request_spec is None else request_spec.instance_uuid
         tracing.annotate(**{"weighed": ", ".join(
             f"{h.host}={multiplier * weights.ram_weight(h):g}" for h in ranked)})
         for host in ranked:
             # NOTE: a build's or an evacuation's claim sets the instance's host too.
-            if db_allocations.claim(uuid, host.host, wanted, host.limits(),
-                                    place_instance=request_spec is None):
+            with self.in_flight.claiming(host.host, wanted):
+                claimed = db_allocations.claim(uuid, host.host, wanted, host.limits(),
+                                               place_instance=request_spec is None)
+            if claimed:
                 LOG.info("Instance %s goes to %s (%d of %d hosts passed the filters; "
                          "decided in %.1f ms)", uuid, host.host, len(candidates),
                          known, (time.monotonic() - started) * 1e3)

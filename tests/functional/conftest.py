@@ -436,8 +436,26 @@ class Mininova:
     log_dir: Path
 
 
+# NOTE: every functional cloud sends both notification formats (test_notifications
+# listens), so the whole suite runs with notifications on. The benchmarks' clouds turn them
+# off as a deployment does: [oslo_messaging_notifications] driver is a multi-valued
+# option, so a later "driver = noop" adds to it rather than replacing it.
+_NOTIFICATIONS_ON = """
+[oslo_messaging_notifications]
+driver = messagingv2
+
+[notifications]
+notification_format = both
+notify_on_state_change = vm_and_task_state
+"""
+_NOTIFICATIONS_OFF = """
+[oslo_messaging_notifications]
+driver = noop
+"""
+
+
 def _write_config(path: Path, *, transport_url: str, state_path: Path, db_url: str,
-                  api_port: int, extra: str = "") -> None:
+                  api_port: int, extra: str = "", notifications: bool = True) -> None:
     path.write_text(f"""\
 [DEFAULT]
 host = {CONTROLLER_HOST}
@@ -463,15 +481,7 @@ workers = 2
 [libvirt]
 connection_uri = test:///default
 virt_type = qemu
-
-# NOTE: every functional cloud sends both notification formats (test_notifications
-# listens), so the whole suite runs with notifications on.
-[oslo_messaging_notifications]
-driver = messagingv2
-
-[notifications]
-notification_format = both
-notify_on_state_change = vm_and_task_state
+{_NOTIFICATIONS_ON if notifications else _NOTIFICATIONS_OFF}
 {extra}""")
 
 
@@ -533,7 +543,7 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
                    compute_prefix: dict | None = None,
                    compute_conf: dict | None = None, service_conf: dict | None = None,
                    api_port: int | None = None,
-                   admin_token: str = ADMIN_TOKEN) -> Mininova:
+                   admin_token: str = ADMIN_TOKEN, notifications: bool = True) -> Mininova:
     """Write a config under ``base``, prepare the database and start a whole mininova.
 
     ``compute_prefix`` maps a host to an argv prefix for its compute (e.g. ``ip netns
@@ -541,6 +551,7 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
     ``service_conf`` a binary (mininova-api, -conductor, -scheduler) to lines of its own.
     ``api_port`` (default: a free one) and ``admin_token`` (what readiness is checked
     with) serve deployments whose endpoint is registered beforehand, as with Keystone.
+    ``notifications=False`` sends none (the benchmarks' deployment defaults).
     Returns once the API answers and every service is up; ``services.stop()`` ends it.
     """
     scripts = {name: _find_script(name) for name in (
@@ -551,7 +562,7 @@ def start_mininova(services: ServiceSet, base: Path, *, transport_url: str, db_u
     port = api_port or _free_port()
     conf = base / "mininova.conf"
     _write_config(conf, transport_url=transport_url, state_path=state_path, db_url=db_url,
-                  api_port=port, extra=extra_conf)
+                  api_port=port, extra=extra_conf, notifications=notifications)
 
     manage = [scripts["mininova-manage"], "--config-file", str(conf)]
     services.run(manage + ["db", "sync"])

@@ -53,6 +53,24 @@ def test_weigher_prefers_free_ram_then_fewer_instances():
     assert weights.sort_hosts([a, c], -1.0)[0].host == "a"
 
 
+def test_claims_in_flight_weigh_as_used_until_their_claim_ends():
+    in_flight = host_manager.ClaimsInFlight()
+    a, b = _host("a"), _host("b", used_ram=256)
+    wanted = manager.db_allocations.Resources(1, 512, 1)
+    with in_flight.claiming("a", wanted):
+        weighed = in_flight.weighed([a, b])
+        assert [h.host for h in weights.sort_hosts(weighed, 1.0)] == ["b", "a"]
+        assert (weighed[0].used_memory_mb, weighed[0].num_instances) == (512, 1)
+        assert weighed[0].limits() == a.limits()
+        with in_flight.claiming("b", wanted):
+            assert [h.host for h in weights.sort_hosts(in_flight.weighed([a, b]), 1.0)] == [
+                "a", "b"]
+    assert in_flight.weighed([a, b]) == [a, b]
+    with pytest.raises(RuntimeError), in_flight.claiming("a", wanted):
+        raise RuntimeError("the claim failed")
+    assert in_flight.weighed([a]) == [a]
+
+
 def _compute(ctxt, host, ram=2048, up=True):
     svc = objects.Service.register(ctxt, host, "nova-compute", "compute")
     if not up:
