@@ -5,6 +5,8 @@ compute X.Y`` (or the legacy ``X-OpenStack-Nova-API-Version``) once with
 microversion-parse and stores the result as ``req.context.api_version``; views and
 handlers ask ``at_least(req, "2.47")`` where a version changes what they answer.
 """
+import functools
+
 import falcon
 import microversion_parse
 
@@ -47,9 +49,14 @@ def requested(req: falcon.Request) -> microversion_parse.Version:
     return getattr(req.context, "api_version", _MIN)
 
 
+# NOTE: the versions the code compares with are a few dozen literals, asked for many
+# times a request (a detail listing asks per server and field).
+_literal = functools.lru_cache(maxsize=256)(microversion_parse.parse_version_string)
+
+
 def at_least(req: falcon.Request, version: str) -> bool:
     """True when the request asked for ``version`` or a later one."""
-    return requested(req) >= microversion_parse.parse_version_string(version)
+    return requested(req) >= _literal(version)
 
 
 def below(req: falcon.Request, version: str) -> bool:

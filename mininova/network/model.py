@@ -28,14 +28,26 @@ def subnet_id(conf: cfg.ConfigOpts) -> str:
 
 
 def ip_network(conf: cfg.ConfigOpts) -> ipaddress.IPv4Network:
-    return ipaddress.IPv4Network(conf.network.cidr, strict=False)
+    return _ip_network(conf.network.cidr)
+
+
+# NOTE: parsed once per cidr: every server's VIF carries the network's cidr and gateway,
+# and a detail listing builds a thousand of them.
+@functools.lru_cache(maxsize=4)
+def _ip_network(cidr: str) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network(cidr, strict=False)
 
 
 def gateway(conf: cfg.ConfigOpts) -> str:
     """The configured gateway, or the first host address of the cidr."""
     if conf.network.gateway:
         return conf.network.gateway
-    return str(next(ip_network(conf).hosts()))
+    return _first_host(conf.network.cidr)
+
+
+@functools.lru_cache(maxsize=4)
+def _first_host(cidr: str) -> str:
+    return str(next(_ip_network(cidr).hosts()))
 
 
 def allocatable(conf: cfg.ConfigOpts) -> tuple[str, ...]:
@@ -62,6 +74,11 @@ def contains(conf: cfg.ConfigOpts, address: str) -> bool:
             (net.network_address, net.broadcast_address, ipaddress.IPv4Address(gateway(conf))))
 
 
+@functools.lru_cache(maxsize=4)
+def _cidr_text(cidr: str) -> str:
+    return str(_ip_network(cidr))
+
+
 def vif(conf: cfg.ConfigOpts, row) -> dict:
     """The VIF dict of one allocated address (a fixed_ips row or its dict)."""
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
@@ -71,7 +88,7 @@ def vif(conf: cfg.ConfigOpts, row) -> dict:
         "network_id": get("network_id"),
         "network_name": conf.network.network_name,
         "bridge": conf.network.bridge,
-        "cidr": str(ip_network(conf)),
+        "cidr": _cidr_text(conf.network.cidr),
         "gateway": gateway(conf),
         "dns": list(conf.network.dns_servers),
         "address": get("address"),
