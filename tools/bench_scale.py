@@ -20,10 +20,11 @@ it checks the claims: no host over its allocation ratio in os-hypervisors. Each 
 counts servers that went ERROR. The scheduler's decision time per request (filter, weigh
 and claim, as its log line "decided in" says) is printed per host count, so running
 ``--hosts 2,10`` shows whether it stays flat as hosts are added. CPU seconds are summed
-per service.
+per service. ``--conductors N`` and ``--schedulers N`` start more of each (as a second
+controller host would), sharing the work through their RabbitMQ topics.
 
 Usage: python tools/bench_scale.py [--hosts 10] [--count 1000] [--concurrency 50]
-       [--database sqlite|postgresql]
+       [--database sqlite|postgresql] [--conductors 1] [--schedulers 1]
 Needs a source checkout with the test requirements, RabbitMQ and rabbitmqctl (as
 ``bench_lifecycle.py --start-cloud``); the figures are for a quiet machine.
 """
@@ -176,8 +177,9 @@ class Scale:
 
 
 def scheduler_decisions(log_dir: pathlib.Path) -> list[float]:
-    text = (log_dir / "mininova-scheduler.log").read_text(errors="replace")
-    return [float(m.group(3)) for m in DECIDED.finditer(text)]
+    """The decision times the schedulers logged (each scheduler has its own log)."""
+    return [float(m.group(3)) for log in sorted(log_dir.glob("mininova-scheduler*.log"))
+            for m in DECIDED.finditer(log.read_text(errors="replace"))]
 
 
 def cidr(count: int) -> str:
@@ -214,8 +216,32 @@ def scale_cloud(hosts: int, args):
                             f"cpu_allocation_ratio = {args.ratio}\n"
                             f"disk_allocation_ratio = {args.ratio}\n"
                             f"[network]\ncidr = {cidr(args.count)}\n"),
-                notifications=False) as (cloud, _):
-            yield cloud, str(base / "mininova.conf")
+                notifications=False) as (cloud, services):
+            conf = str(base / "mininova.conf")
+            extra = [("mininova-conductor", n) for n in range(2, args.conductors + 1)]
+            extra += [("mininova-scheduler", n) for n in range(2, args.schedulers + 1)]
+            for binary, n in extra:
+                host_conf = base / f"controller{n}.conf"
+                host_conf.write_text(f"[DEFAULT]\nhost = controller{n}\n")
+                services.start(f"{binary}-{n}", [functional._find_script(binary),
+                                                 "--config-file", conf,
+                                                 "--config-file", str(host_conf)])
+            if extra:
+                wait_services_up(cloud, {f"controller{n}" for _, n in extra}, len(extra))
+            yield cloud, conf
+
+
+def wait_services_up(cloud, hosts: set[str], count: int) -> None:
+    """Poll os-services until ``count`` services of ``hosts`` report up."""
+    api = lifecycle.ApiClient(cloud.api_url, "admin:admin")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status, reply = api.get("/v2.1/os-services")
+        if status == 200 and sum(s["state"] == "up" and s["host"] in hosts
+                                 for s in reply["services"]) >= count:
+            return
+        time.sleep(0.2)
+    raise lifecycle.BenchError(f"the extra services on {sorted(hosts)} not up after 60 s")
 
 
 def run_one(hosts: int, args) -> tuple[dict, list[float], dict[str, float]]:
@@ -225,7 +251,8 @@ def run_one(hosts: int, args) -> tuple[dict, list[float], dict[str, float]]:
         scale = Scale(api, args, cloud.image_id)
         load = " / ".join(f"{avg:.1f}" for avg in os.getloadavg())
         print(f"\n{hosts} hosts, {args.count} servers, {args.concurrency} in flight, "
-              f"{args.database} (load average {load})")
+              f"{args.database}, {args.conductors} conductor(s), {args.schedulers} "
+              f"scheduler(s) (load average {load})")
         cpu_before = lifecycle.mininova_cpu_seconds(config_file)
         try:
             figures = scale.run()
@@ -275,6 +302,8 @@ def parse_args(argv=None):
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds a phase may take")
     parser.add_argument("--detail-samples", type=int, default=20)
+    parser.add_argument("--conductors", type=int, default=1)
+    parser.add_argument("--schedulers", type=int, default=1)
     parser.add_argument("--keep", action="store_true",
                         help="keep each cloud's directory (logs, SQLite file)")
     args = parser.parse_args(argv)
