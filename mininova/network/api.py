@@ -92,6 +92,7 @@ def allocate_for_instance(context, instance, requested_networks: list[dict] | No
     """
     requests = auto_request() if requested_networks is None else requested_networks
     candidates = model.allocatable(CONF)
+    rows = []
     try:
         for request in requests:
             row = db_fixed_ips.allocate(request["network_id"], instance.uuid,
@@ -99,16 +100,19 @@ def allocate_for_instance(context, instance, requested_networks: list[dict] | No
                                         address=request.get("address"))
             LOG.info("Allocated %s (port %s) to instance %s", row["address"],
                      row["port_id"], instance.uuid)
+            rows.append(row)
     except exception.MininovaException:
         deallocate_for_instance(context, instance)
         raise
     try:
         # NOTE: a delete that ran meanwhile found nothing to release: release here.
-        db_instances.instance_get_by_uuid(instance.uuid)
+        db_instances.instance_get_states(instance.uuid)
     except exception.InstanceNotFound:
         deallocate_for_instance(context, instance)
         raise
-    return get_instance_nw_info(context, instance)
+    # NOTE: the rows just written, in allocation order: what get_instance_nw_info would
+    # read back.
+    return [model.vif(CONF, row) for row in rows]
 
 
 def deallocate_for_instance(context, instance) -> None:
