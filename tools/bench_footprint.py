@@ -192,7 +192,7 @@ def main(argv=None) -> int:
             bench.parse_args(["--count", str(args.count), "--concurrency",
                               str(args.concurrency), "--detail-samples", "1",
                               "--poll-interval", str(args.poll_interval),
-                              "--no-server-side", "--endpoint", cloud.api_url]))
+                              "--no-server-side", "--no-moves", "--endpoint", cloud.api_url]))
         api_log = base / "logs" / "mininova-api.log"
         answered = _requests(api_log)
         before, start = _cpu(services), time.monotonic()
