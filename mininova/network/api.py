@@ -110,8 +110,7 @@ def allocate_for_instance(context, instance, requested_networks: list[dict] | No
     except exception.InstanceNotFound:
         deallocate_for_instance(context, instance)
         raise
-    # NOTE: the rows just written, in allocation order: what get_instance_nw_info would
-    # read back.
+    # NOTE: built from the rows just written, in allocation order: no read back.
     return [model.vif(CONF, row) for row in rows]
 
 
@@ -120,8 +119,3 @@ def deallocate_for_instance(context, instance) -> None:
     if db_fixed_ips.release_for_instance(instance.uuid):
         LOG.info("Released the addresses of instance %s", instance.uuid)
 
-
-def get_instance_nw_info(context, instance) -> list[dict]:
-    """The VIF dicts of ``instance``'s allocated addresses, in allocation order."""
-    return [model.vif(CONF, row)
-            for row in db_fixed_ips.get_all({"instance_uuid": instance.uuid})]

@@ -7,6 +7,7 @@ storing or exchanging it.
 """
 import functools
 import ipaddress
+import typing
 import uuid
 
 from oslo_config import cfg
@@ -27,40 +28,41 @@ def subnet_id(conf: cfg.ConfigOpts) -> str:
     return str(uuid.uuid5(_SUBNET_NAMESPACE, network_id(conf)))
 
 
-def ip_network(conf: cfg.ConfigOpts) -> ipaddress.IPv4Network:
-    return _ip_network(conf.network.cidr)
+class _Subnet(typing.NamedTuple):
+    network: ipaddress.IPv4Network
+    text: str
+    gateway: str
+    allocatable: tuple[str, ...]
 
 
-# NOTE: parsed once per cidr: every server's VIF carries the network's cidr and gateway,
-# and a detail listing builds a thousand of them.
+# NOTE: worked out once per configuration: every boot asks for the free addresses, and
+# every server's VIF carries the cidr and gateway (a detail listing builds a thousand).
 @functools.lru_cache(maxsize=4)
-def _ip_network(cidr: str) -> ipaddress.IPv4Network:
-    return ipaddress.IPv4Network(cidr, strict=False)
+def _subnet(cidr: str, configured_gateway: str | None) -> _Subnet:
+    net = ipaddress.IPv4Network(cidr, strict=False)
+    gw = configured_gateway or str(next(net.hosts()))
+    gateway_address = ipaddress.IPv4Address(gw)
+    return _Subnet(net, str(net), gw,
+                   tuple(str(addr) for addr in net.hosts() if addr != gateway_address))
+
+
+def _of(conf: cfg.ConfigOpts) -> _Subnet:
+    return _subnet(conf.network.cidr, conf.network.gateway)
+
+
+def ip_network(conf: cfg.ConfigOpts) -> ipaddress.IPv4Network:
+    return _of(conf).network
 
 
 def gateway(conf: cfg.ConfigOpts) -> str:
     """The configured gateway, or the first host address of the cidr."""
-    if conf.network.gateway:
-        return conf.network.gateway
-    return _first_host(conf.network.cidr)
-
-
-@functools.lru_cache(maxsize=4)
-def _first_host(cidr: str) -> str:
-    return str(next(_ip_network(cidr).hosts()))
+    return _of(conf).gateway
 
 
 def allocatable(conf: cfg.ConfigOpts) -> tuple[str, ...]:
     """The addresses guests may get, lowest first: the hosts of the cidr but the
-    gateway (worked out once per configuration: every boot asks)."""
-    return _allocatable(conf.network.cidr, gateway(conf))
-
-
-@functools.lru_cache(maxsize=4)
-def _allocatable(cidr: str, gw: str) -> tuple[str, ...]:
-    gateway_address = ipaddress.IPv4Address(gw)
-    return tuple(str(addr) for addr in ipaddress.IPv4Network(cidr, strict=False).hosts()
-                 if addr != gateway_address)
+    gateway."""
+    return _of(conf).allocatable
 
 
 def contains(conf: cfg.ConfigOpts, address: str) -> bool:
@@ -69,27 +71,25 @@ def contains(conf: cfg.ConfigOpts, address: str) -> bool:
         addr = ipaddress.ip_address(address)
     except ValueError:
         return False
-    net = ip_network(conf)
+    subnet = _of(conf)
+    net = subnet.network
     return (addr.version == 4 and addr in net and addr not in
-            (net.network_address, net.broadcast_address, ipaddress.IPv4Address(gateway(conf))))
-
-
-@functools.lru_cache(maxsize=4)
-def _cidr_text(cidr: str) -> str:
-    return str(_ip_network(cidr))
+            (net.network_address, net.broadcast_address,
+             ipaddress.IPv4Address(subnet.gateway)))
 
 
 def vif(conf: cfg.ConfigOpts, row) -> dict:
     """The VIF dict of one allocated address (a fixed_ips row or its dict)."""
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    subnet = _of(conf)
     return {
         "port_id": get("port_id"),
         "mac": get("mac"),
         "network_id": get("network_id"),
         "network_name": conf.network.network_name,
         "bridge": conf.network.bridge,
-        "cidr": _cidr_text(conf.network.cidr),
-        "gateway": gateway(conf),
+        "cidr": subnet.text,
+        "gateway": subnet.gateway,
         "dns": list(conf.network.dns_servers),
         "address": get("address"),
         "version": 4,
