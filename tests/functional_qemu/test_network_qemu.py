@@ -12,7 +12,7 @@ import sqlalchemy
 
 from tests.functional_qemu.conftest import FLAVOR
 from tests.functional_qemu.conftest import MARKER
-from tests.functional_qemu.conftest import bare_virsh_boot_seconds
+from tests.functional_qemu.conftest import bare_virsh_boot
 from tests.functional_qemu.conftest import record_measure
 from tests.functional_qemu.conftest import virsh
 
@@ -91,13 +91,13 @@ def test_guests_get_addresses_metadata_and_ssh(api, guests, qemu_mininova, tmp_p
     assert result.stdout.strip() == "netguest1"
     result = _ssh(key, addr1, f"ping -c 1 -W 5 {addr2}")
     assert result.returncode == 0, f"ping {addr2} from {addr1}: {result.stdout}{result.stderr}"
-    # The same kind of guest started bare with virsh (no NIC, no config drive).
-    bare = bare_virsh_boot_seconds(servers[second]["OS-EXT-SRV-ATTR:instance_name"],
+    # The same kind of guest copied and started bare with virsh.
+    bare = bare_virsh_boot(servers[second]["OS-EXT-SRV-ATTR:instance_name"],
                                    qemu_mininova.state_path.parent / "bare-net")
     record_measure(f"networked guest: POST /servers -> boot marker: {marker_at - t0:.2f}s, "
                    f"-> first-boot done (SSH ready): {ready_at - t0:.2f}s, -> SSH login "
                    f"answered: {ssh_at - t0:.2f}s (two guests booting at once); bare "
-                   f"`virsh start` -> boot marker: {bare:.2f}s")
+                   f"`virsh start` -> boot marker: {bare.marker:.2f}s")
 
     # The metadata service answers nobody it does not know (the host itself here).
     resp = requests.get("http://169.254.169.254/openstack/latest/meta_data.json", timeout=10)
