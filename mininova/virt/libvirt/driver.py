@@ -21,6 +21,7 @@ import json
 import math
 import os
 import shutil
+import threading
 import time
 from typing import Any
 
@@ -97,10 +98,17 @@ def _backing_file(image: Any) -> tuple[str, str] | None:
     return os.path.abspath(base), _image_attr(image, "disk_format") or "raw"
 
 
+def _wait_stopped(stopped: threading.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less when the domain's STOPPED event comes meanwhile."""
+    if stopped.wait(seconds):
+        stopped.clear()
+
+
 class LibvirtDriver(driver.ComputeDriver):
     """ComputeDriver on one libvirt connection (``[libvirt] connection_uri``)."""
 
-    # Seconds between two state checks while a guest shuts down cleanly.
+    # Seconds between two state checks while a guest shuts down cleanly (the STOPPED
+    # lifecycle event ends a wait at once; this is for an event that never comes).
     shutdown_poll_interval = 0.5
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
@@ -379,25 +387,27 @@ class LibvirtDriver(driver.ComputeDriver):
             return True
         LOG.info("Asking domain %s to shut down (destroyed if still running after %ds)",
                  instance.name, timeout, instance_uuid=instance.uuid)
-        self._request_shutdown(domain, instance)
-        now = time.monotonic()
-        deadline = now + timeout
-        next_request = now + retry_interval if retry_interval > 0 else math.inf
-        while True:
-            if not domain.isActive():
-                LOG.info("Domain %s shut down cleanly", instance.name,
-                         instance_uuid=instance.uuid)
-                return True
+        with self._host.watch_stop(instance.uuid) as stopped:
+            self._request_shutdown(domain, instance)
             now = time.monotonic()
-            if now >= deadline:
-                LOG.warning("Domain %s did not shut down within %ds",
-                            instance.name, timeout, instance_uuid=instance.uuid)
-                return False
-            if now >= next_request:
-                self._request_shutdown(domain, instance)
-                next_request = now + retry_interval
-                continue
-            time.sleep(min(self.shutdown_poll_interval, deadline - now, next_request - now))
+            deadline = now + timeout
+            next_request = now + retry_interval if retry_interval > 0 else math.inf
+            while True:
+                if not domain.isActive():
+                    LOG.info("Domain %s shut down cleanly", instance.name,
+                             instance_uuid=instance.uuid)
+                    return True
+                now = time.monotonic()
+                if now >= deadline:
+                    LOG.warning("Domain %s did not shut down within %ds",
+                                instance.name, timeout, instance_uuid=instance.uuid)
+                    return False
+                if now >= next_request:
+                    self._request_shutdown(domain, instance)
+                    next_request = now + retry_interval
+                    continue
+                _wait_stopped(stopped, min(self.shutdown_poll_interval, deadline - now,
+                                           next_request - now))
 
     def _request_shutdown(self, domain: libvirt.virDomain, instance: Any) -> None:
         try:

@@ -115,6 +115,7 @@ class Host:
         self._listener: EventListener | None = None
         self._events: queue.Queue = queue.Queue()
         self._dispatcher: threading.Thread | None = None
+        self._stop_watches: dict[str, threading.Event] = {}
 
     # -- connection --------------------------------------------------------------------
 
@@ -188,9 +189,24 @@ class Host:
         # NOTE: events only flow once the connection (and with it the callback) exists.
         self.get_connection()
 
+    @contextlib.contextmanager
+    def watch_stop(self, instance_uuid: str) -> Iterator[threading.Event]:
+        """An Event set when the domain's STOPPED lifecycle event arrives while watched:
+        a clean stop wakes on it instead of waiting for its next state check."""
+        watch = self._stop_watches[instance_uuid] = threading.Event()
+        try:
+            yield watch
+        finally:
+            if self._stop_watches.get(instance_uuid) is watch:
+                del self._stop_watches[instance_uuid]
+
     def _on_lifecycle_event(self, _conn: libvirt.virConnect, dom: libvirt.virDomain,
                             event: int, detail: int, _opaque: object) -> None:
         # Runs on the event loop thread: no libvirt calls that may block, no listener.
+        if event == libvirt.VIR_DOMAIN_EVENT_STOPPED and self._stop_watches:
+            watch = self._stop_watches.get(dom.UUIDString())
+            if watch is not None:
+                watch.set()
         state = event_to_power_state(event)
         if state is None or self._listener is None:
             return

@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import random
+import threading
 import time
 import types
 import uuid
@@ -428,7 +429,8 @@ class _SlowGuest:
 def clock(monkeypatch):
     now = [0.0]
     monkeypatch.setattr(libvirt_driver.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(libvirt_driver.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(libvirt_driver, "_wait_stopped",
+                        lambda _stopped, s: now.__setitem__(0, now[0] + s))
     return now
 
 
@@ -449,6 +451,44 @@ def test_power_off_destroys_after_timeout(drv, make_instance, clock, monkeypatch
     assert guest.destroyed
     assert guest.shutdowns == 3
     assert clock[0] == 25
+
+
+class _GuestStoppingSoon:
+    """A domain that stops 50 ms after its shutdown request and says so with a STOPPED
+    lifecycle event, as libvirt does."""
+
+    def __init__(self, host, instance):
+        self.host = host
+        self.instance = instance
+        self.stopped = False
+
+    def isActive(self):  # noqa: N802 - libvirt's name
+        return not self.stopped
+
+    def shutdown(self):
+        def stop():
+            self.stopped = True
+            self.host._on_lifecycle_event(None, self, libvirt.VIR_DOMAIN_EVENT_STOPPED, 0,
+                                          None)
+        threading.Timer(0.05, stop).start()
+
+    def UUIDString(self):  # noqa: N802 - libvirt's name
+        return self.instance.uuid
+
+    def name(self):
+        return self.instance.name
+
+
+def test_a_clean_stop_ends_on_the_stopped_event_not_the_next_check(drv, make_instance,
+                                                                  monkeypatch):
+    instance = make_instance()
+    guest = _GuestStoppingSoon(drv._host, instance)
+    monkeypatch.setattr(drv._host, "get_domain", lambda _uuid: guest)
+    monkeypatch.setattr(drv, "shutdown_poll_interval", 5)
+    started = time.monotonic()
+    drv.power_off(instance, timeout=60, retry_interval=0)
+    assert guest.stopped
+    assert time.monotonic() - started < 2
 
 
 # -- lifecycle events ------------------------------------------------------------------
