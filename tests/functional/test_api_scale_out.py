@@ -228,9 +228,11 @@ def test_both_api_hosts_serve_the_one_address(cloud):
     client.finish()
     assert client.failures == []
     after = haproxy.served()
-    # NOTE: a round is about 20 requests and haproxy alternates: each host served half.
-    for name in after:
-        assert after[name] - before[name] >= 20, (before, after)
+    served = {name: after[name] - before[name] for name in after}
+    # NOTE: a round is at least nine requests, and haproxy alternates the hosts request by
+    # request: each served about half.
+    assert sum(served.values()) >= 27, served
+    assert all(count >= 0.4 * sum(served.values()) for count in served.values()), served
 
 
 def test_a_rolling_restart_of_the_api_hosts_loses_no_request(cloud):
