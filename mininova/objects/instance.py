@@ -144,14 +144,15 @@ class Instance(base.MininovaObject):
         plain = [name for name in self.fields
                  if name not in _JSON_FIELDS and name not in _LOADED_FIELDS]
         super()._set_from_db(db_row, plain)
+        # NOTE: stored where the setters store them, as the plain fields are: the JSON
+        # was coerced by the save that wrote it, and the VIFs are made here.
         hints = db_row.scheduler_hints
-        self.scheduler_hints = json.loads(hints) if hints else None
+        self._obj_scheduler_hints = json.loads(hints) if hints else None
         # NOTE: servers created before migration 0005 kept no copy: none then.
         specs = db_row.flavor_extra_specs
-        self.flavor_extra_specs = json.loads(specs) if specs else {}
-        self.network_info = [network_model.vif(CONF, row)
-                             for row in db_instances.loaded_fixed_ips(db_row)]
-        self.obj_reset_changes()
+        self._obj_flavor_extra_specs = json.loads(specs) if specs else {}
+        self._obj_network_info = [network_model.vif(CONF, row)
+                                  for row in db_instances.loaded_fixed_ips(db_row)]
         return self
 
     @staticmethod
