@@ -108,7 +108,9 @@ def _create_instance(context, common: dict, name: str, index: int, count: int,
     instance = objects.Instance(
         context, uuid=uuid, display_name=display_name, launch_index=index,
         hostname=hostname or sanitize_hostname(display_name, f"Server-{uuid}"), **common)
-    instance.create()
+    # NOTE: the create action is recorded with the row, before the quota recheck, as
+    # Nova records it before its own.
+    instance.create(action=instance_actions.CREATE)
     if tags:
         objects.TagList.create(context, instance.uuid, tags)
     if metadata:
@@ -314,9 +316,6 @@ class API:
         except quota.QuotaExceeded:
             _destroy_all(instances)
             raise
-        for instance in instances:
-            objects.InstanceAction.action_start(context, instance.uuid,
-                                                instance_actions.CREATE)
         LOG.info("Instances %s created (reservation %s); asking the conductor to build "
                  "them", ", ".join(inst.uuid for inst in instances),
                  common["reservation_id"])

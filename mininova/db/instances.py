@@ -14,10 +14,15 @@ from mininova.db import instance_metadata as db_metadata
 from mininova.db import models
 
 
-def instance_create(values: dict) -> models.Instance:
+def instance_create(values: dict, action: dict | None = None) -> models.Instance:
+    """Insert an instance and, given its ``action`` row (db/actions.action_start's
+    values), the action that creates it, in one transaction."""
     row = models.Instance(**values)
     with db_api.session() as sess:
         sess.add(row)
+        if action is not None:
+            sess.flush()
+            db_actions.action_start(action, sess)
     return row
 
 

@@ -169,9 +169,14 @@ class Instance(base.MininovaObject):
     def get_by_uuid(cls, context, uuid: str) -> "Instance":
         return cls._from_db(context, db_instances.instance_get_by_uuid(uuid))
 
-    def create(self) -> None:
-        """Insert the instance (API side only: creation never comes from a compute host)."""
-        self._set_from_db(db_instances.instance_create(self._db_values(self.obj_get_changes())))
+    def create(self, action: str | None = None) -> None:
+        """Insert the instance (API side only: creation never comes from a compute host),
+        and with ``action`` start that instance action of this request in the same
+        transaction."""
+        start = (None if action is None else instance_action.InstanceAction.start_values(
+            self._context, self.uuid, action))
+        self._set_from_db(db_instances.instance_create(
+            self._db_values(self.obj_get_changes()), start))
 
     @base.remotable
     def save(self, expected_task_state: list | None = None,
