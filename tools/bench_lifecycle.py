@@ -47,8 +47,8 @@ The model (MODEL below) is what each path does on the critical path, read from
 compute/api.py, conductor/manager.py and compute/manager.py + decorators.py (a DB write
 is one transaction; `mininova-manage trace` shows it as one db.write span):
 
-  POST->ACTIVE     ~ 3 RPC calls + 2 casts + 1 libvirt define+create + 8 DB writes
-      API: insert instance, record action (2 writes), cast the conductor. Conductor:
+  POST->ACTIVE     ~ 3 RPC calls + 2 casts + 1 libvirt define+create + 7 DB writes
+      API: insert instance with its create action (1 write), cast the conductor. Conductor:
       event start and finish (2 writes), call the scheduler (which claims: 1 write),
       allocate the address (1 write), read the image, cast the compute. Compute, whose
       objects travel to the conductor as RPC calls: save(spawning), then save(active)
@@ -97,7 +97,7 @@ import sqlalchemy as sa  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 
 MODEL = {
-    "POST->ACTIVE": {"rpc_call": 3, "rpc_cast": 2, "libvirt_create": 1, "db_write": 8},
+    "POST->ACTIVE": {"rpc_call": 3, "rpc_cast": 2, "libvirt_create": 1, "db_write": 7},
     "os-stop->SHUTOFF": {"rpc_call": 1, "rpc_cast": 1, "libvirt_shutdown": 1, "db_write": 2},
     "os-start->ACTIVE": {"rpc_call": 1, "rpc_cast": 1, "libvirt_start": 1, "db_write": 2},
 }
