@@ -279,6 +279,10 @@ class ServiceSet:
         self.processes.append(proc)
         return proc
 
+    def latest(self, name: str) -> "_Process":
+        """The process last started as ``name`` (a restarted service's current one)."""
+        return [p for p in self.processes if p.name == name][-1]
+
     def check_alive(self) -> None:
         dead = [p for p in self.processes if p.popen.poll() is not None]
         if dead:

@@ -116,7 +116,7 @@ class ApiHosts:
 
     def __init__(self, system, services: ServiceSet):
         self.services = services
-        first = [p for p in services.processes if p.name == "mininova-api"][-1]
+        first = services.latest("mininova-api")
         self.ports = {"api-a": int(system.api_url.rsplit(":", 1)[1]), "api-b": _free_port()}
         second_conf = system.base_dir / "api-b.conf"
         second_conf.write_text(f"[DEFAULT]\nhost = api-b\n[api]\n"

@@ -16,7 +16,6 @@ import pytest
 
 from tests.functional.conftest import ApiClient
 from tests.functional.conftest import Mininova
-from tests.functional.conftest import ServiceSet
 from tests.functional.conftest import private_cloud
 from tests.functional.conftest import wait_until
 
@@ -33,10 +32,6 @@ def cloud(tmp_path_factory):
 @pytest.fixture
 def system(cloud) -> Mininova:
     return cloud[0]
-
-
-def _process(services: ServiceSet, name: str):
-    return [p for p in services.processes if p.name == name][-1]
 
 
 def _events(api: ApiClient, sid: str) -> list[str]:
@@ -63,8 +58,8 @@ def _queued_for_scheduler(system: Mininova) -> int:
 
 def test_a_build_whose_conductor_was_killed_ends_once_it_is_back(api, servers, cloud):
     _, services = cloud
-    scheduler = _process(services, "mininova-scheduler")
-    conductor = _process(services, "mininova-conductor")
+    scheduler = services.latest("mininova-scheduler")
+    conductor = services.latest("mininova-conductor")
     os.kill(scheduler.popen.pid, signal.SIGSTOP)
     try:
         sid = servers.boot("orphaned-build")

@@ -53,7 +53,7 @@ def cloud(evac):
 # --------------------------------------------------------------------------- helpers
 
 def _compute(services: ServiceSet, host: str):
-    return [p for p in services.processes if p.name == f"mininova-compute-{host}"][-1]
+    return services.latest(f"mininova-compute-{host}")
 
 
 def _kill(services: ServiceSet, host: str) -> None:
@@ -283,7 +283,7 @@ def test_evacuate_bad_input(cloud):
 
     # One evacuation at a time: while the conductor holds the first (paused), a second
     # finds task_state rebuilding (409). Below 2.14 the answer carries the adminPass.
-    conductor = [p for p in services.processes if p.name == "mininova-conductor"][-1]
+    conductor = services.latest("mininova-conductor")
     os.kill(conductor.popen.pid, signal.SIGSTOP)
     try:
         resp = _evacuate(api, sid, {"onSharedStorage": False}, version="2.1")

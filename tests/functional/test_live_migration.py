@@ -94,7 +94,7 @@ def _events(api: ApiClient, sid: str, request_id: str, wanted: set[str]) -> dict
 
 
 def _compute(services: ServiceSet, host: str):
-    return [p for p in services.processes if p.name == f"mininova-compute-{host}"][-1]
+    return services.latest(f"mininova-compute-{host}")
 
 
 def test_live_migration_moves_the_running_server(api, servers, cloud):

@@ -144,10 +144,6 @@ def ops(tmp_path_factory):
             services.stop()
 
 
-def _process(services: ServiceSet, name: str):
-    return [p for p in services.processes if p.name == name][-1]
-
-
 @contextlib.contextmanager
 def _paused(proc):
     """SIGSTOP a process (a conductor that does not answer for a while), then SIGCONT."""
@@ -182,8 +178,8 @@ def test_sigterm_lets_the_in_flight_stop_finish(ops):
     system, services = ops
     api = ApiClient(system.api_url)
     sid = ServerTracker(api, system.image_id).create("drain-me")["id"]
-    compute = _process(services, "mininova-compute-ops1")
-    conductor = _process(services, "mininova-conductor")
+    compute = services.latest("mininova-compute-ops1")
+    conductor = services.latest("mininova-conductor")
 
     with _paused(conductor):
         rid = _sigterm_with_request_in_flight(system, services, compute, {"os-stop": None})
@@ -225,7 +221,7 @@ def test_sigterm_drain_is_bounded_and_restart_recovers(ops):
     offset = _log_size(services.log_dir / "mininova-compute-ops1.log")
     compute = start_compute(services, system.base_dir, "ops1", extra_conf=RPC_DEBUG_CONF)
     _wait_for_log(compute.log_path, "nova-compute started on host ops1", offset=offset)
-    conductor = _process(services, "mininova-conductor")
+    conductor = services.latest("mininova-conductor")
 
     with _paused(conductor):
         _sigterm_with_request_in_flight(system, services, compute, {"os-start": None})
@@ -349,7 +345,7 @@ def run_compute_in_namespace(tmp_path: Path, ns: str, host_addr: str) -> None:
                                            f"{host_addr}:{RABBIT_PORT}/{vhost}\n"},
                 db_url=f"sqlite:///{tmp_path / 'state' / 'mininova.sqlite'}",
                 transport_url=f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}")
-            compute = _process(services, "mininova-compute-nscompute")
+            compute = services.latest("mininova-compute-nscompute")
             # `ip netns exec` execs the compute in place: same pid, the namespace's netns.
             assert (os.stat(f"/proc/{compute.popen.pid}/ns/net").st_ino
                     == os.stat(f"/run/netns/{ns}").st_ino)

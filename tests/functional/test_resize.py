@@ -203,7 +203,7 @@ def _paused(proc):
 
 
 def _compute(services: ServiceSet, host: str):
-    return [p for p in services.processes if p.name == f"mininova-compute-{host}"][-1]
+    return services.latest(f"mininova-compute-{host}")
 
 
 def test_destination_killed_half_way_finishes_after_its_restart(api, servers, cloud):
