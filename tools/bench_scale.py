@@ -48,7 +48,7 @@ GOALS_S = {"boot": 12.0, "stop": 10.0, "start": 10.0, "delete": 10.0}  # for 100
 GOAL_DETAIL_MS, GOAL_PAGE_MS = 50.0, 10.0
 TINY = {"ram": 512, "vcpus": 1, "disk": 1}  # flavorRef "1" of the functional cloud
 DECIDED = re.compile(r"goes to \S+ \((\d+) of (\d+) hosts passed the filters; "
-                     r"decided in ([\d.]+) ms(?:, the claim ([\d.]+) ms)?\)")
+                     r"decided in ([\d.]+) ms, the claim ([\d.]+) ms\)")
 
 
 class Scale:
@@ -176,10 +176,10 @@ class Scale:
         return f"{used} claimed, {spread[0]}-{spread[-1]} per host, {verdict}"
 
 
-def scheduler_decisions(log_dir: pathlib.Path) -> list[tuple[float, float | None]]:
+def scheduler_decisions(log_dir: pathlib.Path) -> list[tuple[float, float]]:
     """The decision times the schedulers logged (each scheduler has its own log), each
     with the time its claim took (the database write that ends it)."""
-    return [(float(m.group(3)), float(m.group(4)) if m.group(4) else None)
+    return [(float(m.group(3)), float(m.group(4)))
             for log in sorted(log_dir.glob("mininova-scheduler*.log"))
             for m in DECIDED.finditer(log.read_text(errors="replace"))]
 
@@ -270,7 +270,8 @@ def run_one(hosts: int, args) -> tuple[dict, list[float], dict[str, float]]:
         return figures, scheduler_decisions(cloud.log_dir), cpu
 
 
-def report(hosts: int, figures: dict, decisions: list[float], cpu: dict, count: int):
+def report(hosts: int, figures: dict, decisions: list[tuple[float, float]], cpu: dict,
+           count: int):
     scale = count / 1000
     print(f"\n{'figure':<36}{'measured':>12}{'goal':>12}")
     for name in ("boot", "stop", "start", "delete"):
@@ -286,11 +287,9 @@ def report(hosts: int, figures: dict, decisions: list[float], cpu: dict, count: 
         p50, _p90, p95, worst = lifecycle.stats([d / 1e3 for d, _ in decisions])  # in ms
         print(f"{'scheduler decision p50 / p95':<36}{p50:>6.2f}/{p95:.2f} ms"
               f"   ({len(decisions)} decisions over {hosts} hosts, max {worst:.1f} ms)")
-        claims = [c / 1e3 for _, c in decisions if c is not None]
-        if claims:
-            p50, _p90, p95, worst = lifecycle.stats(claims)
-            print(f"{'  of which the claim p50 / p95':<36}{p50:>6.2f}/{p95:.2f} ms"
-                  f"   (max {worst:.1f} ms: the database write, queued behind others)")
+        p50, _p90, p95, worst = lifecycle.stats([c / 1e3 for _, c in decisions])
+        print(f"{'  of which the claim p50 / p95':<36}{p50:>6.2f}/{p95:.2f} ms"
+              f"   (max {worst:.1f} ms: the database write, queued behind others)")
     print(f"claims while all were up: {figures['claims']}")
     print(f"CPU seconds: {sum(cpu.values()):.1f} in all; " + ", ".join(
         f"{program} {seconds:.1f}" for program, seconds in sorted(cpu.items())))
