@@ -20,12 +20,31 @@ def _field_plan(cls: type, names: tuple[str, ...]) -> tuple[tuple, ...]:
                  for name, field in ((name, cls.fields[name]) for name in names))
 
 
+def _fast_get(prop: property, name: str) -> property:
+    """The field's property with a getter that reads a set value straight from the
+    object's dict, and leaves the rest (lazy loading) to oslo.versionedobjects' own:
+    a listing of a thousand servers reads seventy thousand fields, and the stock
+    getter's hasattr, name building and getattr were a fifth of its time."""
+    attr = "_obj_" + name
+    slow = prop.fget
+
+    def getter(self):
+        try:
+            return self.__dict__[attr]
+        except KeyError:
+            return slow(self)
+
+    return property(getter, prop.fset, prop.fdel)
+
+
 class MininovaObjectRegistry(ovo_base.VersionedObjectRegistry):
     """Makes each registered class reachable as ``mininova.objects.<Name>``."""
 
     def registration_hook(self, cls, index):
         import mininova.objects
         setattr(mininova.objects, cls.obj_name(), cls)
+        for name in cls.fields:
+            setattr(cls, name, _fast_get(getattr(cls, name), name))
 
 
 class MininovaObject(ovo_base.VersionedObject):
