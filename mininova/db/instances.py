@@ -1,5 +1,6 @@
 """Instances, their tags and the per-project usage of a host (os-hosts)."""
 import contextlib
+import types
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -26,9 +27,11 @@ def instance_create(values: dict, action: dict | None = None) -> models.Instance
     return row
 
 
-def loaded_fixed_ips(row: models.Instance) -> list:
+def loaded_fixed_ips(row) -> list:
     """The row's fixed IPs as loaded with it; none for a row just inserted, which has
     no addresses yet (nor a loaded collection)."""
+    if not isinstance(row, models.Instance):
+        return row.fixed_ips
     return [] if "fixed_ips" in sa.inspect(row).unloaded else row.fixed_ips
 
 
@@ -86,7 +89,7 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     regex = dict(filters.pop("regex", {}))
     if "name" in filters:
         regex["display_name"] = filters.pop("name")
-    query = sa.select(inst).where(*_tag_conditions(filters))
+    query = sa.select(inst.__table__).where(*_tag_conditions(filters))
     if "ip" in filters:
         fip = models.FixedIp
         query = query.where(sa.exists().where(
@@ -123,7 +126,27 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
             query = query.where(sa.or_(after, tie))
         if limit is not None:
             query = query.limit(limit)
-        return list(sess.scalars(query))
+        rows = sess.execute(query).all()
+        ips = _fixed_ips_of(sess, [row.uuid for row in rows])
+    # NOTE: plain rows, not mapped objects: a listing only reads them, and building a
+    # thousand tracked ORM objects (and their addresses') was a third of its time.
+    return [types.SimpleNamespace(**row._mapping, fixed_ips=ips.get(row.uuid, []))
+            for row in rows]
+
+
+_IN_CHUNK = 500
+
+
+def _fixed_ips_of(sess, uuids: list[str]) -> dict[str, list]:
+    """The addresses of the instances ``uuids``, by instance, in allocation order."""
+    fip = models.FixedIp.__table__
+    found: dict[str, list] = {}
+    for start in range(0, len(uuids), _IN_CHUNK):
+        chunk = uuids[start:start + _IN_CHUNK]
+        for row in sess.execute(sa.select(fip).where(fip.c.instance_uuid.in_(chunk))
+                                .order_by(fip.c.id)):
+            found.setdefault(row.instance_uuid, []).append(row)
+    return found
 
 
 def _tag_conditions(filters: dict) -> list:
