@@ -9,6 +9,7 @@ import pathlib
 from collections.abc import Callable
 
 import falcon
+import orjson
 
 from mininova import metrics
 from mininova import objects
@@ -55,6 +56,10 @@ from mininova.db import traces as db_traces
 DASHBOARD_DIR = pathlib.Path(__file__).parent / "dashboard"
 
 
+def _dumps(media: object) -> bytes:
+    return orjson.dumps(media, option=orjson.OPT_NON_STR_KEYS)
+
+
 def create_app(conf, transport=None) -> Callable:
     objects.register_all()
     # NOTE: before any RPC client or database engine exists, so that they are traced.
@@ -70,6 +75,11 @@ def create_app(conf, transport=None) -> Callable:
         chain.insert(0, metrics.MetricsMiddleware())
     app = falcon.App(middleware=chain)
     app.req_options.strip_url_path_trailing_slash = True
+    # NOTE: answers are written with orjson, a quarter of the standard library's time: a
+    # detail listing of a thousand servers is 2 MB of JSON. Bodies are still read with
+    # the standard library, whose errors the 400 faults quote.
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = falcon.media.JSONHandler(
+        dumps=_dumps)
     faults.register(app)
     routes = {
         "/": versions.Versions(),
