@@ -13,11 +13,16 @@ def host_zones() -> dict[str, str]:
     return db_aggregates.host_zones()
 
 
-def zone_of(host: str | None, zones: dict[str, str] | None = None) -> str:
-    """The zone of compute ``host`` (``zones`` from host_zones(), read if not given)."""
+def zone_of(host: str | None, zones: dict[str, str] | None = None,
+            default: str | None = None) -> str:
+    """The zone of compute ``host`` (``zones`` from host_zones(), read if not given;
+    ``default``, the configured default zone, is for a caller asking for many hosts)."""
     if zones is None:
         zones = host_zones()
-    return zones.get(host, CONF.default_availability_zone)
+    zone = zones.get(host)
+    if zone is not None:
+        return zone
+    return default if default is not None else CONF.default_availability_zone
 
 
 def service_zone(binary: str, host: str, zones: dict[str, str]) -> str:

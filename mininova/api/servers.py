@@ -43,6 +43,7 @@ def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
         extended_attrs=ctxt.can("os_compute_api:os-extended-server-attributes",
                                 fatal=False))
     result.zones = availability_zones.host_zones()
+    result.default_zone = CONF.default_availability_zone
     uuids = [inst.uuid for inst in instances]
     errored = [inst.uuid for inst in instances if inst.vm_state == "error"]
     result.faults = objects.InstanceFault.get_latest_for_instances(ctxt, errored)

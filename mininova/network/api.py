@@ -111,7 +111,8 @@ def allocate_for_instance(context, instance, requested_networks: list[dict] | No
         deallocate_for_instance(context, instance)
         raise
     # NOTE: built from the rows just written, in allocation order: no read back.
-    return [model.vif(CONF, row) for row in rows]
+    base = model.vif_base(CONF)
+    return [model.vif(CONF, row, base) for row in rows]
 
 
 def deallocate_for_instance(context, instance) -> None:

@@ -78,20 +78,30 @@ def contains(conf: cfg.ConfigOpts, address: str) -> bool:
              ipaddress.IPv4Address(subnet.gateway)))
 
 
-def vif(conf: cfg.ConfigOpts, row) -> dict:
-    """The VIF dict of one allocated address (a fixed_ips row or its dict)."""
+def vif_base(conf: cfg.ConfigOpts) -> dict:
+    """What every VIF of the network shares: read once for a listing, where reading
+    the options again for each server cost more than the rest of its VIF."""
+    net = conf.network
+    subnet = _subnet(net.cidr, net.gateway)
+    return {"network_name": net.network_name, "bridge": net.bridge, "cidr": subnet.text,
+            "gateway": subnet.gateway, "dns": tuple(net.dns_servers), "mtu": net.mtu}
+
+
+def vif(conf: cfg.ConfigOpts, row, base: dict | None = None) -> dict:
+    """The VIF dict of one allocated address (a fixed_ips row or its dict); ``base``
+    is vif_base(conf), if the caller has it."""
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
-    subnet = _of(conf)
+    base = base or vif_base(conf)
     return {
         "port_id": get("port_id"),
         "mac": get("mac"),
         "network_id": get("network_id"),
-        "network_name": conf.network.network_name,
-        "bridge": conf.network.bridge,
-        "cidr": subnet.text,
-        "gateway": subnet.gateway,
-        "dns": list(conf.network.dns_servers),
+        "network_name": base["network_name"],
+        "bridge": base["bridge"],
+        "cidr": base["cidr"],
+        "gateway": base["gateway"],
+        "dns": list(base["dns"]),
         "address": get("address"),
         "version": 4,
-        "mtu": conf.network.mtu,
+        "mtu": base["mtu"],
     }

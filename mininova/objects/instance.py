@@ -1,4 +1,5 @@
 """Instance: a server, its placement, and its vm/task/power state."""
+import functools
 import json
 
 from oslo_utils import versionutils
@@ -31,6 +32,14 @@ _FIELDS_1_5 = ("config_drive",)
 _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 # Fields read from other tables, never written through the instance.
 _LOADED_FIELDS = ("network_info",)
+
+@functools.cache
+def _plain_fields(cls: type) -> tuple[str, ...]:
+    """The fields a row's columns give as they are (not JSON, not made from other rows)."""
+    return tuple(name for name in cls.fields
+                 if name not in _JSON_FIELDS and name not in _LOADED_FIELDS)
+
+
 # A state a save leaves alone: what it was is what the saved row shows.
 _UNCHANGED = object()
 
@@ -140,10 +149,9 @@ class Instance(base.MininovaObject):
             for name in _FIELDS_1_1:
                 primitive.pop(name, None)
 
-    def _set_from_db(self, db_row, fields=None) -> "Instance":
-        plain = [name for name in self.fields
-                 if name not in _JSON_FIELDS and name not in _LOADED_FIELDS]
-        super()._set_from_db(db_row, plain)
+    def _set_from_db(self, db_row, fields=None, vif_base: dict | None = None) -> "Instance":
+        """``vif_base`` is network_model.vif_base(CONF), which a listing reads once."""
+        super()._set_from_db(db_row, _plain_fields(type(self)))
         # NOTE: stored where the setters store them, as the plain fields are: the JSON
         # was coerced by the save that wrote it, and the VIFs are made here.
         hints = db_row.scheduler_hints
@@ -151,7 +159,7 @@ class Instance(base.MininovaObject):
         # NOTE: servers created before migration 0005 kept no copy: none then.
         specs = db_row.flavor_extra_specs
         self._obj_flavor_extra_specs = json.loads(specs) if specs else {}
-        self._obj_network_info = [network_model.vif(CONF, row)
+        self._obj_network_info = [network_model.vif(CONF, row, vif_base)
                                   for row in db_instances.loaded_fixed_ips(db_row)]
         return self
 
@@ -311,7 +319,7 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     @base.remotable
     def get_by_host(cls, context, host: str) -> "InstanceList":
         rows = db_instances.instance_get_all({"host": host}, sort_dir="asc")
-        return cls(context, objects=[Instance._from_db(context, row) for row in rows])
+        return cls._from_rows(context, rows)
 
     @classmethod
     def get_by_filters(cls, context, filters: dict, limit: int | None = None,
@@ -320,4 +328,10 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
         """See db_instances.instance_get_all for the filters."""
         rows = db_instances.instance_get_all(filters, limit=limit, marker=marker,
                                        sort_key=sort_key, sort_dir=sort_dir)
-        return cls(context, objects=[Instance._from_db(context, row) for row in rows])
+        return cls._from_rows(context, rows)
+
+    @classmethod
+    def _from_rows(cls, context, rows) -> "InstanceList":
+        base = network_model.vif_base(CONF)
+        return cls(context, objects=[Instance(context)._set_from_db(row, vif_base=base)
+                                     for row in rows])

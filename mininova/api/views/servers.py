@@ -68,8 +68,10 @@ class Extras:
     host_status_unknown_only: bool = False
     extended_attrs: bool = False
     extra_specs: bool = False
-    # NOTE: availability_zones.host_zones(): the zones aggregates put hosts in.
+    # NOTE: availability_zones.host_zones(): the zones aggregates put hosts in, and the
+    # zone of the others, read once for a listing.
     zones: dict = dataclasses.field(default_factory=dict)
+    default_zone: str | None = None
 
 
 def status(vm_state: str, task_state: str | None) -> str:
@@ -180,7 +182,8 @@ def _full(req: falcon.Request, instance, extras: Extras) -> dict:
         # NOTE: Nova's column is a string: "True" for a config drive, "" without.
         "config_drive": "True" if instance.config_drive else "",
         "OS-EXT-AZ:availability_zone": (
-            availability_zones.zone_of(instance.host, extras.zones) if instance.host else ""),
+            availability_zones.zone_of(instance.host, extras.zones, extras.default_zone)
+            if instance.host else ""),
         "OS-EXT-STS:vm_state": instance.vm_state,
         "OS-EXT-STS:task_state": instance.task_state,
         "OS-EXT-STS:power_state": instance.power_state,
