@@ -22,9 +22,13 @@ and claim, as its log line "decided in" says) is printed per host count, so runn
 ``--hosts 2,10`` shows whether it stays flat as hosts are added. CPU seconds are summed
 per service. ``--conductors N`` and ``--schedulers N`` start more of each (as a second
 controller host would), sharing the work through their RabbitMQ topics.
+``--conductor-cpu F`` caps each conductor process at F of one core (a cgroup of its own;
+root), as on a small controller host: then the conductor is the bottleneck, and running
+the same with ``--conductors 1`` and ``--conductors 2`` shows what a second one adds.
 
 Usage: python tools/bench_scale.py [--hosts 10] [--count 1000] [--concurrency 50]
        [--database sqlite|postgresql] [--conductors 1] [--schedulers 1]
+       [--conductor-cpu 0.1]
 Needs a source checkout with the test requirements, RabbitMQ and rabbitmqctl (as
 ``bench_lifecycle.py --start-cloud``); the figures are for a quiet machine.
 """
@@ -43,6 +47,7 @@ import uuid
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import bench_footprint as footprint  # noqa: E402
 import bench_lifecycle as lifecycle  # noqa: E402
+import cpu_cap  # noqa: E402
 
 GOALS_S = {"boot": 12.0, "stop": 10.0, "start": 10.0, "delete": 10.0}  # for 1000 servers
 GOAL_DETAIL_MS, GOAL_PAGE_MS = 50.0, 10.0
@@ -256,11 +261,18 @@ def run_one(hosts: int, args) -> tuple[dict, list[float], dict[str, float]]:
               f"{args.database}, {args.conductors} conductor(s), {args.schedulers} "
               f"scheduler(s) (load average {load})")
         cpu_before = lifecycle.mininova_cpu_seconds(config_file)
-        try:
-            figures = scale.run()
-        finally:
-            figures_delete = scale.delete_all()
-            restore_quota()
+        conductors = [pid for pid, (program, _) in cpu_before.items()
+                      if program == "mininova-conductor"]
+        with contextlib.ExitStack() as stack:
+            if args.conductor_cpu:
+                stack.enter_context(cpu_cap.capped(conductors, args.conductor_cpu))
+                print(f"each of the {len(conductors)} conductor process(es) capped at "
+                      f"{args.conductor_cpu:g} of a core")
+            try:
+                figures = scale.run()
+            finally:
+                figures_delete = scale.delete_all()
+                restore_quota()
         figures["delete"] = figures_delete
         cpu = {}
         for pid, (program, seconds) in lifecycle.mininova_cpu_seconds(config_file).items():
@@ -278,7 +290,8 @@ def report(hosts: int, figures: dict, decisions: list[tuple[float, float]], cpu:
         took, errored = figures[name]
         goal = GOALS_S[name] * scale
         mark = "" if took <= goal and not errored else "  (not met)"
-        print(f"{name + ' all -> settled':<36}{took:>10.2f} s{goal:>10.1f} s{mark}")
+        print(f"{name + ' all -> settled':<36}{took:>10.2f} s{goal:>10.1f} s"
+              f"   ({count / took:.0f} a second){mark}")
     for name, label, goal in (("detail", f"detail of {count} p50", GOAL_DETAIL_MS),
                               ("page", "detail limit=100 p50", GOAL_PAGE_MS)):
         mark = "" if figures[name] <= goal else "  (not met)"
@@ -310,6 +323,8 @@ def parse_args(argv=None):
     parser.add_argument("--detail-samples", type=int, default=20)
     parser.add_argument("--conductors", type=int, default=1)
     parser.add_argument("--schedulers", type=int, default=1)
+    parser.add_argument("--conductor-cpu", type=float, default=None, metavar="F",
+                        help="cap each conductor process at F of one core (root)")
     parser.add_argument("--keep", action="store_true",
                         help="keep each cloud's directory (logs, SQLite file)")
     args = parser.parse_args(argv)
@@ -335,5 +350,5 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except lifecycle.BenchError as exc:
+    except (lifecycle.BenchError, cpu_cap.CapError) as exc:
         sys.exit(f"error: {exc}")
