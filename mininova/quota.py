@@ -61,21 +61,34 @@ def get_usage(project_id: str, user_id: str | None = None) -> dict[str, int]:
     return db_quotas.project_usage(project_id, user_id)
 
 
-def _scopes(project_id: str, user_id: str | None):
+def scope_limits(project_id: str, user_id: str | None = None) -> list[tuple]:
+    """[(None, the project's limits)], and (user_id, the user's) when the user has limits
+    of its own: what a request is checked against. A create reads them once for both
+    of its checks; only the usage is read again."""
+    project = get_limits(project_id)
+    scopes = [(None, project)]
+    if user_id:
+        own = db_quotas.user_quota_get_all(project_id, user_id)
+        if own:
+            scopes.append((user_id, {**project, **_known(own)}))
+    return scopes
+
+
+def _scopes(project_id: str, user_id: str | None, scopes: list[tuple] | None):
     """(limits, usage) of the project, and of the user when it has limits of its own."""
-    yield get_limits(project_id), get_usage(project_id)
-    if user_id and db_quotas.user_quota_get_all(project_id, user_id):
-        yield get_limits(project_id, user_id), get_usage(project_id, user_id)
+    for scope_user, limits in scopes or scope_limits(project_id, user_id):
+        yield limits, get_usage(project_id, scope_user)
 
 
 def check(project_id: str, deltas: dict[str, int], already_counted: bool = False,
-          user_id: str | None = None) -> None:
+          user_id: str | None = None, scopes: list[tuple] | None = None) -> None:
     """Raise QuotaExceeded when adding ``deltas`` would pass a limit.
 
     With ``already_counted`` the deltas are inside the usage already (the re-check after
     the instance row exists, which catches two requests that raced past the first check).
+    ``scopes`` is scope_limits(project_id, user_id), if the caller has it.
     """
-    for limits, usage in _scopes(project_id, user_id):
+    for limits, usage in _scopes(project_id, user_id, scopes):
         for resource, requested in deltas.items():
             limit = limits[resource]
             if limit < 0:
@@ -124,12 +137,13 @@ def update_class(class_name: str, values: dict[str, int]) -> None:
 
 
 def count_within(project_id: str, per_instance: dict[str, int], min_count: int,
-                 max_count: int, user_id: str | None = None) -> int:
+                 max_count: int, user_id: str | None = None,
+                 scopes: list[tuple] | None = None) -> int:
     """How many instances needing ``per_instance`` each to build for a multi-create: as
     many as the quota allows up to ``max_count`` (Nova's rule); QuotaExceeded, naming
     the resource that runs short, when not even ``min_count`` fit."""
     allowed = max_count
-    for limits, usage in _scopes(project_id, user_id):
+    for limits, usage in _scopes(project_id, user_id, scopes):
         for resource, each in per_instance.items():
             limit = limits[resource]
             if limit < 0 or each <= 0:

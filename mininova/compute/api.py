@@ -287,9 +287,10 @@ class API:
                                             f"{MAX_INSTANCES_PER_REQUEST}")
         max_count = min(max_count, MAX_INSTANCES_PER_REQUEST)
         per_instance = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
+        scopes = quota.scope_limits(context.project_id, context.user_id)
         count = quota.count_within(context.project_id, per_instance, min_count, max_count,
-                                   user_id=context.user_id)
-        server_metadata.check_quota(context, metadata or {})
+                                   user_id=context.user_id, scopes=scopes)
+        server_metadata.check_quota(context, metadata or {}, limits=scopes[0][1])
         common = dict(
             project_id=context.project_id, user_id=context.user_id, image_ref=image.id,
             flavor_id=flavor.flavorid, flavor_name=flavor.name, memory_mb=flavor.memory_mb,
@@ -312,7 +313,7 @@ class API:
                                                   hostname, tags, metadata))
             deltas = {key: each * count for key, each in per_instance.items()}
             quota.check(context.project_id, deltas, already_counted=True,
-                        user_id=context.user_id)
+                        user_id=context.user_id, scopes=scopes)
         except quota.QuotaExceeded:
             _destroy_all(instances)
             raise

@@ -32,9 +32,12 @@ def check_state(instance, action: str) -> None:
                                              attr="task_state", state=instance.task_state)
 
 
-def check_quota(context, metadata: dict) -> None:
-    """At most metadata_items keys per server (403 beyond, as Nova answers)."""
-    allowed = quota.get_limits(context.project_id)["metadata_items"]
+def check_quota(context, metadata: dict, limits: dict | None = None) -> None:
+    """At most metadata_items keys per server (403 beyond, as Nova answers); ``limits``
+    are the project's, if the caller has them."""
+    if limits is None:
+        limits = quota.get_limits(context.project_id)
+    allowed = limits["metadata_items"]
     if 0 <= allowed < len(metadata):
         raise exception.MetadataLimitExceeded(allowed=allowed)
 
