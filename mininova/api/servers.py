@@ -63,9 +63,10 @@ def extras(req: falcon.Request, compute_api, instances) -> views.Extras:
     if api_version.at_least(req, "2.98"):
         for image_id in {inst.image_ref for inst in instances}:
             try:
-                result.images[image_id] = objects.Image.get_by_id(ctxt, image_id)
+                record = objects.Image.get_by_id(ctxt, image_id)
             except exception.ImageNotFound:
-                result.images[image_id] = None
+                record = None
+            result.images[image_id] = views.image_properties(record)
     return result
 
 

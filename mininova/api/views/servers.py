@@ -63,6 +63,7 @@ class Extras:
     faults: dict = dataclasses.field(default_factory=dict)
     tags: dict = dataclasses.field(default_factory=dict)
     metadata: dict = dataclasses.field(default_factory=dict)
+    # NOTE: image id -> image_properties() (2.98).
     images: dict = dataclasses.field(default_factory=dict)
     host_status: dict | None = None
     host_status_unknown_only: bool = False
@@ -227,12 +228,17 @@ def _image(req: falcon.Request, instance, extras: Extras) -> dict | str:
              "links": [{"rel": "bookmark",
                         "href": f"{req.prefix}/images/{instance.image_ref}"}]}
     if api_version.at_least(req, "2.98"):
-        record = extras.images.get(instance.image_ref)
-        properties = record.properties if record is not None else {}
-        image["properties"] = {
-            key: value for key, value in properties.items()
-            if _IMAGE_PROPERTY_KEY.match(key) and (value is None or len(value) <= 255)}
+        image["properties"] = extras.images.get(instance.image_ref, {})
     return image
+
+
+def image_properties(record) -> dict:
+    """The properties a server shows of its image (2.98; none for a deleted image):
+    made once per image for a listing, not once per server."""
+    if record is None:
+        return {}
+    return {key: value for key, value in record.properties.items()
+            if _IMAGE_PROPERTY_KEY.match(key) and (value is None or len(value) <= 255)}
 
 
 def _flavor(req: falcon.Request, instance, extras: Extras) -> dict:
