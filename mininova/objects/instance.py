@@ -33,6 +33,7 @@ _JSON_FIELDS = ("scheduler_hints", "flavor_extra_specs")
 # Fields read from other tables, never written through the instance.
 _LOADED_FIELDS = ("network_info",)
 
+
 @functools.cache
 def _plain_fields(cls: type) -> tuple[str, ...]:
     """The fields a row's columns give as they are (not JSON, not made from other rows)."""
