@@ -130,8 +130,12 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
         ips = _fixed_ips_of(sess, [row.uuid for row in rows])
     # NOTE: plain rows, not mapped objects: a listing only reads them, and building a
     # thousand tracked ORM objects (and their addresses') was a third of its time.
-    return [types.SimpleNamespace(**row._mapping, fixed_ips=ips.get(row.uuid, []))
-            for row in rows]
+    listed = []
+    for row in rows:
+        item = types.SimpleNamespace(fixed_ips=ips.get(row.uuid, []))
+        item.__dict__.update(zip(row._fields, row))
+        listed.append(item)
+    return listed
 
 
 _IN_CHUNK = 500
