@@ -133,7 +133,7 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
     listed = []
     for row in rows:
         item = types.SimpleNamespace(fixed_ips=ips.get(row.uuid, []))
-        item.__dict__.update(zip(row._fields, row))
+        item.__dict__.update(zip(row._fields, row, strict=True))
         listed.append(item)
     return listed
 
