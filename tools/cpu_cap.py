@@ -39,19 +39,25 @@ def capped(pids: list[int], fraction: float, label: str = "mininova-bench"):
     quota = max(1000, int(fraction * PERIOD_US))
     if v2:
         # NOTE: a child gets the cpu controller only when its parent hands it down.
-        (base / "cgroup.subtree_control").write_text("+cpu")
+        try:
+            (base / "cgroup.subtree_control").write_text("+cpu")
+        except OSError as exc:
+            raise CapError(f"cannot enable the cpu controller under {base}: {exc}") from exc
     made = []
     try:
-        for pid in pids:
-            group = base / f"{label}-{os.getpid()}-{pid}"
-            group.mkdir()
-            made.append(group)
-            if v2:
-                (group / "cpu.max").write_text(f"{quota} {PERIOD_US}")
-            else:
-                (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-                (group / "cpu.cfs_quota_us").write_text(str(quota))
-            (group / "cgroup.procs").write_text(str(pid))
+        try:
+            for pid in pids:
+                group = base / f"{label}-{os.getpid()}-{pid}"
+                group.mkdir()
+                made.append(group)
+                if v2:
+                    (group / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+                else:
+                    (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+                    (group / "cpu.cfs_quota_us").write_text(str(quota))
+                (group / "cgroup.procs").write_text(str(pid))
+        except OSError as exc:
+            raise CapError(f"cannot cap process CPU under {base}: {exc}") from exc
         yield
     finally:
         for group in made:

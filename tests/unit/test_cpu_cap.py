@@ -54,3 +54,19 @@ def test_a_fraction_of_nothing_is_refused():
     with pytest.raises(cpu_cap.CapError):
         with cpu_cap.capped([os.getpid()], 0):
             pass
+
+
+def test_a_process_that_cannot_be_moved_is_refused_and_leaves_no_cgroup():
+    try:
+        base = cpu_cap._hierarchy()[0]
+    except cpu_cap.CapError as exc:
+        pytest.skip(f"this machine cannot cap CPU: {exc}")
+    if os.geteuid() != 0:
+        pytest.skip("making cgroups needs root")
+    # NOTE: above the kernel's largest pid: no process has it, nor ever will.
+    nobody = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    with pytest.raises(cpu_cap.CapError, match="cannot cap"):
+        with cpu_cap.capped([nobody], 0.1, label="mininova-test-gone"):
+            pass
+    assert not [group for group in base.iterdir()
+                if group.name.startswith("mininova-test-gone-")]
