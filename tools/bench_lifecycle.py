@@ -574,6 +574,14 @@ class Lifecycle:
         return lambda: self.api.write("PUT", path, {"quota_set": saved})
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """utime+stime of process ``pid``, in seconds (OSError once it is gone)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
     """{pid: (program, utime+stime seconds)} of processes whose command line has
     "mininova-".
@@ -581,7 +589,6 @@ def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
     When some of them name ``config_file``, only those count: other mininova processes
     on the machine (a functional test run, say) are not the system under test.
     """
-    ticks = os.sysconf("SC_CLK_TCK")
     result, mine = {}, set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         if int(pid) == os.getpid():
@@ -589,18 +596,16 @@ def mininova_cpu_seconds(config_file: str) -> dict[int, tuple[str, float]]:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 cmdline = handle.read()
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+            if b"mininova-" not in cmdline:
+                continue
+            seconds = process_cpu_seconds(int(pid))
         except OSError:
-            continue
-        if b"mininova-" not in cmdline:
             continue
         if config_file.encode() in cmdline:
             mine.add(int(pid))
-        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
         program = next((os.path.basename(arg) for arg in cmdline.decode().split("\0")
                         if "mininova-" in os.path.basename(arg)), "mininova-?")
-        result[int(pid)] = (program, (int(fields[11]) + int(fields[12])) / ticks)
+        result[int(pid)] = (program, seconds)
     return {pid: cpu for pid, cpu in result.items() if pid in mine} if mine else result
 
 

@@ -10,13 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
+import bench_lifecycle  # noqa: E402
 import cpu_cap  # noqa: E402
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cgroups_of(pid: int) -> str:
@@ -35,9 +30,9 @@ def test_a_busy_process_gets_its_share_of_a_core_and_no_more():
         before = _cgroups_of(busy.pid)
         with cpu_cap.capped([busy.pid], 0.1, label="mininova-test"):
             assert "mininova-test" in _cgroups_of(busy.pid)
-            start, started = _cpu_seconds(busy.pid), time.monotonic()
+            start, started = bench_lifecycle.process_cpu_seconds(busy.pid), time.monotonic()
             time.sleep(1.5)  # the window measured, not a wait for something to happen
-            spent = _cpu_seconds(busy.pid) - start
+            spent = bench_lifecycle.process_cpu_seconds(busy.pid) - start
             elapsed = time.monotonic() - started
         # NOTE: a bound from above only: a loaded machine may give it even less. One
         # period (0.1 s) of slack for where the window starts within a period.
