@@ -28,8 +28,9 @@ def instance_create(values: dict, action: dict | None = None) -> models.Instance
 
 
 def loaded_fixed_ips(row) -> list:
-    """The row's fixed IPs as loaded with it; none for a row just inserted, which has
-    no addresses yet (nor a loaded collection)."""
+    """The row's fixed IPs as loaded with it (a mapped row, or a listing's plain one from
+    instance_get_all); none for a row just inserted, which has no addresses yet (nor a
+    loaded collection)."""
     if not isinstance(row, models.Instance):
         return row.fixed_ips
     return [] if "fixed_ips" in sa.inspect(row).unloaded else row.fixed_ips
@@ -72,7 +73,8 @@ SORT_KEYS = ("created_at", "updated_at", "launched_at", "display_name", "uuid", 
 
 def instance_get_all(filters: dict, limit: int | None = None, marker: str | None = None,
                      sort_key: str = "created_at", sort_dir: str = "desc") -> list:
-    """Instances matching ``filters``, sorted, paged by ``marker`` (the last one seen).
+    """Instances matching ``filters``, sorted, paged by ``marker`` (the last one seen), as
+    plain rows (their columns, and ``fixed_ips``), not mapped objects.
 
     Exact-match filters name columns; ``name`` is a regular expression on the display
     name and ``regex`` maps more columns to regular expressions (dates as their stored

@@ -82,7 +82,7 @@ def vif_base(conf: cfg.ConfigOpts) -> dict:
     """What every VIF of the network shares: read once for a listing, where reading
     the options again for each server cost more than the rest of its VIF."""
     net = conf.network
-    subnet = _subnet(net.cidr, net.gateway)
+    subnet = _of(conf)
     return {"network_name": net.network_name, "bridge": net.bridge, "cidr": subnet.text,
             "gateway": subnet.gateway, "dns": tuple(net.dns_servers), "mtu": net.mtu}
 
