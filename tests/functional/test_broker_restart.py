@@ -123,14 +123,25 @@ def cloud(broker, tmp_path_factory):
 
 @pytest.fixture
 def servers(cloud):
-    """Each test starts on a cloud whose services all report up again: after a broker
+    """Each test starts on a cloud whose services all heartbeat again: after a broker
     restart they reconnect with kombu's back-off, and until their heartbeats resume the
-    scheduler rightly finds no compute up."""
+    scheduler rightly finds no compute up.
+
+    A service shown "up" is not enough: its last heartbeat, from before the restart, may
+    be a moment from going stale. Each must have beaten since this wait began.
+    """
     system, services = cloud
     api = ApiClient(system.api_url)
-    wait_until(lambda: all(s["state"] == "up" for s in
-                           api.get("/v2.1/os-services").json()["services"]),
-               "every service up after the broker came back", services, DEADLINE, 0.5)
+
+    def beats() -> dict:
+        return {(s["binary"], s["host"]): (s["state"], s["updated_at"])
+                for s in api.get("/v2.1/os-services").json()["services"]}
+
+    before = beats()
+    wait_until(lambda: all(state == "up" and stamp != before.get(key, (None, None))[1]
+                           for key, (state, stamp) in beats().items()),
+               "a heartbeat from every service after the broker came back", services,
+               DEADLINE, 0.5)
     tracker = ServerTracker(api, system.image_id)
     yield tracker
     tracker.cleanup()
