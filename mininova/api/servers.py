@@ -25,6 +25,7 @@ from mininova.api import unsupported_actions
 from mininova.api import validation
 from mininova.api.schemas import servers as schemas
 from mininova.api.views import servers as views
+from mininova.db import api as db_api
 from mininova.db import instances as db_instances
 from mininova.network import api as network_api
 from mininova.objects import service as service_obj
@@ -98,14 +99,15 @@ class _ServerList:
             resp.media = {"servers": []}
             return
         limit = min(limit or CONF.api.max_limit, CONF.api.max_limit)
-        instances = self.compute_api.get_all(ctxt, filters, limit=limit,
-                                             marker=req.get_param("marker"),
-                                             sort_key=sort_key, sort_dir=sort_dir)
-        if self.detail:
-            more = extras(req, self.compute_api, instances)
-            body = [views.show(req, inst, more) for inst in instances]
-        else:
-            body = [views.basic(req.prefix, inst) for inst in instances]
+        with db_api.reader():
+            instances = self.compute_api.get_all(ctxt, filters, limit=limit,
+                                                 marker=req.get_param("marker"),
+                                                 sort_key=sort_key, sort_dir=sort_dir)
+            if self.detail:
+                more = extras(req, self.compute_api, instances)
+                body = [views.show(req, inst, more) for inst in instances]
+            else:
+                body = [views.basic(req.prefix, inst) for inst in instances]
         resp.media = {"servers": body}
         if len(instances) == limit and instances:
             path = "servers/detail" if self.detail else "servers"
@@ -181,10 +183,11 @@ class ServerItem:
         self.compute_api = compute_api
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:
-        instance = self.compute_api.get(req.context.ctxt, server_id)
-        resp.media = {"server": views.show(req, instance,
-                                           extras(req, self.compute_api, [instance]),
-                                           server_groups=True)}
+        with db_api.reader():
+            instance = self.compute_api.get(req.context.ctxt, server_id)
+            resp.media = {"server": views.show(req, instance,
+                                               extras(req, self.compute_api, [instance]),
+                                               server_groups=True)}
 
     @falcon.before(validation.schema_for(_update_schema))
     def on_put(self, req: falcon.Request, resp: falcon.Response, server_id: str) -> None:

@@ -1,5 +1,6 @@
 """The falcon app in-process (fake RPC transport, real SQLite): routing, validation,
 faults, headers, and the status mapping."""
+import os
 import urllib.parse
 
 import oslo_messaging as messaging
@@ -8,6 +9,7 @@ from falcon import testing
 
 from mininova import conf
 from mininova import objects
+from mininova import policy
 from mininova.api import wsgi
 from mininova.api.views import servers as server_views
 
@@ -207,6 +209,27 @@ def test_a_policy_file_overrides_the_defaults(db, tmp_path, flags):
     client = testing.TestClient(wsgi.create_app(CONF, transport))
     resp = client.simulate_get("/v2.1/os-services", headers={"X-Auth-Token": "bob:p2"})
     assert resp.status_code == 200
+
+
+def test_a_policy_file_change_is_seen_within_the_recheck_interval(db, tmp_path, flags,
+                                                                  monkeypatch):
+    """The enforcer looks at the policy file at most once a RECHECK_SECONDS, not on each
+    check, and then sees the change."""
+    clock = [1000.0]
+    monkeypatch.setattr(policy.time, "monotonic", lambda: clock[0])
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"os_compute_api:os-services:list": "@"\n')
+    flags(policy_file=str(policy_file), group="oslo_policy")
+    transport = messaging.get_rpc_transport(CONF, url="fake://")
+    client = testing.TestClient(wsgi.create_app(CONF, transport))
+    bob = {"X-Auth-Token": "bob:p2"}
+    assert client.simulate_get("/v2.1/os-services", headers=bob).status_code == 200
+    policy_file.write_text('"os_compute_api:os-services:list": "!"\n')
+    later = policy_file.stat().st_mtime + 10
+    os.utime(policy_file, (later, later))
+    assert client.simulate_get("/v2.1/os-services", headers=bob).status_code == 200
+    clock[0] += policy.RECHECK_SECONDS
+    assert client.simulate_get("/v2.1/os-services", headers=bob).status_code == 403
 
 
 @pytest.mark.parametrize("method, path, kwargs", [

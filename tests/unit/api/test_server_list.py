@@ -5,11 +5,13 @@ import uuid
 
 import oslo_messaging as messaging
 import pytest
+import sqlalchemy as sa
 from falcon import testing
 
 from mininova import conf
 from mininova import objects
 from mininova.api import wsgi
+from mininova.db import api as db_api
 
 CONF = conf.CONF
 ADMIN = {"X-Auth-Token": "admin:admin"}
@@ -199,3 +201,25 @@ def test_deleted_is_a_known_parameter_and_an_admin_filter(client, servers):
         "deleted": "true", "all_tenants": "1"})) == ["web-0"]
     assert len(_names(client.simulate_get("/v2.1/servers", headers=_v("2.100"),
                                           params={"deleted": "true"}))) == 4
+
+
+@pytest.mark.parametrize("path", ["/v2.1/servers/detail", "/v2.1/servers/{id}"])
+def test_a_read_takes_one_connection_for_all_its_queries(client, servers, path):
+    """A GET of servers makes several queries (rows, metadata, tags, zones, services,
+    image) in one transaction: one connection checkout, not one per query."""
+    engine = db_api._ENGINE.sessionmaker().kw["bind"]
+    checkouts, statements = [], []
+    listeners = [(engine.pool, "checkout", lambda *a: checkouts.append(1)),
+                 (engine, "before_cursor_execute", lambda *a: statements.append(a[2]))]
+    for target, name, fn in listeners:
+        sa.event.listen(target, name, fn)
+    try:
+        resp = client.simulate_get(path.format(id=servers[0].uuid),
+                                   headers={**MEMBER, "X-OpenStack-Nova-API-Version": "2.100"},
+                                   params={"limit": "2"} if "detail" in path else None)
+    finally:
+        for target, name, fn in listeners:
+            sa.event.remove(target, name, fn)
+    assert resp.status_code == 200, resp.text
+    assert len(statements) >= 4, statements
+    assert len(checkouts) == 1, statements
