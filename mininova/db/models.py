@@ -96,7 +96,10 @@ class Image(Base):
 class Instance(Base):
     __tablename__ = "instances"
     __table_args__ = (
-        Index("instances_project_id_deleted_idx", "project_id", "deleted"),
+        # NOTE: in a listing's order (newest first), so that a page reads only its rows.
+        Index("instances_project_id_deleted_created_at_idx", "project_id", "deleted",
+              "created_at", "id"),
+        Index("instances_deleted_created_at_idx", "deleted", "created_at", "id"),
         Index("instances_host_deleted_idx", "host", "deleted"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
