@@ -100,9 +100,11 @@ class _ServerList:
             return
         limit = min(limit or CONF.api.max_limit, CONF.api.max_limit)
         with db_api.reader():
-            instances = self.compute_api.get_all(ctxt, filters, limit=limit,
-                                                 marker=req.get_param("marker"),
-                                                 sort_key=sort_key, sort_dir=sort_dir)
+            # NOTE: the brief list shows ids and names: it reads only those columns.
+            instances = self.compute_api.get_all(
+                ctxt, filters, limit=limit, marker=req.get_param("marker"),
+                sort_key=sort_key, sort_dir=sort_dir,
+                fields=None if self.detail else ("uuid", "display_name"))
             if self.detail:
                 more = extras(req, self.compute_api, instances)
                 body = [views.show(req, inst, more) for inst in instances]

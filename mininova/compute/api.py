@@ -228,15 +228,16 @@ class API:
 
     def get_all(self, context, filters: dict, limit: int | None = None,
                 marker: str | None = None, sort_key: str = "created_at",
-                sort_dir: str = "desc"):
+                sort_dir: str = "desc", fields: tuple[str, ...] | None = None):
         """Servers matching ``filters``; the caller's project only, unless the REST layer
-        (which applied the policy) asked for ``all_tenants`` or named a ``project_id``."""
+        (which applied the policy) asked for ``all_tenants`` or named a ``project_id``.
+        ``fields``: only those (see InstanceList.get_by_filters)."""
         filters = dict(filters)
         if not filters.pop("all_tenants", False) and "project_id" not in filters:
             filters["project_id"] = context.project_id
         return objects.InstanceList.get_by_filters(context, filters, limit=limit,
                                                    marker=marker, sort_key=sort_key,
-                                                   sort_dir=sort_dir)
+                                                   sort_dir=sort_dir, fields=fields)
 
     def create(self, context, name: str, flavor_id: str, image_id: str, *,
                description: str | None = None, tags: list[str] | None = None,

@@ -151,7 +151,10 @@ class Instance(base.MininovaObject):
                 primitive.pop(name, None)
 
     def _set_from_db(self, db_row, fields=None, vif_base: dict | None = None) -> "Instance":
-        """``vif_base`` is network_model.vif_base(CONF), which a listing reads once."""
+        """``vif_base`` is network_model.vif_base(CONF), which a listing reads once;
+        ``fields`` names plain fields to set alone (a row of those columns only)."""
+        if fields:
+            return super()._set_from_db(db_row, fields)
         super()._set_from_db(db_row, _plain_fields(type(self)))
         # NOTE: stored where the setters store them, as the plain fields are: the JSON
         # was coerced by the save that wrote it, and the VIFs are made here.
@@ -325,10 +328,18 @@ class InstanceList(base.ObjectListBase, base.MininovaObject):
     @classmethod
     def get_by_filters(cls, context, filters: dict, limit: int | None = None,
                        marker: str | None = None, sort_key: str = "created_at",
-                       sort_dir: str = "desc") -> "InstanceList":
-        """See db_instances.instance_get_all for the filters."""
+                       sort_dir: str = "desc",
+                       fields: tuple[str, ...] | None = None) -> "InstanceList":
+        """See db_instances.instance_get_all for the filters. With ``fields``, the
+        instances have only those fields (others are not loaded: reading one raises):
+        what a list of ids and names needs, without each server's other columns and
+        addresses."""
         rows = db_instances.instance_get_all(filters, limit=limit, marker=marker,
-                                       sort_key=sort_key, sort_dir=sort_dir)
+                                             sort_key=sort_key, sort_dir=sort_dir,
+                                             columns=fields)
+        if fields:
+            return cls(context, objects=[Instance(context)._set_from_db(row, fields)
+                                         for row in rows])
         return cls._from_rows(context, rows)
 
     @classmethod

@@ -223,3 +223,29 @@ def test_a_read_takes_one_connection_for_all_its_queries(client, servers, path):
     assert resp.status_code == 200, resp.text
     assert len(statements) >= 4, statements
     assert len(checkouts) == 1, statements
+
+
+def test_the_brief_list_reads_only_ids_and_names(client, servers):
+    """GET /servers shows ids and names: one query of those columns, none for the
+    servers' addresses or other columns; the answer is unchanged."""
+    engine = db_api._ENGINE.sessionmaker().kw["bind"]
+    statements = []
+
+    def seen(*args):
+        statements.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        resp = client.simulate_get("/v2.1/servers", headers=MEMBER, params={"limit": "2"})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert resp.json["servers"] == [
+        {"id": inst.uuid, "name": inst.display_name,
+         "links": [{"rel": "self", "href": f"http://falconframework.org/v2.1/servers/"
+                                           f"{inst.uuid}"},
+                   {"rel": "bookmark", "href": f"http://falconframework.org/servers/"
+                                               f"{inst.uuid}"}]}
+        for inst in (servers[4], servers[3])]
+    assert len(statements) == 1, statements
+    selected = statements[0].split(" FROM ")[0]
+    assert "fixed_ips" not in statements[0] and "image_ref" not in selected, statements
