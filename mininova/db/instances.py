@@ -132,14 +132,18 @@ def instance_get_all(filters: dict, limit: int | None = None, marker: str | None
             query = query.where(sa.or_(after, tie))
         if limit is not None:
             query = query.limit(limit)
-        rows = sess.execute(query).all()
+        # NOTE: run on the connection (Core), not through the ORM session, whose result
+        # wraps each row again: a third of the time of reading a thousand rows.
+        result = sess.connection().execute(query)
+        keys = tuple(result.keys())
+        rows = result.all()
         ips = {} if columns else _fixed_ips_of(sess, [row.uuid for row in rows])
     # NOTE: plain rows, not mapped objects: a listing only reads them, and building a
     # thousand tracked ORM objects (and their addresses') was a third of its time.
     listed = []
     for row in rows:
         item = types.SimpleNamespace(fixed_ips=ips.get(row.uuid, []))
-        item.__dict__.update(zip(row._fields, row, strict=True))
+        item.__dict__.update(zip(keys, row, strict=True))
         listed.append(item)
     return listed
 
@@ -153,8 +157,9 @@ def _fixed_ips_of(sess, uuids: list[str]) -> dict[str, list]:
     found: dict[str, list] = {}
     for start in range(0, len(uuids), _IN_CHUNK):
         chunk = uuids[start:start + _IN_CHUNK]
-        for row in sess.execute(sa.select(fip).where(fip.c.instance_uuid.in_(chunk))
-                                .order_by(fip.c.id)):
+        for row in sess.connection().execute(
+                sa.select(fip).where(fip.c.instance_uuid.in_(chunk)).order_by(fip.c.id)
+        ).all():
             found.setdefault(row.instance_uuid, []).append(row)
     return found
 
