@@ -100,11 +100,11 @@ class _ServerList:
             return
         limit = min(limit or CONF.api.max_limit, CONF.api.max_limit)
         with db_api.reader():
-            # NOTE: the brief list shows ids and names: it reads only those columns.
+            # NOTE: the brief list reads only the columns its view shows.
             instances = self.compute_api.get_all(
                 ctxt, filters, limit=limit, marker=req.get_param("marker"),
                 sort_key=sort_key, sort_dir=sort_dir,
-                fields=None if self.detail else ("uuid", "display_name"))
+                fields=None if self.detail else views.BASIC_FIELDS)
             if self.detail:
                 more = extras(req, self.compute_api, instances)
                 body = [views.show(req, inst, more) for inst in instances]

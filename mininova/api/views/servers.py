@@ -80,6 +80,10 @@ def status(vm_state: str, task_state: str | None) -> str:
     return by_task.get(task_state, by_task["default"])
 
 
+# The instance fields basic() reads: all a brief list loads (GET /servers).
+BASIC_FIELDS = ("uuid", "display_name")
+
+
 def basic(base_url: str, instance) -> dict:
     return {"id": instance.uuid, "name": instance.display_name,
             "links": links(base_url, "servers", instance.uuid)}
